@@ -1,0 +1,17 @@
+//! # nudge-edge
+//!
+//! Segment's "Nudge (Actions)" destination as one pure Rust core. [`plan()`] takes Segment
+//! events and a destination configuration and returns the HTTP requests to send to Nudge plus
+//! a result for every event, without doing any I/O. The Cloudflare Worker, the npm package and
+//! the CLI are thin shells around it.
+
+pub mod error;
+pub mod js;
+pub mod mapping;
+pub mod subscription;
+pub mod value;
+
+pub use error::{ConfigError, ConfigErrors, MappingError, SubscriptionError};
+pub use mapping::{transform, Mapping};
+pub use subscription::Subscription;
+pub use value::Resolved;

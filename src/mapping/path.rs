@@ -1,0 +1,125 @@
+//! `@path` and `@template` lookups: how a path string becomes property names, and how
+//! `{{placeholders}}` are filled.
+
+use crate::js::{self, Root};
+use crate::value::Resolved;
+
+/// Looks up a mapping path (`$.properties.products[0].name`, `traits.email`, `$.`) in `root`.
+///
+/// The first `$.` is dropped (as Segment does), `""` and `"."` give the root itself, and the
+/// rest follows [`split_path`].
+pub fn lookup(root: Root<'_>, path: &str) -> Resolved {
+    let path = strip_root_marker(path);
+    if path.is_empty() || path == "." {
+        return match root {
+            Root::Json(v) => Resolved::from(v),
+            Root::Resolved(r) => r.clone(),
+        };
+    }
+    js::get(root, &split_path(&path))
+}
+
+/// Removes the first occurrence of `$.` (wherever it is, like JS `replace('$.', '')`).
+pub fn strip_root_marker(path: &str) -> String {
+    path.replacen("$.", "", 1)
+}
+
+/// Splits a path into property names: at `.`, at `[` before a quote or digit, and at runs of
+/// `]` after a quote or digit; empty names are dropped and quotes removed
+/// (`a["b c"][0]` → `a`, `b c`, `0`).
+pub fn split_path(path: &str) -> Vec<String> {
+    let chars: Vec<char> = path.chars().collect();
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    let is_key_edge = |c: char| c == '"' || c == '\'' || c.is_ascii_digit();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let split_len = match c {
+            '.' => 1,
+            '[' if chars.get(i + 1).is_some_and(|n| is_key_edge(*n)) => 1,
+            ']' if i > 0 && is_key_edge(chars[i - 1]) => chars[i..].iter().take_while(|c| **c == ']').count(),
+            _ => 0,
+        };
+        if split_len > 0 {
+            parts.push(std::mem::take(&mut current));
+            i += split_len;
+        } else {
+            current.push(c);
+            i += 1;
+        }
+    }
+    parts.push(current);
+    parts
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .map(|p| p.replace(['"', '\''], ""))
+        .collect()
+}
+
+/// Fills `{{{path}}}` and then `{{path}}` placeholders; a missing or `null` value becomes the
+/// empty string and anything else its JS string form (`[object Object]` for objects).
+pub fn render_template(template: &str, data: Root<'_>) -> String {
+    let once = replace_placeholders(template, 3, data);
+    replace_placeholders(&once, 2, data)
+}
+
+fn replace_placeholders(text: &str, braces: usize, data: Root<'_>) -> String {
+    let open = "{".repeat(braces);
+    let close = "}".repeat(braces);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(&open) {
+        let inner_start = start + braces;
+        let inner_len = rest[inner_start..].find('}').unwrap_or(rest.len() - inner_start);
+        let inner_end = inner_start + inner_len;
+        if inner_len > 0 && rest[inner_end..].starts_with(&close) {
+            out.push_str(&rest[..start]);
+            let key = rest[inner_start..inner_end].trim();
+            let value = js::get(data, &split_path(key));
+            if !value.is_nullish() {
+                out.push_str(&value.to_js_string());
+            }
+            rest = &rest[inner_end + braces..];
+        } else {
+            // No placeholder starts here; move past one character and keep looking.
+            let step = rest[start..].chars().next().map_or(1, char::len_utf8);
+            out.push_str(&rest[..start + step]);
+            rest = &rest[start + step..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn splits_paths_like_segment() {
+        assert_eq!(split_path("properties.products[1].name"), ["properties", "products", "1", "name"]);
+        assert_eq!(split_path("a[\"b c\"]['d']"), ["a", "b c", "d"]);
+        assert_eq!(split_path("a[b]"), ["a[b]"]);
+        assert_eq!(split_path("a..b"), ["a", "b"]);
+    }
+
+    #[test]
+    fn strips_only_the_first_root_marker() {
+        assert_eq!(strip_root_marker("$.a.$.b"), "a.$.b");
+        let v = json!({"a": 1});
+        assert_eq!(lookup(Root::Json(&v), "$."), Resolved::from(&v));
+    }
+
+    #[test]
+    fn renders_templates() {
+        let v = json!({"userId": "u1", "traits": {"name": null, "tags": ["a", "b"], "o": {}}, "n": 1e21});
+        let r = |t: &str| render_template(t, Root::Json(&v));
+        assert_eq!(r("{{userId}} - {{traits.name}} end"), "u1 -  end");
+        assert_eq!(r("{{{ userId }}}"), "u1");
+        assert_eq!(r("{{traits.tags}}|{{traits.o}}|{{n}}"), "a,b|[object Object]|1e+21");
+        assert_eq!(r("{{}} {{ {{userId}}"), "{{}} ");
+        assert_eq!(r("{{$.userId}}"), "");
+    }
+}

@@ -1,0 +1,103 @@
+//! The text engine behind `@replace`: plain-text patterns (no regular expressions), global
+//! or first-only, optionally case-insensitive, with JavaScript's `$&`, `` $` ``, `$'` and
+//! `$$` in the replacement.
+
+use crate::js::canonicalize_char;
+
+/// How `@replace` matches.
+#[derive(Debug, Clone, Copy)]
+pub struct ReplaceFlags {
+    /// Replace every occurrence (`true`) or only the first.
+    pub global: bool,
+    /// Compare letters case-insensitively (JavaScript's `i` flag without `u`).
+    pub ignore_case: bool,
+}
+
+/// Replaces occurrences of the literal `pattern` in `text` by `replacement`.
+pub fn replace_text(text: &str, pattern: &str, replacement: &str, flags: ReplaceFlags) -> String {
+    let hay: Vec<char> = text.chars().collect();
+    let needle: Vec<char> = pattern.chars().collect();
+    if needle.is_empty() {
+        return text.to_string();
+    }
+    let eq = |a: char, b: char| if flags.ignore_case { canonicalize_char(a) == canonicalize_char(b) } else { a == b };
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    let mut copied_to = 0;
+    while i + needle.len() <= hay.len() {
+        let found = hay[i..i + needle.len()].iter().zip(&needle).all(|(a, b)| eq(*a, *b));
+        if !found {
+            i += 1;
+            continue;
+        }
+        out.extend(&hay[copied_to..i]);
+        expand_replacement(&mut out, replacement, &hay, i, i + needle.len());
+        i += needle.len();
+        copied_to = i;
+        if !flags.global {
+            break;
+        }
+    }
+    out.extend(&hay[copied_to..]);
+    out
+}
+
+/// Writes `replacement` with its `$` forms expanded for the match `hay[start..end]`.
+fn expand_replacement(out: &mut String, replacement: &str, hay: &[char], start: usize, end: usize) {
+    let mut chars = replacement.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '$' {
+            out.push(c);
+            continue;
+        }
+        match chars.peek() {
+            Some('$') => {
+                out.push('$');
+                chars.next();
+            }
+            Some('&') => {
+                out.extend(&hay[start..end]);
+                chars.next();
+            }
+            Some('`') => {
+                out.extend(&hay[..start]);
+                chars.next();
+            }
+            Some('\'') => {
+                out.extend(&hay[end..]);
+                chars.next();
+            }
+            // No capture groups exist in a literal pattern, so `$1` and `$<x>` stay as text.
+            _ => out.push('$'),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: ReplaceFlags = ReplaceFlags { global: true, ignore_case: false };
+
+    #[test]
+    fn replaces_literal_text() {
+        assert_eq!(replace_text("a.b.c", ".", "-", ALL), "a-b-c");
+        assert_eq!(replace_text("a.b.c", ".", "-", ReplaceFlags { global: false, ignore_case: false }), "a-b.c");
+        assert_eq!(replace_text("(x)*", "(x)*", "y", ALL), "y");
+        assert_eq!(replace_text("aaa", "aa", "b", ALL), "ba");
+    }
+
+    #[test]
+    fn ignores_case_like_javascript() {
+        let flags = ReplaceFlags { global: true, ignore_case: true };
+        assert_eq!(replace_text("Hello HELLO", "hello", "x", flags), "x x");
+        assert_eq!(replace_text("ÉMILIE", "é", "e", flags), "eMILIE");
+    }
+
+    #[test]
+    fn expands_dollar_forms() {
+        assert_eq!(replace_text("abc", "b", "[$&]", ALL), "a[b]c");
+        assert_eq!(replace_text("abc", "b", "$`$'", ALL), "aacc");
+        assert_eq!(replace_text("abc", "b", "$$1$1", ALL), "a$1$1c");
+    }
+}

@@ -1,0 +1,199 @@
+//! The parsed form of a subscription, serialised in Segment's shape:
+//! `{type: "group", operator, children}` and
+//! `{type: "event-type" | "event" | "name" | "userId" | "event-property" | "event-trait" |
+//! "event-context", name?, operator, value?}`.
+
+use crate::js;
+use serde::ser::{Serialize, SerializeMap, Serializer};
+
+/// `and` or `or`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupOperator {
+    /// Every child must match.
+    And,
+    /// At least one child must match.
+    Or,
+}
+
+/// What part of the event a condition looks at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// `type`.
+    EventType,
+    /// `event`.
+    Event,
+    /// `name`.
+    Name,
+    /// `userId`.
+    UserId,
+    /// `properties.<name>`.
+    Property(String),
+    /// `traits.<name>`.
+    Trait(String),
+    /// `context.<name>`.
+    Context(String),
+}
+
+/// Segment's condition operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operator {
+    /// `=` on strings.
+    Equals,
+    /// `!=` on strings.
+    NotEquals,
+    /// `=` with a number.
+    NumberEquals,
+    /// `!=` with a number.
+    NumberNotEquals,
+    /// `<`.
+    LessThan,
+    /// `<=`.
+    LessThanOrEqual,
+    /// `>`.
+    GreaterThan,
+    /// `>=`.
+    GreaterThanOrEqual,
+    /// `contains(…)`.
+    Contains,
+    /// `!contains(…)`.
+    NotContains,
+    /// `match(…, "prefix*")`.
+    StartsWith,
+    /// `!match(…, "prefix*")`.
+    NotStartsWith,
+    /// `match(…, "*suffix")`.
+    EndsWith,
+    /// `!match(…, "*suffix")`.
+    NotEndsWith,
+    /// `!= null`.
+    Exists,
+    /// `= null`.
+    NotExists,
+    /// `= true`.
+    IsTrue,
+    /// `= false`.
+    IsFalse,
+}
+
+impl Operator {
+    /// The name Segment's AST uses.
+    pub fn as_str(self) -> &'static str {
+        use Operator::*;
+        match self {
+            Equals => "=",
+            NotEquals => "!=",
+            NumberEquals => "number_equals",
+            NumberNotEquals => "number_not_equals",
+            LessThan => "<",
+            LessThanOrEqual => "<=",
+            GreaterThan => ">",
+            GreaterThanOrEqual => ">=",
+            Contains => "contains",
+            NotContains => "not_contains",
+            StartsWith => "starts_with",
+            NotStartsWith => "not_starts_with",
+            EndsWith => "ends_with",
+            NotEndsWith => "not_ends_with",
+            Exists => "exists",
+            NotExists => "not_exists",
+            IsTrue => "is_true",
+            IsFalse => "is_false",
+        }
+    }
+}
+
+/// A literal on the right-hand side of a condition.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Literal {
+    /// A string.
+    Str(String),
+    /// A number.
+    Number(f64),
+    /// `true` or `false`.
+    Bool(bool),
+}
+
+impl Literal {
+    /// JS `String(value)`.
+    pub fn to_js_string(&self) -> String {
+        match self {
+            Literal::Str(s) => s.clone(),
+            Literal::Number(n) => js::number_to_string(*n),
+            Literal::Bool(b) => b.to_string(),
+        }
+    }
+
+    /// JS `Number(value)`.
+    pub fn to_number(&self) -> f64 {
+        match self {
+            Literal::Str(s) => js::string_to_number(s),
+            Literal::Number(n) => *n,
+            Literal::Bool(b) => f64::from(u8::from(*b)),
+        }
+    }
+}
+
+/// One node of a parsed subscription.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Condition {
+    /// Children joined by `and` / `or`.
+    Group {
+        /// How the children combine.
+        operator: GroupOperator,
+        /// The children, in source order.
+        children: Vec<Condition>,
+    },
+    /// One test on the event.
+    Compare {
+        /// The field tested.
+        target: Target,
+        /// The test.
+        operator: Operator,
+        /// The literal compared with, where the operator takes one.
+        value: Option<Literal>,
+    },
+}
+
+impl Serialize for Literal {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Literal::Str(v) => s.serialize_str(v),
+            Literal::Bool(b) => s.serialize_bool(*b),
+            Literal::Number(n) if n.fract() == 0.0 && n.abs() < 9e15 => s.serialize_i64(*n as i64),
+            Literal::Number(n) => s.serialize_f64(*n),
+        }
+    }
+}
+
+impl Serialize for Condition {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        match self {
+            Condition::Group { operator, children } => {
+                map.serialize_entry("type", "group")?;
+                map.serialize_entry("operator", if *operator == GroupOperator::And { "and" } else { "or" })?;
+                map.serialize_entry("children", children)?;
+            }
+            Condition::Compare { target, operator, value } => {
+                let (kind, name) = match target {
+                    Target::EventType => ("event-type", None),
+                    Target::Event => ("event", None),
+                    Target::Name => ("name", None),
+                    Target::UserId => ("userId", None),
+                    Target::Property(n) => ("event-property", Some(n)),
+                    Target::Trait(n) => ("event-trait", Some(n)),
+                    Target::Context(n) => ("event-context", Some(n)),
+                };
+                map.serialize_entry("type", kind)?;
+                if let Some(name) = name {
+                    map.serialize_entry("name", name)?;
+                }
+                map.serialize_entry("operator", operator.as_str())?;
+                if let Some(value) = value {
+                    map.serialize_entry("value", value)?;
+                }
+            }
+        }
+        map.end()
+    }
+}

@@ -1,0 +1,46 @@
+//! Subscriptions: which events a mapping receives, written in Segment's FQL subset
+//! (`type = "track" and properties.total > 10`).
+//!
+//! Three stages: [`lexer`] turns text into tokens with columns, [`parser`] builds the
+//! [`Condition`] tree (malformed input is an error naming the column), and [`eval`] tests
+//! an event against it.
+
+pub mod ast;
+pub mod eval;
+pub mod lexer;
+pub mod parser;
+
+pub use ast::{Condition, GroupOperator, Literal, Operator, Target};
+pub use parser::parse;
+
+use crate::error::SubscriptionError;
+use serde_json::Value;
+
+/// A parsed subscription, ready to test events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Subscription {
+    source: String,
+    condition: Condition,
+}
+
+impl Subscription {
+    /// Parses FQL text.
+    pub fn parse(source: &str) -> Result<Subscription, SubscriptionError> {
+        Ok(Subscription { source: source.to_string(), condition: parse(source)? })
+    }
+
+    /// The text it was parsed from.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The parsed tree (serialises to Segment's AST shape).
+    pub fn condition(&self) -> &Condition {
+        &self.condition
+    }
+
+    /// Whether `event` matches.
+    pub fn matches(&self, event: &Value) -> bool {
+        eval::matches(&self.condition, event)
+    }
+}

@@ -1,0 +1,371 @@
+//! FQL parser: tokens to [`Condition`].
+//!
+//! Segment's reading of a subscription is kept exactly, because that is what decides which
+//! events a mapping receives in Segment:
+//! - all the conditions at one level form one group, joined by the *last* `and`/`or` written
+//!   at that level (`a and b or c` is `or(a, b, c)`);
+//! - a parenthesised group ends at the first `)`, even one that closes `contains(` or
+//!   `match(`, and a stray `)` after it is ignored.
+//!
+//! Segment's parser gives up on a group inside a group. There nudge-edge goes on: the whole
+//! subscription is read as nested expressions, `and` binding tighter than `or`, to any depth.
+//! Malformed text (a missing value, an unknown field, an unclosed string or parenthesis) is
+//! an error naming its column.
+
+use super::ast::{Condition, GroupOperator, Literal, Operator, Target};
+use super::lexer::{tokenize, Spanned, Token};
+use crate::error::SubscriptionError;
+
+/// Parses a subscription; the result is always a group, as in Segment.
+pub fn parse(source: &str) -> Result<Condition, SubscriptionError> {
+    let tokens = tokenize(source)?;
+    let end_column = source.chars().count() + 1;
+    if tokens.is_empty() {
+        return Err(SubscriptionError { position: 1, message: "empty subscription".into() });
+    }
+    let ast = match Parser::new(tokens.clone(), end_column).segment_level()? {
+        Level::Parsed(ast) => ast,
+        Level::NestedGroups => {
+            let mut parser = Parser::new(tokens, end_column);
+            let ast = parser.or_expr()?;
+            if let Some(extra) = parser.peek() {
+                return Err(parser.error_at(extra, format!("unexpected {} after a complete condition", extra.token.describe())));
+            }
+            ast
+        }
+    };
+    Ok(match ast {
+        group @ Condition::Group { .. } => group,
+        single => Condition::Group { operator: GroupOperator::And, children: vec![single] },
+    })
+}
+
+/// The outcome of reading one level the way Segment does.
+enum Level {
+    Parsed(Condition),
+    /// A group inside a group: beyond Segment's parser, read as nested expressions instead.
+    NestedGroups,
+}
+
+struct Parser {
+    tokens: Vec<Spanned>,
+    pos: usize,
+    end_column: usize,
+}
+
+impl Parser {
+    fn new(tokens: Vec<Spanned>, end_column: usize) -> Parser {
+        Parser { tokens, pos: 0, end_column }
+    }
+
+    /// One level read as Segment reads it (see the module documentation).
+    fn segment_level(&mut self) -> Result<Level, SubscriptionError> {
+        let mut nodes = Vec::new();
+        let mut operator = GroupOperator::And;
+        let mut last_joiner: Option<Spanned> = None;
+        while let Some(t) = self.peek().cloned() {
+            self.pos += 1;
+            match &t.token {
+                Token::And | Token::Or => {
+                    if nodes.is_empty() || last_joiner.is_some() {
+                        return Err(self.error_at(&t, format!("expected a condition before {}", t.token.describe())));
+                    }
+                    operator = if t.token == Token::And { GroupOperator::And } else { GroupOperator::Or };
+                    last_joiner = Some(t);
+                    continue;
+                }
+                Token::ParenRight => continue,
+                _ if !nodes.is_empty() && last_joiner.is_none() => {
+                    return Err(self.error_at(&t, format!("expected `and` or `or` before {}", t.token.describe())));
+                }
+                Token::ParenLeft => {
+                    let Some(close) = self.tokens[self.pos..].iter().position(|x| x.token == Token::ParenRight) else {
+                        return Ok(Level::NestedGroups);
+                    };
+                    let inner: Vec<Spanned> = self.tokens[self.pos..self.pos + close].to_vec();
+                    let close_column = self.tokens[self.pos + close].column;
+                    self.pos += close + 1;
+                    if inner.is_empty() {
+                        return Err(self.error_at(&t, "empty parentheses".into()));
+                    }
+                    match Parser::new(inner, close_column).segment_level()? {
+                        Level::Parsed(c) => nodes.push(c),
+                        Level::NestedGroups => return Ok(Level::NestedGroups),
+                    }
+                }
+                Token::Bang => {
+                    let f = self.next("`contains(…)` or `match(…)` after `!`")?;
+                    match &f.token {
+                        Token::Ident(name) if name == "contains" || name == "match" => nodes.push(self.function(&f, true)?),
+                        _ => return Err(self.error_at(&f, format!("`!` can only negate contains(…) or match(…), found {}", f.token.describe()))),
+                    }
+                }
+                Token::Ident(name) if (name == "contains" || name == "match") && self.peek().is_some_and(|n| n.token == Token::ParenLeft) => {
+                    nodes.push(self.function(&t, false)?)
+                }
+                Token::Ident(_) => nodes.push(self.comparison(&t)?),
+                other => return Err(self.error_at(&t, format!("expected a condition, found {}", other.describe()))),
+            }
+            last_joiner = None;
+        }
+        if let Some(j) = last_joiner {
+            return Err(SubscriptionError { position: self.end_column, message: format!("expected a condition after {}", j.token.describe()) });
+        }
+        Ok(Level::Parsed(match nodes.len() {
+            0 => return Err(SubscriptionError { position: self.end_column, message: "expected a condition, found the end".into() }),
+            1 => nodes.remove(0),
+            _ => Condition::Group { operator, children: nodes },
+        }))
+    }
+
+    fn peek(&self) -> Option<&Spanned> {
+        self.tokens.get(self.pos)
+    }
+
+    fn next(&mut self, expected: &str) -> Result<Spanned, SubscriptionError> {
+        match self.tokens.get(self.pos) {
+            Some(t) => {
+                self.pos += 1;
+                Ok(t.clone())
+            }
+            None => Err(SubscriptionError { position: self.end_column, message: format!("expected {expected}, found the end") }),
+        }
+    }
+
+    fn error_at(&self, at: &Spanned, message: String) -> SubscriptionError {
+        SubscriptionError { position: at.column, message }
+    }
+
+    fn expect(&mut self, token: Token, expected: &str) -> Result<(), SubscriptionError> {
+        let t = self.next(expected)?;
+        if t.token == token {
+            Ok(())
+        } else {
+            Err(self.error_at(&t, format!("expected {expected}, found {}", t.token.describe())))
+        }
+    }
+
+    fn or_expr(&mut self) -> Result<Condition, SubscriptionError> {
+        self.joined(Token::Or, GroupOperator::Or, Self::and_expr)
+    }
+
+    fn and_expr(&mut self) -> Result<Condition, SubscriptionError> {
+        self.joined(Token::And, GroupOperator::And, Self::unary)
+    }
+
+    fn joined(
+        &mut self,
+        joiner: Token,
+        operator: GroupOperator,
+        operand: fn(&mut Self) -> Result<Condition, SubscriptionError>,
+    ) -> Result<Condition, SubscriptionError> {
+        let mut children = vec![operand(self)?];
+        while self.peek().is_some_and(|t| t.token == joiner) {
+            self.pos += 1;
+            children.push(operand(self)?);
+        }
+        Ok(if children.len() == 1 { children.remove(0) } else { Condition::Group { operator, children } })
+    }
+
+    fn unary(&mut self) -> Result<Condition, SubscriptionError> {
+        let t = self.next("a condition")?;
+        match &t.token {
+            Token::ParenLeft => {
+                let inner = self.or_expr()?;
+                self.expect(Token::ParenRight, "`)`")?;
+                Ok(inner)
+            }
+            Token::Bang => {
+                let f = self.next("`contains(…)` or `match(…)` after `!`")?;
+                match &f.token {
+                    Token::Ident(name) if name == "contains" || name == "match" => self.function(&f, true),
+                    _ => Err(self.error_at(&f, format!("`!` can only negate contains(…) or match(…), found {}", f.token.describe()))),
+                }
+            }
+            Token::Ident(name) if (name == "contains" || name == "match") && self.peek().is_some_and(|n| n.token == Token::ParenLeft) => {
+                self.function(&t, false)
+            }
+            Token::Ident(_) => self.comparison(&t),
+            other => Err(self.error_at(&t, format!("expected a condition, found {}", other.describe()))),
+        }
+    }
+
+    fn target(&self, at: &Spanned) -> Result<Target, SubscriptionError> {
+        let Token::Ident(path) = &at.token else {
+            return Err(self.error_at(at, format!("expected a field, found {}", at.token.describe())));
+        };
+        let (head, rest) = match path.split_once('.') {
+            Some((h, r)) => (h, Some(r)),
+            None => (path.as_str(), None),
+        };
+        let target = match (head, rest) {
+            ("type", None) => Target::EventType,
+            ("event", None) => Target::Event,
+            ("name", None) => Target::Name,
+            ("userId", None) => Target::UserId,
+            ("properties", Some(r)) => Target::Property(r.to_string()),
+            ("traits", Some(r)) => Target::Trait(r.to_string()),
+            ("context", Some(r)) => Target::Context(r.to_string()),
+            ("properties" | "traits" | "context", None) => {
+                return Err(self.error_at(at, format!("`{head}` needs a field name, like `{head}.plan`")));
+            }
+            ("type" | "event" | "name" | "userId", Some(_)) => {
+                return Err(self.error_at(at, format!("`{head}` has no sub-fields (found `{path}`)")));
+            }
+            _ => {
+                return Err(self.error_at(
+                    at,
+                    format!("unknown field `{path}`; expected type, event, name, userId, properties.…, traits.… or context.…"),
+                ))
+            }
+        };
+        Ok(target)
+    }
+
+    fn literal(&mut self) -> Result<(Spanned, Literal), SubscriptionError> {
+        let t = self.next("a value")?;
+        let lit = match &t.token {
+            Token::Str(s) => Literal::Str(s.clone()),
+            Token::Number(n) => Literal::Number(crate::js::string_to_number(n)),
+            Token::Ident(b) if b == "true" || b == "false" => Literal::Bool(b == "true"),
+            Token::Ident(word) => Literal::Str(word.clone()),
+            Token::Null => Literal::Str("null".into()),
+            other => return Err(self.error_at(&t, format!("expected a value, found {}", other.describe()))),
+        };
+        Ok((t, lit))
+    }
+
+    fn comparison(&mut self, field: &Spanned) -> Result<Condition, SubscriptionError> {
+        let target = self.target(field)?;
+        let op_token = self.next("an operator (=, !=, <, <=, >, >=)")?;
+        let Token::Op(op) = op_token.token else {
+            return Err(self.error_at(&op_token, format!("expected an operator (=, !=, <, <=, >, >=), found {}", op_token.token.describe())));
+        };
+        let (value_token, value) = self.literal()?;
+        let is_null = value_token.token == Token::Null;
+        let is_number = matches!(value_token.token, Token::Number(_));
+        let base = match op {
+            "=" => Operator::Equals,
+            "!=" => Operator::NotEquals,
+            "<" => Operator::LessThan,
+            "<=" => Operator::LessThanOrEqual,
+            ">" => Operator::GreaterThan,
+            _ => Operator::GreaterThanOrEqual,
+        };
+        let compare = |operator, value| Ok(Condition::Compare { target: target.clone(), operator, value });
+        let as_string = Literal::Str(value.to_js_string());
+        // Segment's special forms: existence for everything but `type`/`event`, booleans for
+        // userId and nested fields, numeric equality for nested fields.
+        let nested = matches!(target, Target::Property(_) | Target::Trait(_) | Target::Context(_));
+        let existence = !matches!(target, Target::EventType | Target::Event);
+        let booleans = nested || target == Target::UserId;
+        match (base, &value) {
+            (Operator::NotEquals, _) if is_null && existence => compare(Operator::Exists, None),
+            (Operator::Equals, _) if is_null && existence => compare(Operator::NotExists, None),
+            (Operator::Equals, Literal::Bool(true)) if booleans => compare(Operator::IsTrue, None),
+            (Operator::Equals, Literal::Bool(false)) if booleans => compare(Operator::IsFalse, None),
+            (Operator::Equals, _) if is_number && nested => compare(Operator::NumberEquals, Some(value)),
+            (Operator::NotEquals, _) if is_number && nested => compare(Operator::NumberNotEquals, Some(value)),
+            _ if nested => compare(base, Some(value)),
+            _ => compare(base, Some(as_string)),
+        }
+    }
+
+    fn function(&mut self, name_token: &Spanned, negate: bool) -> Result<Condition, SubscriptionError> {
+        let Token::Ident(name) = &name_token.token else {
+            return Err(self.error_at(name_token, "expected contains or match".into()));
+        };
+        self.expect(Token::ParenLeft, &format!("`(` after {name}"))?;
+        let field = self.next("a field")?;
+        let target = self.target(&field)?;
+        self.expect(Token::Comma, &format!("`,` between the arguments of {name}()"))?;
+        let (_, value) = self.literal()?;
+        // Inside a group Segment has already taken this `)` as the group's end.
+        if self.peek().is_some() {
+            self.expect(Token::ParenRight, &format!("`)` closing {name}()"))?;
+        }
+        let text = value.to_js_string();
+        let (operator, value) = if name == "contains" {
+            (if negate { Operator::NotContains } else { Operator::Contains }, text)
+        } else if let Some(prefix) = text.strip_suffix('*') {
+            (if negate { Operator::NotStartsWith } else { Operator::StartsWith }, prefix.to_string())
+        } else {
+            let mut chars = text.chars();
+            chars.next();
+            (if negate { Operator::NotEndsWith } else { Operator::EndsWith }, chars.as_str().to_string())
+        };
+        Ok(Condition::Compare { target, operator, value: Some(Literal::Str(value)) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ast(s: &str) -> serde_json::Value {
+        serde_json::to_value(parse(s).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn single_condition_is_wrapped_in_a_group() {
+        assert_eq!(
+            ast(r#"type = "track""#),
+            json!({"type": "group", "operator": "and", "children": [{"type": "event-type", "operator": "=", "value": "track"}]})
+        );
+    }
+
+    #[test]
+    fn segment_special_forms() {
+        assert_eq!(
+            ast(r#"properties.total = 12 or traits.vip = true or userId != null or context.a.b != "x" or event = null"#)["children"],
+            json!([
+                {"type": "event-property", "name": "total", "operator": "number_equals", "value": 12},
+                {"type": "event-trait", "name": "vip", "operator": "is_true"},
+                {"type": "userId", "operator": "exists"},
+                {"type": "event-context", "name": "a.b", "operator": "!=", "value": "x"},
+                {"type": "event", "operator": "=", "value": "null"}
+            ])
+        );
+        assert_eq!(
+            ast(r#"match(event, "Order*") and !match(name, "*ing") and !contains(properties.x, "y")"#)["children"],
+            json!([
+                {"type": "event", "operator": "starts_with", "value": "Order"},
+                {"type": "name", "operator": "not_ends_with", "value": "ing"},
+                {"type": "event-property", "name": "x", "operator": "not_contains", "value": "y"}
+            ])
+        );
+    }
+
+    #[test]
+    fn and_binds_tighter_than_or_and_parens_nest() {
+        let a = ast(r#"type = "a" or type = "b" and (event = "c" or (name = "d" and (userId = "e")))"#);
+        assert_eq!(a["operator"], "or");
+        assert_eq!(a["children"][1]["operator"], "and");
+        assert_eq!(a["children"][1]["children"][1]["operator"], "or");
+        assert_eq!(a["children"][1]["children"][1]["children"][1]["children"][1]["type"], "userId");
+    }
+
+    #[test]
+    fn keeps_segments_reading_of_one_level() {
+        // The last joiner applies to the whole level.
+        let a = ast(r#"type = "a" and type = "b" or type = "c""#);
+        assert_eq!(a["operator"], "or");
+        assert_eq!(a["children"].as_array().map(Vec::len), Some(3));
+        // A group ends at the `)` of `match(`; what follows joins the outer level.
+        let b = ast(r#"name = "Home" and (match(userId, "u*") or match(properties.plan, "*ed"))"#);
+        assert_eq!(b["operator"], "or");
+        assert_eq!(b["children"].as_array().map(Vec::len), Some(3));
+    }
+
+    #[test]
+    fn errors_name_the_position() {
+        let e = |s: &str| parse(s).unwrap_err();
+        assert_eq!(e(r#"type = "a" and"#).position, 15);
+        assert_eq!(e(r#"foo = "a""#).position, 1);
+        assert_eq!(e(r#"(type = "a""#).message, "expected `)`, found the end");
+        assert_eq!(e(r#"type "a""#).position, 6);
+        assert_eq!(e(r#"type = "a" type = "b""#).position, 12);
+        assert_eq!(e("").position, 1);
+    }
+}

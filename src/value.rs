@@ -1,0 +1,246 @@
+//! [`Resolved`]: the value a mapping produces, which unlike JSON can be `undefined`.
+//!
+//! Segment's mapping-kit keeps `undefined` inside objects and arrays until the very end
+//! (`removeUndefined`), and some directives observe the difference (`@merge` lets an
+//! `undefined` key override a defined one, `@flatten` keeps it as a key that later vanishes).
+//! Modelling `undefined` explicitly keeps those results exact.
+
+use crate::js;
+use indexmap::IndexMap;
+use serde_json::{Map, Number, Value};
+
+/// A JSON value that may also be, or contain, `undefined`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Resolved {
+    /// JavaScript's `undefined`: "nothing resolved here".
+    #[default]
+    Undefined,
+    /// JSON `null`.
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// A number (kept as JSON number so that large integers survive untouched).
+    Number(Number),
+    /// A string.
+    String(String),
+    /// An array; `undefined` items print as `null`.
+    Array(Vec<Resolved>),
+    /// An object; `undefined` members are dropped when it becomes JSON.
+    Object(IndexMap<String, Resolved>),
+}
+
+impl Resolved {
+    /// A number from an `f64` (integers print without a fraction; non-finite becomes `null`,
+    /// as `JSON.stringify` does).
+    pub fn from_f64(f: f64) -> Resolved {
+        if f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 {
+            Resolved::Number(Number::from(f as i64))
+        } else {
+            Number::from_f64(f).map_or(Resolved::Null, Resolved::Number)
+        }
+    }
+
+    /// Whether this is `undefined`.
+    pub fn is_undefined(&self) -> bool {
+        matches!(self, Resolved::Undefined)
+    }
+
+    /// `undefined` or `null`.
+    pub fn is_nullish(&self) -> bool {
+        matches!(self, Resolved::Undefined | Resolved::Null)
+    }
+
+    /// JS falsiness.
+    pub fn is_falsy(&self) -> bool {
+        match self {
+            Resolved::Undefined | Resolved::Null => true,
+            Resolved::Bool(b) => !b,
+            Resolved::Number(n) => {
+                let f = js::json_number_value(n);
+                f == 0.0 || f.is_nan()
+            }
+            Resolved::String(s) => s.is_empty(),
+            _ => false,
+        }
+    }
+
+    /// Segment's `realTypeOf` name.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Resolved::Undefined => "undefined",
+            Resolved::Null => "null",
+            Resolved::Bool(_) => "boolean",
+            Resolved::Number(_) => "number",
+            Resolved::String(_) => "string",
+            Resolved::Array(_) => "array",
+            Resolved::Object(_) => "object",
+        }
+    }
+
+    /// `String(value)` in JS (`undefined` and `null` give `"undefined"`/`"null"`).
+    pub fn to_js_string(&self) -> String {
+        match self {
+            Resolved::Undefined => "undefined".into(),
+            Resolved::Null => "null".into(),
+            Resolved::Bool(b) => b.to_string(),
+            Resolved::Number(n) => js::json_number_to_string(n),
+            Resolved::String(s) => s.clone(),
+            Resolved::Array(items) => items
+                .iter()
+                .map(|i| if i.is_nullish() { String::new() } else { i.to_js_string() })
+                .collect::<Vec<_>>()
+                .join(","),
+            Resolved::Object(_) => "[object Object]".into(),
+        }
+    }
+
+    /// `JSON.stringify(value)`; `None` where JS answers `undefined`.
+    pub fn stringify(&self) -> Option<String> {
+        let mut out = String::new();
+        if self.write_json(&mut out) {
+            Some(out)
+        } else {
+            None
+        }
+    }
+
+    fn write_json(&self, out: &mut String) -> bool {
+        match self {
+            Resolved::Undefined => return false,
+            Resolved::Null => out.push_str("null"),
+            Resolved::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Resolved::Number(n) => {
+                let f = js::json_number_value(n);
+                if f.is_finite() {
+                    out.push_str(&js::json_number_to_string(n))
+                } else {
+                    out.push_str("null")
+                }
+            }
+            Resolved::String(s) => out.push_str(&Value::String(s.clone()).to_string()),
+            Resolved::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    if !item.write_json(out) {
+                        out.push_str("null");
+                    }
+                }
+                out.push(']');
+            }
+            Resolved::Object(map) => {
+                out.push('{');
+                let mut first = true;
+                for (k, v) in map {
+                    if v.is_undefined() {
+                        continue;
+                    }
+                    if !first {
+                        out.push(',');
+                    }
+                    first = false;
+                    out.push_str(&Value::String(k.clone()).to_string());
+                    out.push(':');
+                    v.write_json(out);
+                }
+                out.push('}');
+            }
+        }
+        true
+    }
+
+    /// Segment's `removeUndefined`, then JSON: `undefined` members disappear, `undefined`
+    /// array items become `null`; `None` when the whole value is `undefined`.
+    pub fn to_json(&self) -> Option<Value> {
+        Some(match self {
+            Resolved::Undefined => return None,
+            Resolved::Null => Value::Null,
+            Resolved::Bool(b) => Value::Bool(*b),
+            Resolved::Number(n) => Value::Number(n.clone()),
+            Resolved::String(s) => Value::String(s.clone()),
+            Resolved::Array(items) => Value::Array(items.iter().map(|i| i.to_json().unwrap_or(Value::Null)).collect()),
+            Resolved::Object(map) => {
+                Value::Object(map.iter().filter_map(|(k, v)| v.to_json().map(|j| (k.clone(), j))).collect::<Map<_, _>>())
+            }
+        })
+    }
+
+    /// Like [`Resolved::to_json`] but consuming, avoiding copies.
+    pub fn into_json(self) -> Option<Value> {
+        Some(match self {
+            Resolved::Undefined => return None,
+            Resolved::Null => Value::Null,
+            Resolved::Bool(b) => Value::Bool(b),
+            Resolved::Number(n) => Value::Number(n),
+            Resolved::String(s) => Value::String(s),
+            Resolved::Array(items) => Value::Array(items.into_iter().map(|i| i.into_json().unwrap_or(Value::Null)).collect()),
+            Resolved::Object(map) => {
+                Value::Object(map.into_iter().filter_map(|(k, v)| v.into_json().map(|j| (k, j))).collect::<Map<_, _>>())
+            }
+        })
+    }
+
+    /// Segment's `removeUndefined` without leaving the `Resolved` world (array items stay
+    /// `undefined`, as in JS).
+    pub fn remove_undefined(self) -> Resolved {
+        match self {
+            Resolved::Array(items) => Resolved::Array(items.into_iter().map(Resolved::remove_undefined).collect()),
+            Resolved::Object(map) => Resolved::Object(
+                map.into_iter().filter(|(_, v)| !v.is_undefined()).map(|(k, v)| (k, v.remove_undefined())).collect(),
+            ),
+            other => other,
+        }
+    }
+}
+
+impl From<&Value> for Resolved {
+    fn from(v: &Value) -> Self {
+        match v {
+            Value::Null => Resolved::Null,
+            Value::Bool(b) => Resolved::Bool(*b),
+            Value::Number(n) => Resolved::Number(n.clone()),
+            Value::String(s) => Resolved::String(s.clone()),
+            Value::Array(items) => Resolved::Array(items.iter().map(Resolved::from).collect()),
+            Value::Object(map) => Resolved::Object(map.iter().map(|(k, v)| (k.clone(), Resolved::from(v))).collect()),
+        }
+    }
+}
+
+impl From<Value> for Resolved {
+    fn from(v: Value) -> Self {
+        match v {
+            Value::Null => Resolved::Null,
+            Value::Bool(b) => Resolved::Bool(b),
+            Value::Number(n) => Resolved::Number(n),
+            Value::String(s) => Resolved::String(s),
+            Value::Array(items) => Resolved::Array(items.into_iter().map(Resolved::from).collect()),
+            Value::Object(map) => Resolved::Object(map.into_iter().map(|(k, v)| (k, Resolved::from(v))).collect()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn undefined_disappears_from_objects_and_becomes_null_in_arrays() {
+        let r = Resolved::Object(IndexMap::from([
+            ("a".to_string(), Resolved::Undefined),
+            ("b".to_string(), Resolved::Array(vec![Resolved::Undefined, Resolved::from_f64(1.0)])),
+        ]));
+        assert_eq!(r.to_json(), Some(json!({"b": [null, 1]})));
+        assert_eq!(r.stringify().as_deref(), Some(r#"{"b":[null,1]}"#));
+        assert_eq!(Resolved::Undefined.stringify(), None);
+    }
+
+    #[test]
+    fn js_string_forms() {
+        let r = Resolved::from(json!([1, null, "a", [2, 3], {"x": 1}, true]));
+        assert_eq!(r.to_js_string(), "1,,a,2,3,[object Object],true");
+        assert_eq!(Resolved::from(json!(1e21)).to_js_string(), "1e+21");
+    }
+}
