@@ -19,12 +19,19 @@ impl MappingError {
     /// An error at `path` (given as the list of keys from the mapping's root).
     pub fn at<S: AsRef<str>>(path: &[S], message: impl Into<String>) -> Self {
         let joined: Vec<&str> = path.iter().map(AsRef::as_ref).collect();
-        MappingError { path: format!("/{}", joined.join("/")), message: message.into() }
+        MappingError {
+            path: format!("/{}", joined.join("/")),
+            message: message.into(),
+        }
     }
 
     /// The same error seen from one level up: `key` goes in front of the path.
     pub fn within(mut self, key: &str) -> Self {
-        self.path = if self.path == "/" { format!("/{key}") } else { format!("/{key}{}", self.path) };
+        self.path = if self.path == "/" {
+            format!("/{key}")
+        } else {
+            format!("/{key}{}", self.path)
+        };
         self
     }
 }

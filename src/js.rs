@@ -69,14 +69,25 @@ pub fn string_to_number(s: &str) -> f64 {
     }
     let radix = |prefix: &[&str], radix: u32| -> Option<f64> {
         let lower = t.to_ascii_lowercase();
-        prefix.iter().find_map(|p| lower.strip_prefix(p)).map(|digits| {
-            if digits.is_empty() {
-                return f64::NAN;
-            }
-            digits.chars().try_fold(0f64, |acc, c| c.to_digit(radix).map(|d| acc * radix as f64 + d as f64)).unwrap_or(f64::NAN)
-        })
+        prefix
+            .iter()
+            .find_map(|p| lower.strip_prefix(p))
+            .map(|digits| {
+                if digits.is_empty() {
+                    return f64::NAN;
+                }
+                digits
+                    .chars()
+                    .try_fold(0f64, |acc, c| {
+                        c.to_digit(radix).map(|d| acc * radix as f64 + d as f64)
+                    })
+                    .unwrap_or(f64::NAN)
+            })
     };
-    if let Some(v) = radix(&["0x"], 16).or_else(|| radix(&["0o"], 8)).or_else(|| radix(&["0b"], 2)) {
+    if let Some(v) = radix(&["0x"], 16)
+        .or_else(|| radix(&["0o"], 8))
+        .or_else(|| radix(&["0b"], 2))
+    {
         return v;
     }
     match t {
@@ -84,7 +95,9 @@ pub fn string_to_number(s: &str) -> f64 {
         "-Infinity" => return f64::NEG_INFINITY,
         _ => {}
     }
-    let valid = t.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'));
+    let valid = t
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'));
     if !valid {
         return f64::NAN;
     }
@@ -109,7 +122,10 @@ fn string_index(s: &str, i: usize) -> Option<String> {
 
 /// A canonical array index (`"0"`, `"12"`, not `"01"` or `"-1"`).
 fn array_index(key: &str) -> Option<usize> {
-    if key.is_empty() || (key.len() > 1 && key.starts_with('0')) || !key.bytes().all(|b| b.is_ascii_digit()) {
+    if key.is_empty()
+        || (key.len() > 1 && key.starts_with('0'))
+        || !key.bytes().all(|b| b.is_ascii_digit())
+    {
         return None;
     }
     key.parse().ok()
@@ -148,12 +164,16 @@ impl<'a> Cursor<'a> {
         }
         match self {
             Cursor::Json(v) => match v {
-                Value::Object(map) => map.get(key).map_or(Cursor::Owned(Resolved::Undefined), Cursor::Json),
+                Value::Object(map) => map
+                    .get(key)
+                    .map_or(Cursor::Owned(Resolved::Undefined), Cursor::Json),
                 Value::Array(items) => {
                     if key == "length" {
                         return Cursor::Owned(Resolved::from_f64(items.len() as f64));
                     }
-                    array_index(key).and_then(|i| items.get(i)).map_or(Cursor::Owned(Resolved::Undefined), Cursor::Json)
+                    array_index(key)
+                        .and_then(|i| items.get(i))
+                        .map_or(Cursor::Owned(Resolved::Undefined), Cursor::Json)
                 }
                 Value::String(s) => Cursor::Owned(string_property(s, key)),
                 _ => Cursor::Owned(Resolved::Undefined),
@@ -186,12 +206,16 @@ impl<'a> Cursor<'a> {
 
 fn step_resolved<'a>(r: &'a Resolved, key: &str) -> Cursor<'a> {
     match r {
-        Resolved::Object(map) => map.get(key).map_or(Cursor::Owned(Resolved::Undefined), Cursor::Res),
+        Resolved::Object(map) => map
+            .get(key)
+            .map_or(Cursor::Owned(Resolved::Undefined), Cursor::Res),
         Resolved::Array(items) => {
             if key == "length" {
                 return Cursor::Owned(Resolved::from_f64(items.len() as f64));
             }
-            array_index(key).and_then(|i| items.get(i)).map_or(Cursor::Owned(Resolved::Undefined), Cursor::Res)
+            array_index(key)
+                .and_then(|i| items.get(i))
+                .map_or(Cursor::Owned(Resolved::Undefined), Cursor::Res)
         }
         Resolved::String(s) => Cursor::Owned(string_property(s, key)),
         _ => Cursor::Owned(Resolved::Undefined),
@@ -202,7 +226,9 @@ fn string_property(s: &str, key: &str) -> Resolved {
     if key == "length" {
         return Resolved::from_f64(utf16_len(s) as f64);
     }
-    array_index(key).and_then(|i| string_index(s, i)).map_or(Resolved::Undefined, Resolved::String)
+    array_index(key)
+        .and_then(|i| string_index(s, i))
+        .map_or(Resolved::Undefined, Resolved::String)
 }
 
 /// Walks `segments` from `root` with JS's `obj && obj[key]` rule: a falsy value (`0`, `""`,

@@ -15,3 +15,14 @@ pub use error::{ConfigError, ConfigErrors, MappingError, SubscriptionError};
 pub use mapping::{transform, Mapping};
 pub use subscription::Subscription;
 pub use value::Resolved;
+pub mod actions;
+pub mod config;
+pub mod datetime;
+pub mod event;
+pub mod fields;
+pub mod plan;
+
+pub use actions::Action;
+pub use config::{Config, MappingConfig, Settings};
+pub use fields::{ErrorCode, FieldError};
+pub use plan::{plan, plan_events, EventResult, Plan, Request, Status};

@@ -87,7 +87,13 @@ impl Resolved {
             Resolved::String(s) => s.clone(),
             Resolved::Array(items) => items
                 .iter()
-                .map(|i| if i.is_nullish() { String::new() } else { i.to_js_string() })
+                .map(|i| {
+                    if i.is_nullish() {
+                        String::new()
+                    } else {
+                        i.to_js_string()
+                    }
+                })
                 .collect::<Vec<_>>()
                 .join(","),
             Resolved::Object(_) => "[object Object]".into(),
@@ -160,10 +166,17 @@ impl Resolved {
             Resolved::Bool(b) => Value::Bool(*b),
             Resolved::Number(n) => Value::Number(n.clone()),
             Resolved::String(s) => Value::String(s.clone()),
-            Resolved::Array(items) => Value::Array(items.iter().map(|i| i.to_json().unwrap_or(Value::Null)).collect()),
-            Resolved::Object(map) => {
-                Value::Object(map.iter().filter_map(|(k, v)| v.to_json().map(|j| (k.clone(), j))).collect::<Map<_, _>>())
-            }
+            Resolved::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .map(|i| i.to_json().unwrap_or(Value::Null))
+                    .collect(),
+            ),
+            Resolved::Object(map) => Value::Object(
+                map.iter()
+                    .filter_map(|(k, v)| v.to_json().map(|j| (k.clone(), j)))
+                    .collect::<Map<_, _>>(),
+            ),
         })
     }
 
@@ -175,10 +188,17 @@ impl Resolved {
             Resolved::Bool(b) => Value::Bool(b),
             Resolved::Number(n) => Value::Number(n),
             Resolved::String(s) => Value::String(s),
-            Resolved::Array(items) => Value::Array(items.into_iter().map(|i| i.into_json().unwrap_or(Value::Null)).collect()),
-            Resolved::Object(map) => {
-                Value::Object(map.into_iter().filter_map(|(k, v)| v.into_json().map(|j| (k, j))).collect::<Map<_, _>>())
-            }
+            Resolved::Array(items) => Value::Array(
+                items
+                    .into_iter()
+                    .map(|i| i.into_json().unwrap_or(Value::Null))
+                    .collect(),
+            ),
+            Resolved::Object(map) => Value::Object(
+                map.into_iter()
+                    .filter_map(|(k, v)| v.into_json().map(|j| (k, j)))
+                    .collect::<Map<_, _>>(),
+            ),
         })
     }
 
@@ -186,9 +206,14 @@ impl Resolved {
     /// `undefined`, as in JS).
     pub fn remove_undefined(self) -> Resolved {
         match self {
-            Resolved::Array(items) => Resolved::Array(items.into_iter().map(Resolved::remove_undefined).collect()),
+            Resolved::Array(items) => {
+                Resolved::Array(items.into_iter().map(Resolved::remove_undefined).collect())
+            }
             Resolved::Object(map) => Resolved::Object(
-                map.into_iter().filter(|(_, v)| !v.is_undefined()).map(|(k, v)| (k, v.remove_undefined())).collect(),
+                map.into_iter()
+                    .filter(|(_, v)| !v.is_undefined())
+                    .map(|(k, v)| (k, v.remove_undefined()))
+                    .collect(),
             ),
             other => other,
         }
@@ -203,7 +228,11 @@ impl From<&Value> for Resolved {
             Value::Number(n) => Resolved::Number(n.clone()),
             Value::String(s) => Resolved::String(s.clone()),
             Value::Array(items) => Resolved::Array(items.iter().map(Resolved::from).collect()),
-            Value::Object(map) => Resolved::Object(map.iter().map(|(k, v)| (k.clone(), Resolved::from(v))).collect()),
+            Value::Object(map) => Resolved::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), Resolved::from(v)))
+                    .collect(),
+            ),
         }
     }
 }
@@ -216,7 +245,11 @@ impl From<Value> for Resolved {
             Value::Number(n) => Resolved::Number(n),
             Value::String(s) => Resolved::String(s),
             Value::Array(items) => Resolved::Array(items.into_iter().map(Resolved::from).collect()),
-            Value::Object(map) => Resolved::Object(map.into_iter().map(|(k, v)| (k, Resolved::from(v))).collect()),
+            Value::Object(map) => Resolved::Object(
+                map.into_iter()
+                    .map(|(k, v)| (k, Resolved::from(v)))
+                    .collect(),
+            ),
         }
     }
 }
@@ -230,7 +263,10 @@ mod tests {
     fn undefined_disappears_from_objects_and_becomes_null_in_arrays() {
         let r = Resolved::Object(IndexMap::from([
             ("a".to_string(), Resolved::Undefined),
-            ("b".to_string(), Resolved::Array(vec![Resolved::Undefined, Resolved::from_f64(1.0)])),
+            (
+                "b".to_string(),
+                Resolved::Array(vec![Resolved::Undefined, Resolved::from_f64(1.0)]),
+            ),
         ]));
         assert_eq!(r.to_json(), Some(json!({"b": [null, 1]})));
         assert_eq!(r.stringify().as_deref(), Some(r#"{"b":[null,1]}"#));

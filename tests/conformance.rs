@@ -12,7 +12,8 @@ fn cases(file: &str) -> Vec<Value> {
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance"));
     let path = dir.join(file);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let cases: Vec<Value> = text
         .lines()
         .filter(|l| !l.trim().is_empty())
@@ -25,7 +26,12 @@ fn cases(file: &str) -> Vec<Value> {
 fn report(kind: &str, total: usize, failures: Vec<String>) {
     let passed = total - failures.len();
     eprintln!("{kind}: {passed}/{total} cases pass");
-    assert!(failures.is_empty(), "{kind}: {} of {total} cases fail:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{kind}: {} of {total} cases fail:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -39,13 +45,24 @@ fn mapping_kit() {
         match (got, expect.get("error")) {
             (Err(_), Some(_)) => {}
             (Ok(out), None) => {
-                let want = if expect["undefined"] == Value::Bool(true) { None } else { expect.get("output").cloned() };
+                let want = if expect["undefined"] == Value::Bool(true) {
+                    None
+                } else {
+                    expect.get("output").cloned()
+                };
                 if out != want {
                     failures.push(format!("{id}: got {} want {}", json(&out), json(&want)));
                 }
             }
-            (Ok(out), Some(e)) => failures.push(format!("{id}: got {} but Segment rejects it: {}", json(&out), first_line(e))),
-            (Err(e), None) => failures.push(format!("{id}: error {e} but Segment gives {}", expect["output"])),
+            (Ok(out), Some(e)) => failures.push(format!(
+                "{id}: got {} but Segment rejects it: {}",
+                json(&out),
+                first_line(e)
+            )),
+            (Err(e), None) => failures.push(format!(
+                "{id}: error {e} but Segment gives {}",
+                expect["output"]
+            )),
         }
     }
     report("mapping-kit", cases.len(), failures);
@@ -57,8 +74,12 @@ fn subscriptions() {
     let mut failures = Vec::new();
     for case in &cases {
         let id = &case["id"];
-        let want = case["expect"]["matches"].as_bool().expect("matches is a boolean");
-        let fql = case["subscription"].as_str().expect("subscription is a string");
+        let want = case["expect"]["matches"]
+            .as_bool()
+            .expect("matches is a boolean");
+        let fql = case["subscription"]
+            .as_str()
+            .expect("subscription is a string");
         match Subscription::parse(fql) {
             Ok(sub) if sub.matches(&case["event"]) == want => {}
             Ok(_) => failures.push(format!("{id}: {fql} should give {want}")),
@@ -83,15 +104,43 @@ fn nudge_plans() {
         };
         let got = serde_json::to_value(plan(&case["events"], &config)).expect("plan serialises");
         let expect = &case["expect"];
-        let got_requests: Vec<Value> = got["requests"].as_array().into_iter().flatten().map(comparable_request).collect();
-        let want_requests: Vec<Value> = expect["requests"].as_array().into_iter().flatten().map(comparable_request).collect();
+        let got_requests: Vec<Value> = got["requests"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(comparable_request)
+            .collect();
+        let want_requests: Vec<Value> = expect["requests"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(comparable_request)
+            .collect();
         if got_requests != want_requests {
-            failures.push(format!("{id}: requests\n  got  {}\n  want {}", json(&got_requests), json(&want_requests)));
+            failures.push(format!(
+                "{id}: requests\n  got  {}\n  want {}",
+                json(&got_requests),
+                json(&want_requests)
+            ));
         }
-        let got_results: Vec<Value> = got["results"].as_array().into_iter().flatten().map(comparable_result).collect();
-        let want_results: Vec<Value> = expect["results"].as_array().into_iter().flatten().map(comparable_result).collect();
+        let got_results: Vec<Value> = got["results"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(comparable_result)
+            .collect();
+        let want_results: Vec<Value> = expect["results"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(comparable_result)
+            .collect();
         if got_results != want_results {
-            failures.push(format!("{id}: results\n  got  {}\n  want {}", json(&got_results), json(&want_results)));
+            failures.push(format!(
+                "{id}: results\n  got  {}\n  want {}",
+                json(&got_results),
+                json(&want_results)
+            ));
         }
     }
     report("nudge-plans", cases.len(), failures);
@@ -108,8 +157,16 @@ fn comparable_request(r: &Value) -> Value {
 /// SPEC §6: results compare by index, status and the set of error fields.
 fn comparable_result(r: &Value) -> Value {
     let fields: BTreeSet<String> = match r.get("fields") {
-        Some(Value::Array(f)) => f.iter().filter_map(|x| x.as_str().map(String::from)).collect(),
-        _ => r["errors"].as_array().into_iter().flatten().filter_map(|e| e["field"].as_str().map(String::from)).collect(),
+        Some(Value::Array(f)) => f
+            .iter()
+            .filter_map(|x| x.as_str().map(String::from))
+            .collect(),
+        _ => r["errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e["field"].as_str().map(String::from))
+            .collect(),
     };
     serde_json::json!({"index": r["index"], "status": r["status"], "fields": fields})
 }
@@ -119,5 +176,11 @@ fn json<T: serde::Serialize>(v: &T) -> String {
 }
 
 fn first_line(v: &Value) -> String {
-    v.as_str().unwrap_or_default().trim().lines().next().unwrap_or_default().to_string()
+    v.as_str()
+        .unwrap_or_default()
+        .trim()
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }

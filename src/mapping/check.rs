@@ -32,7 +32,10 @@ pub const DIRECTIVES: &[&str] = &[
 
 /// Checks a whole mapping; every problem is reported.
 pub fn check_mapping(mapping: &Value) -> Result<(), Vec<MappingError>> {
-    let mut checker = Checker { stack: Vec::new(), errors: Vec::new() };
+    let mut checker = Checker {
+        stack: Vec::new(),
+        errors: Vec::new(),
+    };
     checker.any(Some(mapping));
     if checker.errors.is_empty() {
         return Ok(());
@@ -50,7 +53,8 @@ pub fn check_mapping(mapping: &Value) -> Result<(), Vec<MappingError>> {
 
 /// Whether an object is a directive: at least one `@` key and nothing else but `_metadata`.
 pub fn is_directive(map: &Map<String, Value>) -> bool {
-    map.keys().any(|k| k.starts_with('@')) && map.keys().all(|k| k.starts_with('@') || k == "_metadata")
+    map.keys().any(|k| k.starts_with('@'))
+        && map.keys().all(|k| k.starts_with('@') || k == "_metadata")
 }
 
 fn kind(v: Option<&Value>) -> &'static str {
@@ -93,11 +97,19 @@ struct Field {
 }
 
 const fn opt(name: &'static str, rule: Rule) -> Field {
-    Field { name, required: false, rule }
+    Field {
+        name,
+        required: false,
+        rule,
+    }
 }
 
 const fn req(name: &'static str, rule: Rule) -> Field {
-    Field { name, required: true, rule }
+    Field {
+        name,
+        required: true,
+        rule,
+    }
 }
 
 struct Checker {
@@ -144,10 +156,16 @@ impl Checker {
         };
         let directive_keys: Vec<&String> = map.keys().filter(|k| k.starts_with('@')).collect();
         if directive_keys.len() > 1 {
-            return self.fail(format!("should only have one @-prefixed key but it has {} keys", directive_keys.len()));
+            return self.fail(format!(
+                "should only have one @-prefixed key but it has {} keys",
+                directive_keys.len()
+            ));
         }
         if map.keys().any(|k| !k.starts_with('@') && k != "_metadata") {
-            return self.fail(format!("should only have one @-prefixed key but it has {} keys", map.len()));
+            return self.fail(format!(
+                "should only have one @-prefixed key but it has {} keys",
+                map.len()
+            ));
         }
         let name = directive_keys[0].as_str();
         if !DIRECTIVES.contains(&name) {
@@ -160,7 +178,14 @@ impl Checker {
     fn directive_options(&mut self, name: &str, v: Option<&Value>) -> bool {
         use Rule::*;
         match name {
-            "@if" => self.fields(v, &[opt("exists", DirectiveOrRaw), opt("then", DirectiveOrRaw), opt("else", DirectiveOrRaw)]),
+            "@if" => self.fields(
+                v,
+                &[
+                    opt("exists", DirectiveOrRaw),
+                    opt("then", DirectiveOrRaw),
+                    opt("else", DirectiveOrRaw),
+                ],
+            ),
             "@case" => self.fields(v, &[opt("operator", Str), opt("value", DirectiveOrString)]),
             "@replace" => self.fields(
                 v,
@@ -180,10 +205,22 @@ impl Checker {
             }
             "@path" | "@template" => self.rule(v, DirectiveOrString),
             "@literal" | "@excludeWhenNull" => self.rule(v, DirectiveOrRaw),
-            "@json" => self.fields(v, &[req("value", DirectiveOrRaw), req("mode", OneOf(&["encode", "decode"]))]),
+            "@json" => self.fields(
+                v,
+                &[
+                    req("value", DirectiveOrRaw),
+                    req("mode", OneOf(&["encode", "decode"])),
+                ],
+            ),
             "@flatten" => self.fields(v, &[opt("separator", Str), req("value", DirectiveOrRaw)]),
             "@merge" => {
-                let ok = self.fields(v, &[opt("direction", OneOf(&["left", "right"])), req("objects", Array)]);
+                let ok = self.fields(
+                    v,
+                    &[
+                        opt("direction", OneOf(&["left", "right"])),
+                        req("objects", Array),
+                    ],
+                );
                 let Some(Value::Array(objects)) = v.and_then(|o| o.get("objects")) else {
                     return ok;
                 };
@@ -195,7 +232,13 @@ impl Checker {
                     all
                 })
             }
-            "@transform" => self.fields(v, &[req("apply", DirectiveOrObject), req("mapping", DirectiveOrObject)]),
+            "@transform" => self.fields(
+                v,
+                &[
+                    req("apply", DirectiveOrObject),
+                    req("mapping", DirectiveOrObject),
+                ],
+            ),
             _ => self.fail(format!("has an invalid directive: {name}")),
         }
     }
@@ -211,7 +254,10 @@ impl Checker {
             let value = v.and_then(|o| o.get(field.name));
             match value {
                 None if field.required => {
-                    ok &= self.fail(format!("should have field \"{}\" but it doesn't", field.name));
+                    ok &= self.fail(format!(
+                        "should have field \"{}\" but it doesn't",
+                        field.name
+                    ));
                 }
                 None => {}
                 Some(_) => ok &= self.nested(field.name, |c| c.rule(value, field.rule)),
@@ -225,18 +271,27 @@ impl Checker {
         match rule {
             Rule::DirectiveOrRaw => match k {
                 "directive" => self.directive(v),
-                "undefined" => self.fail(format!("should be a mapping directive or a JSON value but {}", it_is(v))),
+                "undefined" => self.fail(format!(
+                    "should be a mapping directive or a JSON value but {}",
+                    it_is(v)
+                )),
                 _ => true,
             },
             Rule::DirectiveOrString => match k {
                 "directive" => self.directive(v),
                 "string" => true,
-                _ => self.fail(format!("should be a string or a mapping directive but {}", it_is(v))),
+                _ => self.fail(format!(
+                    "should be a string or a mapping directive but {}",
+                    it_is(v)
+                )),
             },
             Rule::DirectiveOrObject => match k {
                 "directive" => self.directive(v),
                 "object" => self.object(v),
-                _ => self.fail(format!("should be a object or a mapping directive but {}", it_is(v))),
+                _ => self.fail(format!(
+                    "should be a object or a mapping directive but {}",
+                    it_is(v)
+                )),
             },
             Rule::Str => k == "string" || self.fail(format!("should be a string but {}", it_is(v))),
             Rule::StrLen(min, max) => {
@@ -252,15 +307,23 @@ impl Checker {
                     true
                 }
             }
-            Rule::Boolean => k == "boolean" || self.fail(format!("should be a boolean but {}", it_is(v))),
+            Rule::Boolean => {
+                k == "boolean" || self.fail(format!("should be a boolean but {}", it_is(v)))
+            }
             Rule::OneOf(allowed) => {
                 let Some(Value::String(s)) = v else {
                     return self.fail(format!("should be a string but {}", it_is(v)));
                 };
                 allowed.contains(&s.to_lowercase().as_str())
-                    || self.fail(format!("should be one of {} but it is {}", allowed.join(", "), Value::String(s.clone())))
+                    || self.fail(format!(
+                        "should be one of {} but it is {}",
+                        allowed.join(", "),
+                        Value::String(s.clone())
+                    ))
             }
-            Rule::Array => k == "array" || self.fail(format!("should be an array but {}", it_is(v))),
+            Rule::Array => {
+                k == "array" || self.fail(format!("should be an array but {}", it_is(v)))
+            }
         }
     }
 }
@@ -271,12 +334,19 @@ mod tests {
     use serde_json::json;
 
     fn errors(m: Value) -> Vec<String> {
-        check_mapping(&m).err().unwrap_or_default().iter().map(ToString::to_string).collect()
+        check_mapping(&m)
+            .err()
+            .unwrap_or_default()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
     }
 
     #[test]
     fn accepts_valid_mappings() {
-        assert!(errors(json!({"a": {"@path": "$.x"}, "b": [1, {"@bogus": 1}], "c": "raw"})).is_empty());
+        assert!(
+            errors(json!({"a": {"@path": "$.x"}, "b": [1, {"@bogus": 1}], "c": "raw"})).is_empty()
+        );
         assert!(errors(json!({"a": {"@if": {"exists": {"@path": "$.x"}, "then": 1}}})).is_empty());
     }
 
@@ -294,17 +364,25 @@ mod tests {
 
     #[test]
     fn reports_every_problem() {
-        let e = errors(json!({"a": {"@nope": 1}, "b": {"@path": 5}, "c": {"@path": "x", "extra": 1}}));
+        let e =
+            errors(json!({"a": {"@nope": 1}, "b": {"@path": 5}, "c": {"@path": "x", "extra": 1}}));
         assert_eq!(e.len(), 3, "{e:?}");
         assert!(e[0].starts_with("/a has an invalid directive: @nope"));
-        assert!(e[1].starts_with("/b/@path should be a string or a mapping directive but it is a number"));
+        assert!(e[1]
+            .starts_with("/b/@path should be a string or a mapping directive but it is a number"));
         assert!(e[2].starts_with("/c should only have one @-prefixed key"));
     }
 
     #[test]
     fn checks_merge_objects_and_json_mode() {
-        assert_eq!(errors(json!({"m": {"@merge": {"objects": [1], "direction": "left"}}})).len(), 1);
-        assert_eq!(errors(json!({"j": {"@json": {"value": 1, "mode": "both"}}})).len(), 1);
+        assert_eq!(
+            errors(json!({"m": {"@merge": {"objects": [1], "direction": "left"}}})).len(),
+            1
+        );
+        assert_eq!(
+            errors(json!({"j": {"@json": {"value": 1, "mode": "both"}}})).len(),
+            1
+        );
         assert!(errors(json!({"j": {"@json": {"value": 1, "mode": "ENCODE"}}})).is_empty());
     }
 }

@@ -65,7 +65,9 @@ mod tests {
     }
 
     fn err(mapping: Value, payload: Value) -> String {
-        transform(&mapping, &payload).expect_err("should fail").to_string()
+        transform(&mapping, &payload)
+            .expect_err("should fail")
+            .to_string()
     }
 
     fn event() -> Value {
@@ -80,10 +82,19 @@ mod tests {
 
     #[test]
     fn path_and_missing_values() {
-        let out = t(json!({"a": {"@path": "$.properties.price"}, "b": {"@path": "$.missing"}, "c": [{"@path": "$.missing"}], "d": null}), event());
+        let out = t(
+            json!({"a": {"@path": "$.properties.price"}, "b": {"@path": "$.missing"}, "c": [{"@path": "$.missing"}], "d": null}),
+            event(),
+        );
         assert_eq!(out, Some(json!({"a": 3, "c": [null], "d": null})));
         assert_eq!(t(json!({"@path": "$.missing"}), event()), None);
-        assert_eq!(t(json!({"a": {"@path": "properties.products[1].sku"}}), event()), Some(json!({"a": "B-2"})));
+        assert_eq!(
+            t(
+                json!({"a": {"@path": "properties.products[1].sku"}}),
+                event()
+            ),
+            Some(json!({"a": "B-2"}))
+        );
     }
 
     #[test]
@@ -96,8 +107,14 @@ mod tests {
             "e": {"@if": {"exists": {"@path": "$.userId"}, "then": {"@path": "$.userId"}}},
             "f": {"@if": {"exists": {"@path": "$.nope"}, "then": 1, "else": ""}}
         });
-        assert_eq!(t(m, event()), Some(json!({"a": "no", "b": "no", "c": "no", "e": "User Two"})));
-        assert!(err(json!({"a": {"@if": {"exists": null, "then": 1}}}), event()).contains("requires an \"exists\" key or a \"blank\" key"));
+        assert_eq!(
+            t(m, event()),
+            Some(json!({"a": "no", "b": "no", "c": "no", "e": "User Two"}))
+        );
+        assert!(
+            err(json!({"a": {"@if": {"exists": null, "then": 1}}}), event())
+                .contains("requires an \"exists\" key or a \"blank\" key")
+        );
     }
 
     #[test]
@@ -113,10 +130,17 @@ mod tests {
         });
         assert_eq!(
             t(m, event()),
-            Some(json!({"lower": "émilie zola", "num": 3, "r": "User_Two", "r2": "fo Boo", "ri": "x Two", "rn": "4", "missing": ""}))
+            Some(
+                json!({"lower": "émilie zola", "num": 3, "r": "User_Two", "r2": "fo Boo", "ri": "x Two", "rn": "4", "missing": ""})
+            )
         );
-        assert!(err(json!({"a": {"@case": {"value": "x"}}}), event()).contains("requires a \"operator\" key"));
-        assert!(err(json!({"a": {"@case": {"operator": "title", "value": "x"}}}), event()).contains("\"lower\" or \"upper\""));
+        assert!(err(json!({"a": {"@case": {"value": "x"}}}), event())
+            .contains("requires a \"operator\" key"));
+        assert!(err(
+            json!({"a": {"@case": {"operator": "title", "value": "x"}}}),
+            event()
+        )
+        .contains("\"lower\" or \"upper\""));
     }
 
     #[test]
@@ -128,7 +152,9 @@ mod tests {
         });
         assert_eq!(
             t(m, event()),
-            Some(json!({"items": [{"id": "A-1", "q": 2}, {"id": "B-2", "q": null}], "one": [{"e": "f"}], "raw": 3}))
+            Some(
+                json!({"items": [{"id": "A-1", "q": 2}, {"id": "B-2", "q": null}], "one": [{"e": "f"}], "raw": 3})
+            )
         );
     }
 
@@ -159,7 +185,8 @@ mod tests {
                 "tr": {"p": 3}
             }))
         );
-        assert!(err(json!({"m": {"@merge": {"objects": [{}]}}}), event()).contains("requires a \"direction\" key"));
+        assert!(err(json!({"m": {"@merge": {"objects": [{}]}}}), event())
+            .contains("requires a \"direction\" key"));
     }
 
     #[test]
@@ -170,13 +197,22 @@ mod tests {
             "lit": {"@literal": "{{userId}}"},
             "tpl": {"@template": "{{userId}}/{{properties.price}}"}
         });
-        assert_eq!(t(m, event()), Some(json!({"obj": {"b": {"d": 1}, "e": [null]}, "lit": "{{userId}}", "tpl": "User Two/3"})));
+        assert_eq!(
+            t(m, event()),
+            Some(
+                json!({"obj": {"b": {"d": 1}, "e": [null]}, "lit": "{{userId}}", "tpl": "User Two/3"})
+            )
+        );
     }
 
     #[test]
     fn rejects_bad_mappings_with_paths() {
-        let e = Mapping::parse(json!({"f3": {"@case": {"operator": "lower", "value": {"d": 1}}}})).unwrap_err();
+        let e = Mapping::parse(json!({"f3": {"@case": {"operator": "lower", "value": {"d": 1}}}}))
+            .unwrap_err();
         assert_eq!(e[0].path, "/f3/@case/value");
-        assert_eq!(err(json!({"a": [{"@nope": 1}]}), event()), "/a/0/@nope @nope is not a valid directive");
+        assert_eq!(
+            err(json!({"a": [{"@nope": 1}]}), event()),
+            "/a/0/@nope @nope is not a valid directive"
+        );
     }
 }

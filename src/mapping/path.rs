@@ -38,7 +38,9 @@ pub fn split_path(path: &str) -> Vec<String> {
         let split_len = match c {
             '.' => 1,
             '[' if chars.get(i + 1).is_some_and(|n| is_key_edge(*n)) => 1,
-            ']' if i > 0 && is_key_edge(chars[i - 1]) => chars[i..].iter().take_while(|c| **c == ']').count(),
+            ']' if i > 0 && is_key_edge(chars[i - 1]) => {
+                chars[i..].iter().take_while(|c| **c == ']').count()
+            }
             _ => 0,
         };
         if split_len > 0 {
@@ -71,7 +73,9 @@ fn replace_placeholders(text: &str, braces: usize, data: Root<'_>) -> String {
     let mut rest = text;
     while let Some(start) = rest.find(&open) {
         let inner_start = start + braces;
-        let inner_len = rest[inner_start..].find('}').unwrap_or(rest.len() - inner_start);
+        let inner_len = rest[inner_start..]
+            .find('}')
+            .unwrap_or(rest.len() - inner_start);
         let inner_end = inner_start + inner_len;
         if inner_len > 0 && rest[inner_end..].starts_with(&close) {
             out.push_str(&rest[..start]);
@@ -99,7 +103,10 @@ mod tests {
 
     #[test]
     fn splits_paths_like_segment() {
-        assert_eq!(split_path("properties.products[1].name"), ["properties", "products", "1", "name"]);
+        assert_eq!(
+            split_path("properties.products[1].name"),
+            ["properties", "products", "1", "name"]
+        );
         assert_eq!(split_path("a[\"b c\"]['d']"), ["a", "b c", "d"]);
         assert_eq!(split_path("a[b]"), ["a[b]"]);
         assert_eq!(split_path("a..b"), ["a", "b"]);
@@ -118,7 +125,10 @@ mod tests {
         let r = |t: &str| render_template(t, Root::Json(&v));
         assert_eq!(r("{{userId}} - {{traits.name}} end"), "u1 -  end");
         assert_eq!(r("{{{ userId }}}"), "u1");
-        assert_eq!(r("{{traits.tags}}|{{traits.o}}|{{n}}"), "a,b|[object Object]|1e+21");
+        assert_eq!(
+            r("{{traits.tags}}|{{traits.o}}|{{n}}"),
+            "a,b|[object Object]|1e+21"
+        );
         assert_eq!(r("{{}} {{ {{userId}}"), "{{}} ");
         assert_eq!(r("{{$.userId}}"), "");
     }

@@ -20,12 +20,21 @@ pub fn replace_text(text: &str, pattern: &str, replacement: &str, flags: Replace
     if needle.is_empty() {
         return text.to_string();
     }
-    let eq = |a: char, b: char| if flags.ignore_case { canonicalize_char(a) == canonicalize_char(b) } else { a == b };
+    let eq = |a: char, b: char| {
+        if flags.ignore_case {
+            canonicalize_char(a) == canonicalize_char(b)
+        } else {
+            a == b
+        }
+    };
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
     let mut copied_to = 0;
     while i + needle.len() <= hay.len() {
-        let found = hay[i..i + needle.len()].iter().zip(&needle).all(|(a, b)| eq(*a, *b));
+        let found = hay[i..i + needle.len()]
+            .iter()
+            .zip(&needle)
+            .all(|(a, b)| eq(*a, *b));
         if !found {
             i += 1;
             continue;
@@ -77,19 +86,36 @@ fn expand_replacement(out: &mut String, replacement: &str, hay: &[char], start: 
 mod tests {
     use super::*;
 
-    const ALL: ReplaceFlags = ReplaceFlags { global: true, ignore_case: false };
+    const ALL: ReplaceFlags = ReplaceFlags {
+        global: true,
+        ignore_case: false,
+    };
 
     #[test]
     fn replaces_literal_text() {
         assert_eq!(replace_text("a.b.c", ".", "-", ALL), "a-b-c");
-        assert_eq!(replace_text("a.b.c", ".", "-", ReplaceFlags { global: false, ignore_case: false }), "a-b.c");
+        assert_eq!(
+            replace_text(
+                "a.b.c",
+                ".",
+                "-",
+                ReplaceFlags {
+                    global: false,
+                    ignore_case: false
+                }
+            ),
+            "a-b.c"
+        );
         assert_eq!(replace_text("(x)*", "(x)*", "y", ALL), "y");
         assert_eq!(replace_text("aaa", "aa", "b", ALL), "ba");
     }
 
     #[test]
     fn ignores_case_like_javascript() {
-        let flags = ReplaceFlags { global: true, ignore_case: true };
+        let flags = ReplaceFlags {
+            global: true,
+            ignore_case: true,
+        };
         assert_eq!(replace_text("Hello HELLO", "hello", "x", flags), "x x");
         assert_eq!(replace_text("ÉMILIE", "é", "e", flags), "eMILIE");
     }

@@ -59,7 +59,8 @@ fn run_directive(map: &Map<String, Value>, payload: Root<'_>) -> Run {
         "@replace" => run_replace(options, payload),
         "@arrayPath" => run_array_path(options, payload),
         "@path" => resolve_string("@path", options, payload).map(|p| lookup(payload, &p)),
-        "@template" => resolve_string("@template", options, payload).map(|t| Resolved::String(render_template(&t, payload))),
+        "@template" => resolve_string("@template", options, payload)
+            .map(|t| Resolved::String(render_template(&t, payload))),
         "@literal" => resolve(options, payload),
         "@flatten" => run_flatten(options, payload),
         "@json" => run_json(options, payload),
@@ -78,7 +79,10 @@ fn options<'v>(v: &'v Value, message: &str) -> Result<&'v Map<String, Value>, Ma
 fn resolve_string(name: &str, v: &Value, payload: Root<'_>) -> Result<String, MappingError> {
     match resolve(v, payload)? {
         Resolved::String(s) => Ok(s),
-        other => Err(fail(format!("{name}: expected string, got {}", other.type_name()))),
+        other => Err(fail(format!(
+            "{name}: expected string, got {}",
+            other.type_name()
+        ))),
     }
 }
 
@@ -126,7 +130,9 @@ fn run_case(v: &Value, payload: Root<'_>) -> Run {
         Resolved::String(s) => match opts.get("operator").and_then(Value::as_str) {
             Some("lower") => Ok(Resolved::String(s.to_lowercase())),
             Some("upper") => Ok(Resolved::String(s.to_uppercase())),
-            _ => Err(fail("operator key should have a value of \"lower\" or \"upper\"")),
+            _ => Err(fail(
+                "operator key should have a value of \"lower\" or \"upper\"",
+            )),
         },
         other => Ok(other),
     }
@@ -153,43 +159,67 @@ fn run_replace(v: &Value, payload: Root<'_>) -> Run {
         Resolved::String(s) => Some(s),
         _ => None,
     };
-    let (Some(text), Some(Value::String(pattern)), Value::String(replacement), Value::Bool(ignore_case), Value::Bool(global)) =
-        (text, opts.get("pattern"), replacement, ignore_case, global)
+    let (
+        Some(text),
+        Some(Value::String(pattern)),
+        Value::String(replacement),
+        Value::Bool(ignore_case),
+        Value::Bool(global),
+    ) = (text, opts.get("pattern"), replacement, ignore_case, global)
     else {
         return Ok(Resolved::String(String::new()));
     };
-    let flags = ReplaceFlags { global, ignore_case };
+    let flags = ReplaceFlags {
+        global,
+        ignore_case,
+    };
     let mut out = replace_checked(&text, pattern, &replacement, flags)?;
     if truthy(opts.get("pattern2")) {
         let replacement2 = or_default("replacement2", Value::from(""));
-        if let (Some(Value::String(pattern2)), Value::String(replacement2)) = (opts.get("pattern2"), replacement2) {
+        if let (Some(Value::String(pattern2)), Value::String(replacement2)) =
+            (opts.get("pattern2"), replacement2)
+        {
             out = replace_checked(&out, pattern2, &replacement2, flags)?;
         }
     }
     Ok(Resolved::String(out))
 }
 
-fn replace_checked(text: &str, pattern: &str, replacement: &str, flags: ReplaceFlags) -> Result<String, MappingError> {
+fn replace_checked(
+    text: &str,
+    pattern: &str,
+    replacement: &str,
+    flags: ReplaceFlags,
+) -> Result<String, MappingError> {
     use super::check::{MAX_PATTERN_LENGTH, MAX_REPLACEMENT_LENGTH};
     if js::utf16_len(pattern) > MAX_PATTERN_LENGTH {
-        return Err(fail(format!("@replace requires a \"pattern\" less than {MAX_PATTERN_LENGTH} characters")));
+        return Err(fail(format!(
+            "@replace requires a \"pattern\" less than {MAX_PATTERN_LENGTH} characters"
+        )));
     }
     if js::utf16_len(replacement) > MAX_REPLACEMENT_LENGTH {
-        return Err(fail(format!("@replace requires a \"replacement\" less than {MAX_REPLACEMENT_LENGTH} characters")));
+        return Err(fail(format!(
+            "@replace requires a \"replacement\" less than {MAX_REPLACEMENT_LENGTH} characters"
+        )));
     }
     Ok(replace_text(text, pattern, replacement, flags))
 }
 
 fn run_array_path(v: &Value, payload: Root<'_>) -> Run {
     let Value::Array(items) = v else {
-        return Err(fail(format!("@arrayPath expected array, got {}", real_type_of(Some(v)))));
+        return Err(fail(format!(
+            "@arrayPath expected array, got {}",
+            real_type_of(Some(v))
+        )));
     };
     let root = match items.first() {
         Some(Value::String(path)) => lookup(payload, path),
         Some(other) => resolve(other, payload).map_err(|e| e.within("0"))?,
         None => Resolved::Undefined,
     };
-    let shape = items.get(1).filter(|s| s.as_object().is_some_and(|o| !o.is_empty()));
+    let shape = items
+        .get(1)
+        .filter(|s| s.as_object().is_some_and(|o| !o.is_empty()));
     match (shape, root) {
         (Some(shape), Resolved::Array(list)) => map_shape(shape, &list),
         (Some(shape), root @ Resolved::Object(_)) => map_shape(shape, std::slice::from_ref(&root)),
@@ -215,12 +245,30 @@ fn run_flatten(v: &Value, payload: Root<'_>) -> Run {
     };
     let value = resolve_opt(opts, "value", payload)?;
     let mut out = IndexMap::new();
-    flatten_into(&mut out, value, "", &separator, truthy(opts.get("omitArrays")));
+    flatten_into(
+        &mut out,
+        value,
+        "",
+        &separator,
+        truthy(opts.get("omitArrays")),
+    );
     Ok(Resolved::Object(out))
 }
 
-fn flatten_into(out: &mut IndexMap<String, Resolved>, input: Resolved, prefix: &str, separator: &str, omit_arrays: bool) {
-    let key_for = |k: &str| if prefix.is_empty() { k.to_string() } else { format!("{prefix}{separator}{k}") };
+fn flatten_into(
+    out: &mut IndexMap<String, Resolved>,
+    input: Resolved,
+    prefix: &str,
+    separator: &str,
+    omit_arrays: bool,
+) {
+    let key_for = |k: &str| {
+        if prefix.is_empty() {
+            k.to_string()
+        } else {
+            format!("{prefix}{separator}{k}")
+        }
+    };
     match input {
         Resolved::Object(map) => {
             for (k, v) in map {
@@ -248,9 +296,13 @@ fn run_json(v: &Value, payload: Root<'_>) -> Run {
     }
     let value = resolve_opt(opts, "value", payload)?;
     Ok(match opts.get("mode").and_then(Value::as_str) {
-        Some("encode") => value.stringify().map_or(Resolved::Undefined, Resolved::String),
+        Some("encode") => value
+            .stringify()
+            .map_or(Resolved::Undefined, Resolved::String),
         Some("decode") => match value {
-            Resolved::String(s) => serde_json::from_str::<Value>(&s).map_or(Resolved::String(s), Resolved::from),
+            Resolved::String(s) => {
+                serde_json::from_str::<Value>(&s).map_or(Resolved::String(s), Resolved::from)
+            }
             other => other,
         },
         _ => Resolved::Undefined,
@@ -258,7 +310,10 @@ fn run_json(v: &Value, payload: Root<'_>) -> Run {
 }
 
 fn run_merge(v: &Value, payload: Root<'_>) -> Run {
-    let opts = options(v, "@merge requires an object with an \"objects\" key and a \"direction\" key")?;
+    let opts = options(
+        v,
+        "@merge requires an object with an \"objects\" key and a \"direction\" key",
+    )?;
     if !truthy(opts.get("direction")) {
         return Err(fail("@merge requires a \"direction\" key"));
     }
@@ -266,7 +321,12 @@ fn run_merge(v: &Value, payload: Root<'_>) -> Run {
     let objects = match opts.get("objects") {
         Some(Value::Array(objects)) => objects,
         other if !truthy(other) => return Err(fail("@merge requires a \"objects\" key")),
-        Some(other) => return Err(fail(format!("@merge: expected opts.array, got {}", js_typeof(other)))),
+        Some(other) => {
+            return Err(fail(format!(
+                "@merge: expected opts.array, got {}",
+                js_typeof(other)
+            )))
+        }
         None => return Err(fail("@merge requires a \"objects\" key")),
     };
     let mut sources = objects
@@ -282,12 +342,18 @@ fn run_merge(v: &Value, payload: Root<'_>) -> Run {
     for source in sources {
         match source {
             Resolved::Object(map) => out.extend(map),
-            Resolved::Array(items) => out.extend(items.into_iter().enumerate().map(|(i, v)| (i.to_string(), v))),
-            Resolved::String(s) => out.extend(
-                s.encode_utf16()
+            Resolved::Array(items) => out.extend(
+                items
+                    .into_iter()
                     .enumerate()
-                    .map(|(i, unit)| (i.to_string(), Resolved::String(String::from_utf16_lossy(&[unit])))),
+                    .map(|(i, v)| (i.to_string(), v)),
             ),
+            Resolved::String(s) => out.extend(s.encode_utf16().enumerate().map(|(i, unit)| {
+                (
+                    i.to_string(),
+                    Resolved::String(String::from_utf16_lossy(&[unit])),
+                )
+            })),
             _ => {}
         }
     }
@@ -304,7 +370,10 @@ fn js_typeof(v: &Value) -> &'static str {
 }
 
 fn run_transform(v: &Value, payload: Root<'_>) -> Run {
-    let opts = options(v, "@transform requires an object with an \"apply\" key and a \"mapping\" key")?;
+    let opts = options(
+        v,
+        "@transform requires an object with an \"apply\" key and a \"mapping\" key",
+    )?;
     if !truthy(opts.get("mapping")) {
         return Err(fail("@transform requires a \"mapping\" key"));
     }

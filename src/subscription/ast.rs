@@ -171,10 +171,21 @@ impl Serialize for Condition {
         match self {
             Condition::Group { operator, children } => {
                 map.serialize_entry("type", "group")?;
-                map.serialize_entry("operator", if *operator == GroupOperator::And { "and" } else { "or" })?;
+                map.serialize_entry(
+                    "operator",
+                    if *operator == GroupOperator::And {
+                        "and"
+                    } else {
+                        "or"
+                    },
+                )?;
                 map.serialize_entry("children", children)?;
             }
-            Condition::Compare { target, operator, value } => {
+            Condition::Compare {
+                target,
+                operator,
+                value,
+            } => {
                 let (kind, name) = match target {
                     Target::EventType => ("event-type", None),
                     Target::Event => ("event", None),

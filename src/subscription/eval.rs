@@ -10,15 +10,27 @@ use serde_json::Value;
 /// Whether `event` matches `condition`.
 pub fn matches(condition: &Condition, event: &Value) -> bool {
     match condition {
-        Condition::Group { operator: GroupOperator::And, children } => children.iter().all(|c| matches(c, event)),
-        Condition::Group { operator: GroupOperator::Or, children } => children.iter().any(|c| matches(c, event)),
-        Condition::Compare { target, operator, value } => compare(&actual(target, event), *operator, value.as_ref()),
+        Condition::Group {
+            operator: GroupOperator::And,
+            children,
+        } => children.iter().all(|c| matches(c, event)),
+        Condition::Group {
+            operator: GroupOperator::Or,
+            children,
+        } => children.iter().any(|c| matches(c, event)),
+        Condition::Compare {
+            target,
+            operator,
+            value,
+        } => compare(&actual(target, event), *operator, value.as_ref()),
     }
 }
 
 /// Splits a nested field name at `.`, `[` and `]` (`a.b[0]` → `a`, `b`, `0`).
 fn field_path(name: &str) -> Vec<&str> {
-    name.split(['.', '[', ']']).filter(|s| !s.is_empty()).collect()
+    name.split(['.', '[', ']'])
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 fn actual(target: &Target, event: &Value) -> Resolved {
@@ -40,7 +52,11 @@ fn actual(target: &Target, event: &Value) -> Resolved {
 
 fn compare(actual: &Resolved, operator: Operator, expected: Option<&Literal>) -> bool {
     use Operator::*;
-    let expected_str = || expected.map(Literal::to_js_string).unwrap_or_else(|| "undefined".into());
+    let expected_str = || {
+        expected
+            .map(Literal::to_js_string)
+            .unwrap_or_else(|| "undefined".into())
+    };
     let expected_num = || expected.map_or(f64::NAN, Literal::to_number);
     let number = match actual {
         Resolved::Number(n) => Some(js::json_number_value(n)),
@@ -114,7 +130,13 @@ mod tests {
     #[test]
     fn nested_groups_evaluate() {
         let e = json!({"type": "page", "name": "Home"});
-        assert!(m(r#"type = "track" or (name = "Home" and (type = "page" or (event = "x")))"#, e.clone()));
-        assert!(!m(r#"type = "page" and (name = "Pricing" or (userId != null))"#, e));
+        assert!(m(
+            r#"type = "track" or (name = "Home" and (type = "page" or (event = "x")))"#,
+            e.clone()
+        ));
+        assert!(!m(
+            r#"type = "page" and (name = "Pricing" or (userId != null))"#,
+            e
+        ));
     }
 }

@@ -66,7 +66,10 @@ pub fn tokenize(source: &str) -> Result<Vec<Spanned>, SubscriptionError> {
     let chars: Vec<char> = source.chars().collect();
     let mut tokens = Vec::new();
     let mut i = 0;
-    let err = |column: usize, message: String| SubscriptionError { position: column, message };
+    let err = |column: usize, message: String| SubscriptionError {
+        position: column,
+        message,
+    };
     while i < chars.len() {
         let c = chars[i];
         let column = i + 1;
@@ -101,9 +104,15 @@ pub fn tokenize(source: &str) -> Result<Vec<Spanned>, SubscriptionError> {
                 push(Token::Str(text), end + 2, &mut i)
             }
             c if c.is_ascii_digit() || c == '-' || c == '+' => {
-                let len = 1 + chars[i + 1..].iter().take_while(|ch| ch.is_ascii_digit() || **ch == '.').count();
+                let len = 1 + chars[i + 1..]
+                    .iter()
+                    .take_while(|ch| ch.is_ascii_digit() || **ch == '.')
+                    .count();
                 let text: String = chars[i..i + len].iter().collect();
-                if text.matches('.').count() > 1 || text.ends_with('.') || text.len() == 1 && !c.is_ascii_digit() {
+                if text.matches('.').count() > 1
+                    || text.ends_with('.')
+                    || text.len() == 1 && !c.is_ascii_digit()
+                {
                     return Err(err(column, format!("malformed number `{text}`")));
                 }
                 push(Token::Number(text), len, &mut i)
@@ -113,7 +122,9 @@ pub fn tokenize(source: &str) -> Result<Vec<Spanned>, SubscriptionError> {
                 let mut j = i;
                 while j < chars.len() {
                     if chars[j] == '\\' {
-                        let escaped = chars.get(j + 1).ok_or_else(|| err(j + 1, "expected a character after `\\`".into()))?;
+                        let escaped = chars
+                            .get(j + 1)
+                            .ok_or_else(|| err(j + 1, "expected a character after `\\`".into()))?;
                         word.push(*escaped);
                         j += 2;
                     } else if is_word_char(chars[j]) {
@@ -166,7 +177,10 @@ mod tests {
                 Token::ParenRight,
             ]
         );
-        assert_eq!(kinds("order = null"), vec![Token::Ident("order".into()), Token::Op("="), Token::Null]);
+        assert_eq!(
+            kinds("order = null"),
+            vec![Token::Ident("order".into()), Token::Op("="), Token::Null]
+        );
     }
 
     #[test]

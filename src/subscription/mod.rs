@@ -26,7 +26,10 @@ pub struct Subscription {
 impl Subscription {
     /// Parses FQL text.
     pub fn parse(source: &str) -> Result<Subscription, SubscriptionError> {
-        Ok(Subscription { source: source.to_string(), condition: parse(source)? })
+        Ok(Subscription {
+            source: source.to_string(),
+            condition: parse(source)?,
+        })
     }
 
     /// The text it was parsed from.

@@ -21,7 +21,10 @@ pub fn parse(source: &str) -> Result<Condition, SubscriptionError> {
     let tokens = tokenize(source)?;
     let end_column = source.chars().count() + 1;
     if tokens.is_empty() {
-        return Err(SubscriptionError { position: 1, message: "empty subscription".into() });
+        return Err(SubscriptionError {
+            position: 1,
+            message: "empty subscription".into(),
+        });
     }
     let ast = match Parser::new(tokens.clone(), end_column).segment_level()? {
         Level::Parsed(ast) => ast,
@@ -29,14 +32,23 @@ pub fn parse(source: &str) -> Result<Condition, SubscriptionError> {
             let mut parser = Parser::new(tokens, end_column);
             let ast = parser.or_expr()?;
             if let Some(extra) = parser.peek() {
-                return Err(parser.error_at(extra, format!("unexpected {} after a complete condition", extra.token.describe())));
+                return Err(parser.error_at(
+                    extra,
+                    format!(
+                        "unexpected {} after a complete condition",
+                        extra.token.describe()
+                    ),
+                ));
             }
             ast
         }
     };
     Ok(match ast {
         group @ Condition::Group { .. } => group,
-        single => Condition::Group { operator: GroupOperator::And, children: vec![single] },
+        single => Condition::Group {
+            operator: GroupOperator::And,
+            children: vec![single],
+        },
     })
 }
 
@@ -55,7 +67,11 @@ struct Parser {
 
 impl Parser {
     fn new(tokens: Vec<Spanned>, end_column: usize) -> Parser {
-        Parser { tokens, pos: 0, end_column }
+        Parser {
+            tokens,
+            pos: 0,
+            end_column,
+        }
     }
 
     /// One level read as Segment reads it (see the module documentation).
@@ -68,18 +84,31 @@ impl Parser {
             match &t.token {
                 Token::And | Token::Or => {
                     if nodes.is_empty() || last_joiner.is_some() {
-                        return Err(self.error_at(&t, format!("expected a condition before {}", t.token.describe())));
+                        return Err(self.error_at(
+                            &t,
+                            format!("expected a condition before {}", t.token.describe()),
+                        ));
                     }
-                    operator = if t.token == Token::And { GroupOperator::And } else { GroupOperator::Or };
+                    operator = if t.token == Token::And {
+                        GroupOperator::And
+                    } else {
+                        GroupOperator::Or
+                    };
                     last_joiner = Some(t);
                     continue;
                 }
                 Token::ParenRight => continue,
                 _ if !nodes.is_empty() && last_joiner.is_none() => {
-                    return Err(self.error_at(&t, format!("expected `and` or `or` before {}", t.token.describe())));
+                    return Err(self.error_at(
+                        &t,
+                        format!("expected `and` or `or` before {}", t.token.describe()),
+                    ));
                 }
                 Token::ParenLeft => {
-                    let Some(close) = self.tokens[self.pos..].iter().position(|x| x.token == Token::ParenRight) else {
+                    let Some(close) = self.tokens[self.pos..]
+                        .iter()
+                        .position(|x| x.token == Token::ParenRight)
+                    else {
                         return Ok(Level::NestedGroups);
                     };
                     let inner: Vec<Spanned> = self.tokens[self.pos..self.pos + close].to_vec();
@@ -96,25 +125,54 @@ impl Parser {
                 Token::Bang => {
                     let f = self.next("`contains(…)` or `match(…)` after `!`")?;
                     match &f.token {
-                        Token::Ident(name) if name == "contains" || name == "match" => nodes.push(self.function(&f, true)?),
-                        _ => return Err(self.error_at(&f, format!("`!` can only negate contains(…) or match(…), found {}", f.token.describe()))),
+                        Token::Ident(name) if name == "contains" || name == "match" => {
+                            nodes.push(self.function(&f, true)?)
+                        }
+                        _ => {
+                            return Err(self.error_at(
+                                &f,
+                                format!(
+                                    "`!` can only negate contains(…) or match(…), found {}",
+                                    f.token.describe()
+                                ),
+                            ))
+                        }
                     }
                 }
-                Token::Ident(name) if (name == "contains" || name == "match") && self.peek().is_some_and(|n| n.token == Token::ParenLeft) => {
+                Token::Ident(name)
+                    if (name == "contains" || name == "match")
+                        && self.peek().is_some_and(|n| n.token == Token::ParenLeft) =>
+                {
                     nodes.push(self.function(&t, false)?)
                 }
                 Token::Ident(_) => nodes.push(self.comparison(&t)?),
-                other => return Err(self.error_at(&t, format!("expected a condition, found {}", other.describe()))),
+                other => {
+                    return Err(self.error_at(
+                        &t,
+                        format!("expected a condition, found {}", other.describe()),
+                    ))
+                }
             }
             last_joiner = None;
         }
         if let Some(j) = last_joiner {
-            return Err(SubscriptionError { position: self.end_column, message: format!("expected a condition after {}", j.token.describe()) });
+            return Err(SubscriptionError {
+                position: self.end_column,
+                message: format!("expected a condition after {}", j.token.describe()),
+            });
         }
         Ok(Level::Parsed(match nodes.len() {
-            0 => return Err(SubscriptionError { position: self.end_column, message: "expected a condition, found the end".into() }),
+            0 => {
+                return Err(SubscriptionError {
+                    position: self.end_column,
+                    message: "expected a condition, found the end".into(),
+                })
+            }
             1 => nodes.remove(0),
-            _ => Condition::Group { operator, children: nodes },
+            _ => Condition::Group {
+                operator,
+                children: nodes,
+            },
         }))
     }
 
@@ -128,12 +186,18 @@ impl Parser {
                 self.pos += 1;
                 Ok(t.clone())
             }
-            None => Err(SubscriptionError { position: self.end_column, message: format!("expected {expected}, found the end") }),
+            None => Err(SubscriptionError {
+                position: self.end_column,
+                message: format!("expected {expected}, found the end"),
+            }),
         }
     }
 
     fn error_at(&self, at: &Spanned, message: String) -> SubscriptionError {
-        SubscriptionError { position: at.column, message }
+        SubscriptionError {
+            position: at.column,
+            message,
+        }
     }
 
     fn expect(&mut self, token: Token, expected: &str) -> Result<(), SubscriptionError> {
@@ -141,7 +205,10 @@ impl Parser {
         if t.token == token {
             Ok(())
         } else {
-            Err(self.error_at(&t, format!("expected {expected}, found {}", t.token.describe())))
+            Err(self.error_at(
+                &t,
+                format!("expected {expected}, found {}", t.token.describe()),
+            ))
         }
     }
 
@@ -164,7 +231,11 @@ impl Parser {
             self.pos += 1;
             children.push(operand(self)?);
         }
-        Ok(if children.len() == 1 { children.remove(0) } else { Condition::Group { operator, children } })
+        Ok(if children.len() == 1 {
+            children.remove(0)
+        } else {
+            Condition::Group { operator, children }
+        })
     }
 
     fn unary(&mut self) -> Result<Condition, SubscriptionError> {
@@ -178,21 +249,38 @@ impl Parser {
             Token::Bang => {
                 let f = self.next("`contains(…)` or `match(…)` after `!`")?;
                 match &f.token {
-                    Token::Ident(name) if name == "contains" || name == "match" => self.function(&f, true),
-                    _ => Err(self.error_at(&f, format!("`!` can only negate contains(…) or match(…), found {}", f.token.describe()))),
+                    Token::Ident(name) if name == "contains" || name == "match" => {
+                        self.function(&f, true)
+                    }
+                    _ => Err(self.error_at(
+                        &f,
+                        format!(
+                            "`!` can only negate contains(…) or match(…), found {}",
+                            f.token.describe()
+                        ),
+                    )),
                 }
             }
-            Token::Ident(name) if (name == "contains" || name == "match") && self.peek().is_some_and(|n| n.token == Token::ParenLeft) => {
+            Token::Ident(name)
+                if (name == "contains" || name == "match")
+                    && self.peek().is_some_and(|n| n.token == Token::ParenLeft) =>
+            {
                 self.function(&t, false)
             }
             Token::Ident(_) => self.comparison(&t),
-            other => Err(self.error_at(&t, format!("expected a condition, found {}", other.describe()))),
+            other => Err(self.error_at(
+                &t,
+                format!("expected a condition, found {}", other.describe()),
+            )),
         }
     }
 
     fn target(&self, at: &Spanned) -> Result<Target, SubscriptionError> {
         let Token::Ident(path) = &at.token else {
-            return Err(self.error_at(at, format!("expected a field, found {}", at.token.describe())));
+            return Err(self.error_at(
+                at,
+                format!("expected a field, found {}", at.token.describe()),
+            ));
         };
         let (head, rest) = match path.split_once('.') {
             Some((h, r)) => (h, Some(r)),
@@ -230,7 +318,11 @@ impl Parser {
             Token::Ident(b) if b == "true" || b == "false" => Literal::Bool(b == "true"),
             Token::Ident(word) => Literal::Str(word.clone()),
             Token::Null => Literal::Str("null".into()),
-            other => return Err(self.error_at(&t, format!("expected a value, found {}", other.describe()))),
+            other => {
+                return Err(
+                    self.error_at(&t, format!("expected a value, found {}", other.describe()))
+                )
+            }
         };
         Ok((t, lit))
     }
@@ -239,7 +331,13 @@ impl Parser {
         let target = self.target(field)?;
         let op_token = self.next("an operator (=, !=, <, <=, >, >=)")?;
         let Token::Op(op) = op_token.token else {
-            return Err(self.error_at(&op_token, format!("expected an operator (=, !=, <, <=, >, >=), found {}", op_token.token.describe())));
+            return Err(self.error_at(
+                &op_token,
+                format!(
+                    "expected an operator (=, !=, <, <=, >, >=), found {}",
+                    op_token.token.describe()
+                ),
+            ));
         };
         let (value_token, value) = self.literal()?;
         let is_null = value_token.token == Token::Null;
@@ -252,33 +350,55 @@ impl Parser {
             ">" => Operator::GreaterThan,
             _ => Operator::GreaterThanOrEqual,
         };
-        let compare = |operator, value| Ok(Condition::Compare { target: target.clone(), operator, value });
+        let compare = |operator, value| {
+            Ok(Condition::Compare {
+                target: target.clone(),
+                operator,
+                value,
+            })
+        };
         let as_string = Literal::Str(value.to_js_string());
         // Segment's special forms: existence for everything but `type`/`event`, booleans for
         // userId and nested fields, numeric equality for nested fields.
-        let nested = matches!(target, Target::Property(_) | Target::Trait(_) | Target::Context(_));
+        let nested = matches!(
+            target,
+            Target::Property(_) | Target::Trait(_) | Target::Context(_)
+        );
         let existence = !matches!(target, Target::EventType | Target::Event);
         let booleans = nested || target == Target::UserId;
         match (base, &value) {
             (Operator::NotEquals, _) if is_null && existence => compare(Operator::Exists, None),
             (Operator::Equals, _) if is_null && existence => compare(Operator::NotExists, None),
             (Operator::Equals, Literal::Bool(true)) if booleans => compare(Operator::IsTrue, None),
-            (Operator::Equals, Literal::Bool(false)) if booleans => compare(Operator::IsFalse, None),
-            (Operator::Equals, _) if is_number && nested => compare(Operator::NumberEquals, Some(value)),
-            (Operator::NotEquals, _) if is_number && nested => compare(Operator::NumberNotEquals, Some(value)),
+            (Operator::Equals, Literal::Bool(false)) if booleans => {
+                compare(Operator::IsFalse, None)
+            }
+            (Operator::Equals, _) if is_number && nested => {
+                compare(Operator::NumberEquals, Some(value))
+            }
+            (Operator::NotEquals, _) if is_number && nested => {
+                compare(Operator::NumberNotEquals, Some(value))
+            }
             _ if nested => compare(base, Some(value)),
             _ => compare(base, Some(as_string)),
         }
     }
 
-    fn function(&mut self, name_token: &Spanned, negate: bool) -> Result<Condition, SubscriptionError> {
+    fn function(
+        &mut self,
+        name_token: &Spanned,
+        negate: bool,
+    ) -> Result<Condition, SubscriptionError> {
         let Token::Ident(name) = &name_token.token else {
             return Err(self.error_at(name_token, "expected contains or match".into()));
         };
         self.expect(Token::ParenLeft, &format!("`(` after {name}"))?;
         let field = self.next("a field")?;
         let target = self.target(&field)?;
-        self.expect(Token::Comma, &format!("`,` between the arguments of {name}()"))?;
+        self.expect(
+            Token::Comma,
+            &format!("`,` between the arguments of {name}()"),
+        )?;
         let (_, value) = self.literal()?;
         // Inside a group Segment has already taken this `)` as the group's end.
         if self.peek().is_some() {
@@ -286,15 +406,40 @@ impl Parser {
         }
         let text = value.to_js_string();
         let (operator, value) = if name == "contains" {
-            (if negate { Operator::NotContains } else { Operator::Contains }, text)
+            (
+                if negate {
+                    Operator::NotContains
+                } else {
+                    Operator::Contains
+                },
+                text,
+            )
         } else if let Some(prefix) = text.strip_suffix('*') {
-            (if negate { Operator::NotStartsWith } else { Operator::StartsWith }, prefix.to_string())
+            (
+                if negate {
+                    Operator::NotStartsWith
+                } else {
+                    Operator::StartsWith
+                },
+                prefix.to_string(),
+            )
         } else {
             let mut chars = text.chars();
             chars.next();
-            (if negate { Operator::NotEndsWith } else { Operator::EndsWith }, chars.as_str().to_string())
+            (
+                if negate {
+                    Operator::NotEndsWith
+                } else {
+                    Operator::EndsWith
+                },
+                chars.as_str().to_string(),
+            )
         };
-        Ok(Condition::Compare { target, operator, value: Some(Literal::Str(value)) })
+        Ok(Condition::Compare {
+            target,
+            operator,
+            value: Some(Literal::Str(value)),
+        })
     }
 }
 
@@ -318,7 +463,9 @@ mod tests {
     #[test]
     fn segment_special_forms() {
         assert_eq!(
-            ast(r#"properties.total = 12 or traits.vip = true or userId != null or context.a.b != "x" or event = null"#)["children"],
+            ast(
+                r#"properties.total = 12 or traits.vip = true or userId != null or context.a.b != "x" or event = null"#
+            )["children"],
             json!([
                 {"type": "event-property", "name": "total", "operator": "number_equals", "value": 12},
                 {"type": "event-trait", "name": "vip", "operator": "is_true"},
@@ -328,7 +475,9 @@ mod tests {
             ])
         );
         assert_eq!(
-            ast(r#"match(event, "Order*") and !match(name, "*ing") and !contains(properties.x, "y")"#)["children"],
+            ast(
+                r#"match(event, "Order*") and !match(name, "*ing") and !contains(properties.x, "y")"#
+            )["children"],
             json!([
                 {"type": "event", "operator": "starts_with", "value": "Order"},
                 {"type": "name", "operator": "not_ends_with", "value": "ing"},
@@ -339,11 +488,15 @@ mod tests {
 
     #[test]
     fn and_binds_tighter_than_or_and_parens_nest() {
-        let a = ast(r#"type = "a" or type = "b" and (event = "c" or (name = "d" and (userId = "e")))"#);
+        let a =
+            ast(r#"type = "a" or type = "b" and (event = "c" or (name = "d" and (userId = "e")))"#);
         assert_eq!(a["operator"], "or");
         assert_eq!(a["children"][1]["operator"], "and");
         assert_eq!(a["children"][1]["children"][1]["operator"], "or");
-        assert_eq!(a["children"][1]["children"][1]["children"][1]["children"][1]["type"], "userId");
+        assert_eq!(
+            a["children"][1]["children"][1]["children"][1]["children"][1]["type"],
+            "userId"
+        );
     }
 
     #[test]

@@ -1,0 +1,257 @@
+//! Nudge's two actions, `identifyUser` and `trackEvent`: their fields and defaults, the
+//! changes Nudge's destination makes before sending, and the HTTP requests it sends.
+
+use crate::datetime;
+use crate::fields::{FieldSpec, FieldType};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// Nudge's API base when the settings name none.
+pub const DEFAULT_ENDPOINT: &str = "https://main-api.nudgenow.com/api/integration/segment";
+/// The platform header Nudge expects from Segment.
+pub const PLATFORM: &str = "17";
+/// Events per `events/batch` request when batching and no size is given.
+pub const DEFAULT_BATCH_SIZE: usize = 100;
+
+/// A Nudge action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Action {
+    /// `identifyUser`: `PUT {endpoint}/identify` with one user.
+    #[serde(rename = "identifyUser")]
+    IdentifyUser,
+    /// `trackEvent`: `POST {endpoint}/events/batch` with an array of events.
+    #[serde(rename = "trackEvent")]
+    TrackEvent,
+}
+
+const IDENTIFY_FIELDS: &[FieldSpec] = &[
+    FieldSpec {
+        key: "ext_id",
+        label: "User ID",
+        field_type: FieldType::String,
+        required: true,
+        default_path: Some("$.userId"),
+    },
+    FieldSpec {
+        key: "name",
+        label: "User Name",
+        field_type: FieldType::String,
+        required: false,
+        default_path: Some("$.traits.name"),
+    },
+    FieldSpec {
+        key: "phone",
+        label: "Phone Number",
+        field_type: FieldType::String,
+        required: false,
+        default_path: Some("$.traits.phone"),
+    },
+    FieldSpec {
+        key: "email",
+        label: "Email",
+        field_type: FieldType::String,
+        required: false,
+        default_path: Some("$.traits.email"),
+    },
+    FieldSpec {
+        key: "tz",
+        label: "Timezone",
+        field_type: FieldType::String,
+        required: false,
+        default_path: Some("$.context.timezone"),
+    },
+    FieldSpec {
+        key: "props",
+        label: "Properties",
+        field_type: FieldType::Object,
+        required: false,
+        default_path: Some("$.traits"),
+    },
+];
+
+const TRACK_FIELDS: &[FieldSpec] = &[
+    FieldSpec {
+        key: "name",
+        label: "Event Name",
+        field_type: FieldType::String,
+        required: true,
+        default_path: Some("$.event"),
+    },
+    FieldSpec {
+        key: "ext_id",
+        label: "User ID",
+        field_type: FieldType::String,
+        required: true,
+        default_path: Some("$.userId"),
+    },
+    FieldSpec {
+        key: "occurred_at",
+        label: "Event Timestamp",
+        field_type: FieldType::Datetime,
+        required: true,
+        default_path: Some("$.timestamp"),
+    },
+    FieldSpec {
+        key: "props",
+        label: "Properties",
+        field_type: FieldType::Object,
+        required: false,
+        default_path: Some("$.properties"),
+    },
+];
+
+impl Action {
+    /// Every action, in the order presets are listed.
+    pub const ALL: [Action; 2] = [Action::IdentifyUser, Action::TrackEvent];
+
+    /// Parses an action's key (`identifyUser`, `trackEvent`).
+    pub fn from_key(key: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.key() == key)
+    }
+
+    /// The action's key.
+    pub fn key(self) -> &'static str {
+        match self {
+            Action::IdentifyUser => "identifyUser",
+            Action::TrackEvent => "trackEvent",
+        }
+    }
+
+    /// Segment's title, used as the mapping name of presets.
+    pub fn title(self) -> &'static str {
+        match self {
+            Action::IdentifyUser => "Identify User",
+            Action::TrackEvent => "Track Event",
+        }
+    }
+
+    /// The subscription of the preset.
+    pub fn default_subscription(self) -> &'static str {
+        match self {
+            Action::IdentifyUser => "type = \"identify\"",
+            Action::TrackEvent => "type = \"track\"",
+        }
+    }
+
+    /// Input fields.
+    pub fn fields(self) -> &'static [FieldSpec] {
+        match self {
+            Action::IdentifyUser => IDENTIFY_FIELDS,
+            Action::TrackEvent => TRACK_FIELDS,
+        }
+    }
+
+    /// Whether valid events may share one request.
+    pub fn supports_batching(self) -> bool {
+        self == Action::TrackEvent
+    }
+
+    /// The default field mapping: each field read from its event path.
+    pub fn default_mapping(self) -> Map<String, Value> {
+        self.fields()
+            .iter()
+            .filter_map(|f| {
+                f.default_path
+                    .map(|p| (f.key.to_string(), serde_json::json!({ "@path": p })))
+            })
+            .collect()
+    }
+
+    /// What Nudge's destination does to a validated payload before sending it: user IDs and
+    /// event names get `_` for spaces and lower case, identify `props` lose `name`, `phone`
+    /// and `email`, and `occurred_at` becomes UTC `toISOString` form.
+    pub fn prepare(self, mut payload: Map<String, Value>) -> Map<String, Value> {
+        let sanitize_keys: &[&str] = match self {
+            Action::IdentifyUser => &["ext_id"],
+            Action::TrackEvent => &["ext_id", "name"],
+        };
+        for key in sanitize_keys {
+            if let Some(Value::String(s)) = payload.get_mut(*key) {
+                *s = sanitize(s);
+            }
+        }
+        match self {
+            Action::IdentifyUser => {
+                let props = match payload.remove("props") {
+                    Some(Value::Object(map)) => map
+                        .into_iter()
+                        .filter(|(k, _)| !matches!(k.as_str(), "name" | "phone" | "email"))
+                        .collect(),
+                    _ => Map::new(),
+                };
+                payload.insert("props".into(), Value::Object(props));
+            }
+            Action::TrackEvent => {
+                if let Some(at) = payload.get_mut("occurred_at") {
+                    if let Some(iso) = datetime::normalize(at) {
+                        *at = Value::String(iso);
+                    }
+                }
+            }
+        }
+        payload
+    }
+
+    /// HTTP method and path (below the endpoint) of the action's request.
+    pub fn route(self) -> (&'static str, &'static str) {
+        match self {
+            Action::IdentifyUser => ("PUT", "/identify"),
+            Action::TrackEvent => ("POST", "/events/batch"),
+        }
+    }
+
+    /// The request body for prepared payloads (identify: the one payload; track: an array).
+    pub fn body(self, mut payloads: Vec<Map<String, Value>>) -> Value {
+        match self {
+            Action::IdentifyUser if payloads.len() == 1 => Value::Object(payloads.remove(0)),
+            _ => Value::Array(payloads.into_iter().map(Value::Object).collect()),
+        }
+    }
+}
+
+/// Spaces become `_`, then lower case (Nudge's user ID and event name rule).
+pub fn sanitize(s: &str) -> String {
+    s.replace(' ', "_").to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn obj(v: Value) -> Map<String, Value> {
+        v.as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn identify_cleans_ids_and_props() {
+        let out = Action::IdentifyUser.prepare(obj(json!({"ext_id": "MiXeD CaSe Id", "props": {"name": "A", "phone": "1", "email": "e", "plan": 1}})));
+        assert_eq!(
+            Value::Object(out),
+            json!({"ext_id": "mixed_case_id", "props": {"plan": 1}})
+        );
+        assert_eq!(
+            Value::Object(Action::IdentifyUser.prepare(obj(json!({"ext_id": "u"})))),
+            json!({"ext_id": "u", "props": {}})
+        );
+    }
+
+    #[test]
+    fn track_cleans_names_and_normalises_time() {
+        let out = Action::TrackEvent.prepare(obj(json!({"name": "Product Viewed", "ext_id": "U 1", "occurred_at": "2025-05-14T07:30:00+05:30"})));
+        assert_eq!(
+            Value::Object(out),
+            json!({"name": "product_viewed", "ext_id": "u_1", "occurred_at": "2025-05-14T02:00:00.000Z"})
+        );
+        assert_eq!(sanitize("ÉVÉNEMENT Spécial"), "événement_spécial");
+    }
+
+    #[test]
+    fn default_mappings_read_the_spec_paths() {
+        assert_eq!(
+            Value::Object(Action::TrackEvent.default_mapping())["occurred_at"],
+            json!({"@path": "$.timestamp"})
+        );
+        assert_eq!(Action::IdentifyUser.default_mapping().len(), 6);
+    }
+}

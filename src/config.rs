@@ -1,0 +1,389 @@
+//! The destination configuration: settings plus up to 50 mappings, checked as a whole so that
+//! every problem is listed at once.
+//!
+//! ```json
+//! { "settings": { "apikey": "…", "endpoint": "https://…" },
+//!   "mappings": [ { "name": "Track Event", "subscription": "type = \"track\"",
+//!                   "action": "trackEvent", "mapping": { … },
+//!                   "enabled": true, "enable_batching": false, "batch_size": 100 } ] }
+//! ```
+
+use crate::actions::{Action, DEFAULT_BATCH_SIZE, DEFAULT_ENDPOINT};
+use crate::error::{ConfigError, ConfigErrors};
+use crate::mapping::Mapping;
+use crate::subscription::Subscription;
+use serde_json::{Map, Value};
+
+/// Most mappings one destination may have.
+pub const MAX_MAPPINGS: usize = 50;
+
+/// Connection settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// Nudge's private Backend API key (secret: never printed).
+    pub apikey: String,
+    /// Nudge's API base, without a trailing `/`.
+    pub endpoint: String,
+}
+
+/// One mapping: which events (subscription), which action, how fields are filled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MappingConfig {
+    /// Name shown in results.
+    pub name: String,
+    /// Which events it receives.
+    pub subscription: Subscription,
+    /// What it does with them.
+    pub action: Action,
+    /// Field mapping, defaults filled in for fields left out.
+    pub mapping: Mapping,
+    /// Switched-off mappings receive nothing.
+    pub enabled: bool,
+    /// `Some(n)`: valid events go together, at most `n` per request.
+    pub batch_size: Option<usize>,
+}
+
+/// A checked destination configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Connection settings.
+    pub settings: Settings,
+    /// Mappings, in order.
+    pub mappings: Vec<MappingConfig>,
+}
+
+/// Collects problems with their JSON-pointer paths.
+#[derive(Default)]
+struct Problems(Vec<ConfigError>);
+
+impl Problems {
+    fn add(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.0.push(ConfigError {
+            path: path.into(),
+            message: message.into(),
+        });
+    }
+}
+
+impl Config {
+    /// Parses and checks a configuration document; every problem is listed.
+    pub fn from_json(doc: &Value) -> Result<Config, ConfigErrors> {
+        let mut problems = Problems::default();
+        let Some(root) = doc.as_object() else {
+            problems.add(
+                "",
+                format!(
+                    "the configuration must be an object, found {}",
+                    crate::js::real_type_of(Some(doc))
+                ),
+            );
+            return Err(ConfigErrors(problems.0));
+        };
+        let settings = parse_settings(root.get("settings"), &mut problems);
+        let mappings = match root.get("mappings") {
+            None => presets(),
+            Some(Value::Array(items)) => {
+                if items.len() > MAX_MAPPINGS {
+                    problems.add(
+                        "/mappings",
+                        format!(
+                            "at most {MAX_MAPPINGS} mappings are allowed, found {}",
+                            items.len()
+                        ),
+                    );
+                }
+                items
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, m)| parse_mapping(i, m, &mut problems))
+                    .collect()
+            }
+            Some(other) => {
+                problems.add(
+                    "/mappings",
+                    format!(
+                        "must be an array, found {}",
+                        crate::js::real_type_of(Some(other))
+                    ),
+                );
+                Vec::new()
+            }
+        };
+        match settings {
+            Some(settings) if problems.0.is_empty() => Ok(Config { settings, mappings }),
+            _ => Err(ConfigErrors(problems.0)),
+        }
+    }
+
+    /// A configuration with the two presets.
+    pub fn with_presets(apikey: impl Into<String>) -> Config {
+        Config {
+            settings: Settings {
+                apikey: apikey.into(),
+                endpoint: DEFAULT_ENDPOINT.into(),
+            },
+            mappings: presets(),
+        }
+    }
+}
+
+fn parse_settings(settings: Option<&Value>, problems: &mut Problems) -> Option<Settings> {
+    let Some(Value::Object(settings)) = settings else {
+        problems.add(
+            "/settings",
+            "is required: an object with `apikey` (Nudge's Backend API key)",
+        );
+        return None;
+    };
+    let apikey = match settings.get("apikey") {
+        Some(Value::String(k)) if !k.trim().is_empty() => Some(k.clone()),
+        Some(Value::String(_)) | None | Some(Value::Null) => {
+            problems.add(
+                "/settings/apikey",
+                "is required (Nudge's private Backend API key)",
+            );
+            None
+        }
+        Some(other) => {
+            problems.add(
+                "/settings/apikey",
+                format!(
+                    "must be a string, found {}",
+                    crate::js::real_type_of(Some(other))
+                ),
+            );
+            None
+        }
+    };
+    let endpoint = match settings.get("endpoint") {
+        None | Some(Value::Null) => Some(DEFAULT_ENDPOINT.to_string()),
+        Some(Value::String(e)) if e.starts_with("https://") || e.starts_with("http://") => {
+            Some(e.trim_end_matches('/').to_string())
+        }
+        Some(other) => {
+            problems.add(
+                "/settings/endpoint",
+                format!("must be an http(s) URL, found {other}"),
+            );
+            None
+        }
+    };
+    Some(Settings {
+        apikey: apikey?,
+        endpoint: endpoint?,
+    })
+}
+
+fn presets() -> Vec<MappingConfig> {
+    Action::ALL
+        .into_iter()
+        .filter_map(|action| {
+            Some(MappingConfig {
+                name: action.title().to_string(),
+                subscription: Subscription::parse(action.default_subscription()).ok()?,
+                action,
+                mapping: Mapping::parse(Value::Object(action.default_mapping())).ok()?,
+                enabled: true,
+                batch_size: None,
+            })
+        })
+        .collect()
+}
+
+fn parse_mapping(index: usize, entry: &Value, problems: &mut Problems) -> Option<MappingConfig> {
+    let at = |key: &str| {
+        if key.is_empty() {
+            format!("/mappings/{index}")
+        } else {
+            format!("/mappings/{index}/{key}")
+        }
+    };
+    let Some(entry) = entry.as_object() else {
+        problems.add(
+            at(""),
+            "must be an object with `action`, `subscription` and `mapping`",
+        );
+        return None;
+    };
+    let before = problems.0.len();
+    let action = match entry.get("action") {
+        Some(Value::String(key)) => Action::from_key(key).or_else(|| {
+            problems.add(
+                at("action"),
+                format!("unknown action {key:?}; expected \"identifyUser\" or \"trackEvent\""),
+            );
+            None
+        }),
+        _ => {
+            problems.add(
+                at("action"),
+                "is required: \"identifyUser\" or \"trackEvent\"",
+            );
+            None
+        }
+    };
+    let name = match entry.get("name") {
+        Some(Value::String(n)) => Some(n.clone()),
+        None | Some(Value::Null) => None,
+        Some(_) => {
+            problems.add(at("name"), "must be a string");
+            None
+        }
+    };
+    let subscription_text = match entry.get("subscription") {
+        Some(Value::String(s)) => Some(s.clone()),
+        None | Some(Value::Null) => action.map(|a| a.default_subscription().to_string()),
+        Some(_) => {
+            problems.add(
+                at("subscription"),
+                "must be a string of FQL, like type = \"track\"",
+            );
+            None
+        }
+    };
+    let subscription = subscription_text.and_then(|text| {
+        Subscription::parse(&text)
+            .map_err(|e| problems.add(at("subscription"), format!("{e} in {text:?}")))
+            .ok()
+    });
+    // A mapping given is used as written (Segment fills no defaults into it); a mapping left
+    // out is the action's default mapping.
+    let user_mapping = match entry.get("mapping") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(m)) => Some(m.clone()),
+        Some(_) => {
+            problems.add(at("mapping"), "must be an object of fields");
+            None
+        }
+    };
+    let enabled = flag(entry, "enabled", true, &at, problems);
+    // Batching may be set on the entry or, as in Segment, as a field of the mapping.
+    let from_mapping = |key: &str| user_mapping.as_ref().and_then(|m| m.get(key));
+    let batching = entry
+        .get("enable_batching")
+        .or_else(|| from_mapping("enable_batching"));
+    let batching = match batching {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => {
+            problems.add(at("enable_batching"), "must be true or false");
+            false
+        }
+    };
+    let batch_size = match entry
+        .get("batch_size")
+        .or_else(|| from_mapping("batch_size"))
+    {
+        None | Some(Value::Null) => DEFAULT_BATCH_SIZE,
+        Some(v) => match v.as_u64() {
+            Some(n) if n >= 1 => n as usize,
+            _ => {
+                problems.add(
+                    at("batch_size"),
+                    format!("must be a whole number of at least 1, found {v}"),
+                );
+                DEFAULT_BATCH_SIZE
+            }
+        },
+    };
+    let mapping = action.and_then(|action| {
+        let mut full = user_mapping
+            .clone()
+            .unwrap_or_else(|| action.default_mapping());
+        full.remove("enable_batching");
+        full.remove("batch_size");
+        Mapping::parse(Value::Object(full))
+            .map_err(|errors| {
+                for e in errors {
+                    problems.add(format!("{}{}", at("mapping"), e.path), e.message);
+                }
+            })
+            .ok()
+    });
+    if problems.0.len() > before {
+        return None;
+    }
+    let action = action?;
+    Some(MappingConfig {
+        name: name.unwrap_or_else(|| action.title().to_string()),
+        subscription: subscription?,
+        action,
+        mapping: mapping?,
+        enabled,
+        batch_size: (batching && action.supports_batching()).then_some(batch_size),
+    })
+}
+
+fn flag(
+    entry: &Map<String, Value>,
+    key: &str,
+    default: bool,
+    at: &dyn Fn(&str) -> String,
+    problems: &mut Problems,
+) -> bool {
+    match entry.get(key) {
+        None | Some(Value::Null) => default,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => {
+            problems.add(at(key), "must be true or false");
+            default
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn presets_apply_without_mappings() {
+        let c = Config::from_json(&json!({"settings": {"apikey": "k"}})).unwrap();
+        assert_eq!(c.mappings.len(), 2);
+        assert_eq!(c.mappings[1].name, "Track Event");
+        assert_eq!(c.settings.endpoint, DEFAULT_ENDPOINT);
+    }
+
+    #[test]
+    fn a_mapping_left_out_is_the_default_one() {
+        let c = Config::from_json(&json!({"settings": {"apikey": "k", "endpoint": "http://127.0.0.1:9/"},
+            "mappings": [{"action": "trackEvent", "enable_batching": true, "batch_size": 2},
+                         {"action": "trackEvent", "mapping": {"name": "Fixed", "enable_batching": true}}]}))
+        .unwrap();
+        assert_eq!(
+            c.mappings[0].mapping.document()["ext_id"],
+            json!({"@path": "$.userId"})
+        );
+        assert_eq!(c.mappings[0].batch_size, Some(2));
+        assert_eq!(c.mappings[1].mapping.document(), &json!({"name": "Fixed"}));
+        assert_eq!(c.mappings[1].batch_size, Some(DEFAULT_BATCH_SIZE));
+        assert_eq!(c.settings.endpoint, "http://127.0.0.1:9");
+    }
+
+    #[test]
+    fn lists_every_problem_without_the_key() {
+        let mut mappings: Vec<Value> = vec![
+            json!({"action": "sendEmail"}),
+            json!({"action": "trackEvent", "subscription": "type = "}),
+            json!({"action": "trackEvent", "mapping": {"name": {"@case": {"value": 1}}}}),
+        ];
+        mappings.extend(std::iter::repeat_n(json!({"action": "trackEvent"}), 48));
+        let errors = Config::from_json(&json!({"settings": {"apikey": ""}, "mappings": mappings}))
+            .unwrap_err()
+            .0;
+        let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "/settings/apikey",
+                "/mappings",
+                "/mappings/0/action",
+                "/mappings/1/subscription",
+                "/mappings/2/mapping/name/@case/value"
+            ]
+        );
+        let secret = Config::from_json(&json!({"settings": {"apikey": "s3cret", "endpoint": 5}}))
+            .unwrap_err();
+        assert!(!secret.to_string().contains("s3cret"));
+    }
+}

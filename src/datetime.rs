@@ -1,0 +1,386 @@
+//! Timestamps: which values Segment's `datetime` fields accept, and their UTC
+//! `toISOString` form (`2025-05-14T02:00:00.000Z`), which is what Nudge accepts.
+//!
+//! Segment accepts what `dayjs` accepts: numbers (epoch milliseconds), strings of digits
+//! (epoch seconds, or milliseconds when 13 digits long), `YYYY[-MM[-DD]][ HH[:mm[:ss[.SSS]]]]`
+//! read as UTC with JavaScript's roll-over of out-of-range parts, and otherwise what
+//! JavaScript's `Date` parses: ISO 8601 with `Z` or an offset, and the common RFC 2822 /
+//! `Date.prototype.toString` forms. Local time is UTC here, as at the edge.
+
+use crate::js;
+use chrono::{DateTime, Datelike, NaiveDate, Timelike};
+use regex_lite::Regex;
+use serde_json::Value;
+use std::sync::OnceLock;
+
+/// Largest distance from the epoch a JS `Date` can hold, in milliseconds.
+const MAX_TIME_MS: f64 = 8.64e15;
+
+/// Milliseconds since the epoch for a `datetime` field value, or `None` when it is not a date.
+pub fn parse_timestamp(value: &Value) -> Option<i64> {
+    match value {
+        Value::Number(n) => time_clip(js::json_number_value(n)),
+        Value::String(s) => parse_date_string(s),
+        _ => None,
+    }
+}
+
+/// `Date.prototype.toISOString()` for milliseconds since the epoch.
+pub fn to_iso_string(ms: i64) -> Option<String> {
+    let dt = DateTime::from_timestamp_millis(ms)?;
+    let year = dt.year();
+    let year_text = if (0..=9999).contains(&year) {
+        format!("{year:04}")
+    } else {
+        format!(
+            "{}{:06}",
+            if year < 0 { '-' } else { '+' },
+            year.unsigned_abs()
+        )
+    };
+    Some(format!(
+        "{year_text}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        dt.month(),
+        dt.day(),
+        dt.hour(),
+        dt.minute(),
+        dt.second(),
+        dt.timestamp_subsec_millis()
+    ))
+}
+
+/// Normalises a `datetime` value to its UTC ISO form.
+pub fn normalize(value: &Value) -> Option<String> {
+    parse_timestamp(value).and_then(to_iso_string)
+}
+
+fn time_clip(ms: f64) -> Option<i64> {
+    (ms.is_finite() && ms.abs() <= MAX_TIME_MS).then(|| ms.trunc() as i64)
+}
+
+fn parse_date_string(s: &str) -> Option<i64> {
+    // A string that is exactly a JS number's text: epoch seconds (13 digits: milliseconds).
+    let n = js::string_to_number(s);
+    if !s.is_empty() && js::number_to_string(n) == s {
+        return time_clip(if s.len() == 13 { n } else { n * 1000.0 });
+    }
+    if !s.ends_with(['Z', 'z']) {
+        if let Some(ms) = parse_dayjs_pattern(s) {
+            return ms;
+        }
+    }
+    parse_iso(s).or_else(|| parse_legacy(s))
+}
+
+fn days_from_civil(year: i64, month: i64, day: i64) -> Option<i64> {
+    // month is 0-based and may be out of range; it rolls into the year like JS `MakeDay`.
+    let y = year.checked_add(month.div_euclid(12))?;
+    let m = month.rem_euclid(12) as u32 + 1;
+    let first = NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m, 1)?;
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1)?;
+    Some((first - epoch).num_days() + day - 1)
+}
+
+/// JS `new Date(y, m, d, h, mi, s, ms)` (with its roll-over) read as UTC.
+fn make_date(
+    year: i64,
+    month: i64,
+    day: i64,
+    hour: i64,
+    minute: i64,
+    second: i64,
+    ms: i64,
+) -> Option<i64> {
+    let year = if (0..=99).contains(&year) {
+        1900 + year
+    } else {
+        year
+    };
+    let days = days_from_civil(year, month, day)?;
+    let t = days as f64 * 86_400_000.0
+        + hour as f64 * 3_600_000.0
+        + minute as f64 * 60_000.0
+        + second as f64 * 1000.0
+        + ms as f64;
+    time_clip(t)
+}
+
+/// dayjs's own pattern; `Some(None)` when it matches but gives no valid date.
+fn parse_dayjs_pattern(s: &str) -> Option<Option<i64>> {
+    static PATTERN: OnceLock<Regex> = OnceLock::new();
+    let re = PATTERN.get_or_init(|| {
+        Regex::new(r"^(\d{4})[-/]?(\d{1,2})?[-/]?(\d{0,2})[Tt\s]*(\d{1,2})?:?(\d{1,2})?:?(\d{1,2})?[.:]?(\d+)?$")
+            .expect("the dayjs date pattern compiles")
+    });
+    let caps = re.captures(s)?;
+    let num = |i: usize| {
+        caps.get(i)
+            .map(|m| m.as_str())
+            .filter(|t| !t.is_empty())
+            .and_then(|t| t.parse::<i64>().ok())
+    };
+    let year = num(1)?;
+    let month = num(2).map_or(0, |m| m - 1);
+    let day = num(3).unwrap_or(1);
+    let ms = caps.get(7).map_or(0, |m| {
+        m.as_str()
+            .chars()
+            .take(3)
+            .collect::<String>()
+            .parse::<i64>()
+            .unwrap_or(0)
+    });
+    Some(make_date(
+        year,
+        month,
+        day,
+        num(4).unwrap_or(0),
+        num(5).unwrap_or(0),
+        num(6).unwrap_or(0),
+        ms,
+    ))
+}
+
+/// The ECMAScript date-time string format: `YYYY[-MM[-DD]][THH:mm[:ss[.sss]]][Z|±HH:mm]`,
+/// years also as `±YYYYYY`. Date-only forms are UTC.
+fn parse_iso(s: &str) -> Option<i64> {
+    static PATTERN: OnceLock<Regex> = OnceLock::new();
+    let re = PATTERN.get_or_init(|| {
+        Regex::new(concat!(
+            r"^([+-]\d{6}|\d{4})(?:-(\d{2})(?:-(\d{2}))?)?",
+            r"(?:T(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?",
+            r"(Z|[+-]\d{2}:\d{2})?$"
+        ))
+        .expect("the ISO date pattern compiles")
+    });
+    let caps = re.captures(s)?;
+    let num = |i: usize| caps.get(i).and_then(|m| m.as_str().parse::<i64>().ok());
+    if caps.get(1)?.as_str() == "-000000" {
+        return None;
+    }
+    let year = num(1)?;
+    let month = num(2).unwrap_or(1);
+    let day = num(3).unwrap_or(1);
+    let has_time = caps.get(4).is_some();
+    let (hour, minute, second) = (
+        num(4).unwrap_or(0),
+        num(5).unwrap_or(0),
+        num(6).unwrap_or(0),
+    );
+    let ms = caps.get(7).map_or(0, |m| {
+        let digits: String = m.as_str().chars().chain("000".chars()).take(3).collect();
+        digits.parse::<i64>().unwrap_or(0)
+    });
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || minute > 59 || second > 59 {
+        return None;
+    }
+    if hour > 24 || (hour == 24 && (minute, second, ms) != (0, 0, 0)) {
+        return None;
+    }
+    if !has_time && caps.get(8).is_some() {
+        return None;
+    }
+    let offset_min = match caps.get(8).map(|m| m.as_str()) {
+        None | Some("Z") => 0,
+        Some(off) => {
+            let sign = if off.starts_with('-') { -1 } else { 1 };
+            let h: i64 = off[1..3].parse().ok()?;
+            let m: i64 = off[4..6].parse().ok()?;
+            if h > 23 || m > 59 {
+                return None;
+            }
+            sign * (h * 60 + m)
+        }
+    };
+    // Days past the month's end roll over, as in V8.
+    let local = make_date_exact(year, month - 1, day, hour, minute, second, ms)?;
+    time_clip(local as f64 - offset_min as f64 * 60_000.0)
+}
+
+fn make_date_exact(
+    year: i64,
+    month: i64,
+    day: i64,
+    hour: i64,
+    minute: i64,
+    second: i64,
+    ms: i64,
+) -> Option<i64> {
+    let days = days_from_civil(year, month, day)?;
+    Some(days * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + ms)
+}
+
+const MONTHS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
+const DAYS: [&str; 7] = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+
+/// The forms JavaScript's `Date` reads outside ISO 8601, for example
+/// `Wed, 14 May 2025 07:30:00 GMT`, `May 14, 2025 07:30`, `Wed May 14 2025 07:30:00 GMT+0200`.
+fn parse_legacy(s: &str) -> Option<i64> {
+    let mut year = None;
+    let mut month = None;
+    let mut day = None;
+    let mut time = (0i64, 0i64, 0i64);
+    let mut offset_min = 0i64;
+    let cleaned = s.replace(',', " ");
+    let cleaned = match cleaned.find('(') {
+        Some(i) => cleaned[..i].to_string(),
+        None => cleaned,
+    };
+    for word in cleaned.split_whitespace() {
+        let lower = word.to_ascii_lowercase();
+        if let Some(i) = MONTHS.iter().position(|m| lower.starts_with(m)) {
+            month = Some(i as i64);
+        } else if DAYS.iter().any(|d| lower.starts_with(d)) {
+        } else if lower == "gmt" || lower == "utc" || lower == "z" {
+        } else if let Some(rest) = lower
+            .strip_prefix("gmt")
+            .or_else(|| lower.strip_prefix("utc"))
+        {
+            offset_min = parse_offset(rest)?;
+        } else if word.starts_with(['+', '-']) && word.len() == 5 {
+            offset_min = parse_offset(word)?;
+        } else if word.contains(':') {
+            let parts: Vec<i64> = word
+                .split(':')
+                .map(|p| p.parse().ok())
+                .collect::<Option<_>>()?;
+            match parts.as_slice() {
+                [h, m] if *h < 24 && *m < 60 => time = (*h, *m, 0),
+                [h, m, sec] if *h < 24 && *m < 60 && *sec < 60 => time = (*h, *m, *sec),
+                _ => return None,
+            }
+        } else if word.bytes().all(|b| b.is_ascii_digit()) {
+            let n: i64 = word.parse().ok()?;
+            if day.is_none() && word.len() <= 2 && (1..=31).contains(&n) {
+                day = Some(n);
+            } else if year.is_none() {
+                year = Some(if word.len() <= 2 {
+                    if n < 50 {
+                        2000 + n
+                    } else {
+                        1900 + n
+                    }
+                } else {
+                    n
+                });
+            } else {
+                return None;
+            }
+        } else {
+            return None;
+        }
+    }
+    let (year, month, day) = (year?, month?, day?);
+    let local = make_date_exact(year, month, day, time.0, time.1, time.2, 0)?;
+    time_clip(local as f64 - offset_min as f64 * 60_000.0)
+}
+
+fn parse_offset(text: &str) -> Option<i64> {
+    let sign = match text.chars().next()? {
+        '+' => 1,
+        '-' => -1,
+        _ => return None,
+    };
+    let digits: String = text[1..].chars().filter(|c| *c != ':').collect();
+    if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let h: i64 = digits[..2].parse().ok()?;
+    let m: i64 = digits[2..].parse().ok()?;
+    Some(sign * (h * 60 + m))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn iso(v: Value) -> Option<String> {
+        normalize(&v)
+    }
+
+    #[test]
+    fn normalises_to_utc_iso() {
+        assert_eq!(
+            iso(json!("2025-05-14T07:30:00+05:30")).as_deref(),
+            Some("2025-05-14T02:00:00.000Z")
+        );
+        assert_eq!(
+            iso(json!("2025-05-14T07:30:00-08:00")).as_deref(),
+            Some("2025-05-14T15:30:00.000Z")
+        );
+        assert_eq!(
+            iso(json!("2025-05-14T07:30:00.5+01:00")).as_deref(),
+            Some("2025-05-14T06:30:00.500Z")
+        );
+        assert_eq!(
+            iso(json!("2024-02-29T23:59:59.999Z")).as_deref(),
+            Some("2024-02-29T23:59:59.999Z")
+        );
+        assert_eq!(
+            iso(json!("2025-05-14")).as_deref(),
+            Some("2025-05-14T00:00:00.000Z")
+        );
+        assert_eq!(
+            iso(json!(1715672000000i64)).as_deref(),
+            Some("2024-05-14T07:33:20.000Z")
+        );
+        assert_eq!(
+            iso(json!("2025-05-14 07:30")).as_deref(),
+            Some("2025-05-14T07:30:00.000Z")
+        );
+        assert_eq!(
+            iso(json!("Wed, 14 May 2025 07:30:00 GMT")).as_deref(),
+            Some("2025-05-14T07:30:00.000Z")
+        );
+        assert_eq!(
+            iso(json!("May 14, 2025 07:30:00 +0200")).as_deref(),
+            Some("2025-05-14T05:30:00.000Z")
+        );
+        assert_eq!(
+            iso(json!("1715672000")).as_deref(),
+            Some("2024-05-14T07:33:20.000Z")
+        );
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_date() {
+        for bad in [
+            json!("not a date"),
+            json!("2025-13-01T00:00:00Z"),
+            json!(""),
+            json!(true),
+            json!(null),
+            json!(9e15),
+            json!({}),
+        ] {
+            assert_eq!(iso(bad.clone()), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn rolls_over_like_javascript() {
+        assert_eq!(
+            iso(json!("2025-02-30T00:00:00Z")).as_deref(),
+            Some("2025-03-02T00:00:00.000Z")
+        );
+        assert_eq!(
+            iso(json!("2025-13-01T00:00:00")).as_deref(),
+            Some("2026-01-01T00:00:00.000Z")
+        );
+    }
+
+    #[test]
+    fn prints_extended_years() {
+        assert_eq!(
+            to_iso_string(-62198755200000).as_deref(),
+            Some("-000001-01-01T00:00:00.000Z")
+        );
+        assert_eq!(
+            to_iso_string(253402300800000).as_deref(),
+            Some("+010000-01-01T00:00:00.000Z")
+        );
+    }
+}
