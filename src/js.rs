@@ -40,7 +40,7 @@ pub fn number_to_string(f: f64) -> String {
         } else {
             String::new()
         };
-        let esign = if n - 1 >= 0 { "+" } else { "-" };
+        let esign = if n > 0 { "+" } else { "-" };
         format!("{}{rest}e{esign}{}", &digits[..1], (n - 1).abs())
     };
     format!("{sign}{body}")

@@ -68,7 +68,7 @@ fn compare(actual: &Resolved, operator: Operator, expected: Option<&Literal>) ->
     };
     match operator {
         Equals => string.is_some_and(|s| s == expected_str()),
-        NotEquals => !string.is_some_and(|s| s == expected_str()),
+        NotEquals => string.is_none_or(|s| s != expected_str()),
         NumberEquals => number.is_some_and(|n| n == expected_num()),
         NumberNotEquals => number.is_some_and(|n| n != expected_num()),
         LessThan => number.is_some_and(|n| n < expected_num()),

@@ -1,0 +1,147 @@
+//! The `nudge-edge` binary, driven as a user would.
+
+use serde_json::{json, Value};
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn cli(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nudge-edge"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("the binary finishes")
+}
+
+fn temp_file(name: &str, content: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("nudge-edge-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, content).expect("write temp file");
+    path.to_string_lossy().into_owned()
+}
+
+fn stdout_json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+#[test]
+fn plan_reads_ndjson_from_stdin_and_redacts_the_key() {
+    let config = temp_file("config.json", r#"{"settings": {"apikey": "secret-key"}}"#);
+    let events = "{\"type\":\"track\",\"userId\":\"U 1\",\"event\":\"Signed Up\",\"timestamp\":\"2025-05-14T07:30:00+05:30\"}\n{\"type\":\"page\"}\n";
+    let out = cli(&["plan", "--config", &config], events);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plan = stdout_json(&out);
+    assert_eq!(
+        plan["requests"][0]["body"],
+        json!([{"name": "signed_up", "ext_id": "u_1", "occurred_at": "2025-05-14T02:00:00.000Z"}])
+    );
+    assert_eq!(plan["requests"][0]["headers"]["apikey"], "[redacted]");
+    assert_eq!(plan["results"][1]["status"], "unmatched");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("secret-key"));
+}
+
+#[test]
+fn plan_reads_an_events_file() {
+    let config = temp_file("config2.json", r#"{"settings": {"apikey": "k"}}"#);
+    let events = temp_file(
+        "events.json",
+        r#"[{"type": "identify", "userId": "a"}, {"type": "identify"}]"#,
+    );
+    let out = cli(&["plan", "--config", &config, &events], "");
+    assert!(out.status.success());
+    let plan = stdout_json(&out);
+    assert_eq!(plan["requests"][0]["method"], "PUT");
+    assert_eq!(plan["results"][1]["errors"][0]["field"], "ext_id");
+}
+
+#[test]
+fn transform_prints_the_result_or_null() {
+    let mapping = temp_file("mapping.json", r#"{"id": {"@path": "$.userId"}}"#);
+    let out = cli(
+        &["transform", "--mapping", &mapping, "-"],
+        r#"{"userId": "u"}"#,
+    );
+    assert_eq!(stdout_json(&out), json!({"id": "u"}));
+    let nothing = temp_file("nothing.json", r#"{"@path": "$.missing"}"#);
+    let out = cli(&["transform", "--mapping", &nothing], "{}");
+    assert_eq!(stdout_json(&out), Value::Null);
+}
+
+#[test]
+fn transform_rejects_a_bad_mapping_with_its_path() {
+    let mapping = temp_file(
+        "bad.json",
+        r#"{"f3": {"@case": {"operator": "lower", "value": {"a": 1}}}}"#,
+    );
+    let out = cli(&["transform", "--mapping", &mapping], "{}");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/f3/@case/value"));
+}
+
+#[test]
+fn match_answers_and_rejects_bad_subscriptions() {
+    let out = cli(
+        &["match", r#"type = "track" and properties.total > 10"#],
+        r#"{"type": "track", "properties": {"total": 12}}"#,
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "true");
+    let out = cli(&["match", r#"type = "page""#], r#"{"type": "track"}"#);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "false");
+    let out = cli(&["match", r#"type = "#], "{}");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("column 8"));
+}
+
+#[test]
+fn check_config_lists_every_problem() {
+    let config = temp_file(
+        "bad-config.json",
+        r#"{"settings": {}, "mappings": [{"action": "nope"}, {"action": "trackEvent", "subscription": "type = \"track"}]}"#,
+    );
+    let out = cli(&["check-config", &config], "");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("/settings/apikey")
+            && err.contains("/mappings/0/action")
+            && err.contains("/mappings/1/subscription"),
+        "{err}"
+    );
+    let good = temp_file("good-config.json", r#"{"settings": {"apikey": "k"}}"#);
+    assert_eq!(
+        String::from_utf8_lossy(&cli(&["check-config", &good], "").stdout).trim(),
+        "ok"
+    );
+}
+
+#[test]
+fn unreadable_input_exits_2_with_one_line() {
+    let out = cli(&["check-config", "/nonexistent/config.json"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim().lines().count(),
+        1
+    );
+    let out = cli(&["match", "type = \"x\""], "{not json");
+    assert_eq!(out.status.code(), Some(2));
+    let out = cli(&["frobnicate"], "");
+    assert_eq!(out.status.code(), Some(2));
+}

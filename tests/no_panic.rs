@@ -1,0 +1,142 @@
+//! Property tests: no input, however odd, makes the core panic.
+
+use nudge_edge::{plan, transform, Config, Subscription};
+use proptest::prelude::*;
+use serde_json::{json, Map, Value};
+
+/// Arbitrary JSON, biased towards the shapes events and mappings have.
+fn arb_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
+        prop_oneof![
+            Just(String::new()),
+            Just("$.userId".to_string()),
+            Just("{{traits.name}}".to_string()),
+            Just("2025-05-14T07:30:00+05:30".to_string()),
+            Just("lower".to_string()),
+            Just("encode".to_string()),
+            Just("decode".to_string()),
+            Just("left".to_string()),
+            "[a-zA-Z0-9 .$\\[\\]{}\"'*_-]{0,12}",
+            any::<String>(),
+        ]
+        .prop_map(Value::String),
+    ];
+    leaf.prop_recursive(4, 48, 6, |inner| {
+        let key = prop_oneof![
+            Just("@path".to_string()),
+            Just("@template".to_string()),
+            Just("@literal".to_string()),
+            Just("@if".to_string()),
+            Just("@arrayPath".to_string()),
+            Just("@case".to_string()),
+            Just("@replace".to_string()),
+            Just("@merge".to_string()),
+            Just("@transform".to_string()),
+            Just("@flatten".to_string()),
+            Just("@json".to_string()),
+            Just("@excludeWhenNull".to_string()),
+            Just("exists".to_string()),
+            Just("blank".to_string()),
+            Just("then".to_string()),
+            Just("else".to_string()),
+            Just("value".to_string()),
+            Just("pattern".to_string()),
+            Just("operator".to_string()),
+            Just("objects".to_string()),
+            Just("direction".to_string()),
+            Just("apply".to_string()),
+            Just("mapping".to_string()),
+            Just("separator".to_string()),
+            Just("mode".to_string()),
+            Just("userId".to_string()),
+            Just("properties".to_string()),
+            "[a-z_]{1,6}",
+        ];
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::vec((key, inner), 0..4)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect::<Map<_, _>>())),
+        ]
+    })
+}
+
+fn arb_fql() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("type".to_string()),
+        Just("event".to_string()),
+        Just("userId".to_string()),
+        Just("properties.a.b".to_string()),
+        Just("traits.x".to_string()),
+        Just("context.y".to_string()),
+        Just("=".to_string()),
+        Just("!=".to_string()),
+        Just("<=".to_string()),
+        Just(">".to_string()),
+        Just("\"track\"".to_string()),
+        Just("'x*'".to_string()),
+        Just("12".to_string()),
+        Just("-3.5".to_string()),
+        Just("null".to_string()),
+        Just("true".to_string()),
+        Just("and".to_string()),
+        Just("or".to_string()),
+        Just("(".to_string()),
+        Just(")".to_string()),
+        Just("!".to_string()),
+        Just("contains".to_string()),
+        Just("match".to_string()),
+        Just(",".to_string()),
+        any::<char>().prop_map(String::from),
+    ];
+    prop::collection::vec(piece, 0..16).prop_map(|p| p.join(" "))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn transform_never_panics(mapping in arb_json(), payload in arb_json()) {
+        let _ = transform(&mapping, &payload);
+        let _ = transform(&mapping, &json!({"userId": "u", "properties": payload}));
+    }
+
+    #[test]
+    fn subscriptions_never_panic(fql in arb_fql(), event in arb_json()) {
+        if let Ok(sub) = Subscription::parse(&fql) {
+            let _ = sub.matches(&event);
+            let _ = serde_json::to_string(sub.condition());
+        }
+    }
+
+    #[test]
+    fn arbitrary_text_never_panics_the_parser(fql in any::<String>()) {
+        let _ = Subscription::parse(&fql);
+    }
+
+    #[test]
+    fn plan_never_panics(events in prop::collection::vec(arb_json(), 0..5), mapping in arb_json(), batching in any::<bool>(), fql in arb_fql()) {
+        let presets = Config::with_presets("k");
+        let _ = plan(&Value::Array(events.clone()), &presets);
+        let doc = json!({"settings": {"apikey": "k"}, "mappings": [
+            {"action": "trackEvent", "subscription": "type = \"track\" or type = \"page\"", "mapping": mapping, "enable_batching": batching, "batch_size": 2},
+            {"action": "identifyUser", "subscription": fql, "mapping": {"ext_id": {"@path": "$.userId"}, "props": mapping}},
+        ]});
+        if let Ok(config) = Config::from_json(&doc) {
+            let mut typed = events;
+            typed.push(json!({"type": "track", "userId": "u", "event": "e", "timestamp": 0}));
+            let _ = plan(&Value::Array(typed), &config);
+        }
+    }
+
+    #[test]
+    fn config_checking_never_panics(doc in arb_json()) {
+        let _ = Config::from_json(&doc);
+        let _ = Config::from_json(&json!({"settings": {"apikey": "k"}, "mappings": [doc]}));
+    }
+}
