@@ -232,7 +232,9 @@ fn parse_legacy(s: &str) -> Option<i64> {
         let lower = word.to_ascii_lowercase();
         if let Some(i) = MONTHS.iter().position(|m| lower.starts_with(m)) {
             month = Some(i as i64);
-        } else if DAYS.iter().any(|d| lower.starts_with(d)) || matches!(lower.as_str(), "gmt" | "utc" | "z") {
+        } else if DAYS.iter().any(|d| lower.starts_with(d))
+            || matches!(lower.as_str(), "gmt" | "utc" | "z")
+        {
             // Weekday names and the UTC zone names add nothing.
         } else if let Some(rest) = lower
             .strip_prefix("gmt")

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every check of the project on a fresh machine (rustup, cargo, node/npm and apt only):
+# installs what is missing, then formatting, lints, the Rust tests (unit, conformance, CLI,
+# property tests) and the wasm32 build of the core.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "toolchain"
+rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
+rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+
+step "cargo fmt --check"
+cargo fmt --check
+
+step "cargo clippy --all-targets -- -D warnings"
+cargo clippy --all-targets -- -D warnings
+
+step "cargo test (unit, conformance, CLI, property tests)"
+cargo test
+cargo test -q --test conformance -- --nocapture 2>&1 | grep 'cases pass'
+
+step "core builds for wasm32-unknown-unknown"
+cargo build --target wasm32-unknown-unknown --lib
