@@ -22,5 +22,16 @@ step "cargo test (unit, conformance, CLI, property tests)"
 cargo test
 cargo test -q --test conformance -- --nocapture 2>&1 | grep 'cases pass'
 
-step "core builds for wasm32-unknown-unknown"
-cargo build --target wasm32-unknown-unknown --lib
+step "core and npm shell build for wasm32-unknown-unknown (clippy, -D warnings)"
+cargo clippy --target wasm32-unknown-unknown --lib -- -D warnings
+
+step "npm package: build (wasm-bindgen, wasm-opt -Oz)"
+bash js/scripts/build.sh
+
+step "browser for the demo-page test"
+if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
+step "npm package: node --test (conformance, API, browser)"
+(cd js && node --test test/)

@@ -9,9 +9,7 @@
 
 use crate::js;
 use chrono::{DateTime, Datelike, NaiveDate, Timelike};
-use regex_lite::Regex;
 use serde_json::Value;
-use std::sync::OnceLock;
 
 /// Largest distance from the epoch a JS `Date` can hold, in milliseconds.
 const MAX_TIME_MS: f64 = 8.64e15;
@@ -105,26 +103,154 @@ fn make_date(
     time_clip(t)
 }
 
+/// One step of dayjs's date pattern
+/// `^(\d{4})[-/]?(\d{1,2})?[-/]?(\d{0,2})[Tt\s]*(\d{1,2})?:?(\d{1,2})?:?(\d{1,2})?[.:]?(\d+)?$`.
+#[derive(Clone, Copy)]
+enum Step {
+    /// Digits, greedy, `min..=max` of them, stored in capture `slot` (absent when `optional`
+    /// and skipped).
+    Digits {
+        min: usize,
+        max: usize,
+        slot: usize,
+        optional: bool,
+    },
+    /// Characters from a set, greedy, at most `max` of them.
+    Chars { set: fn(char) -> bool, max: usize },
+}
+
+const DAYJS_PATTERN: [Step; 13] = [
+    Step::Digits {
+        min: 4,
+        max: 4,
+        slot: 1,
+        optional: false,
+    },
+    Step::Chars {
+        set: |c| c == '-' || c == '/',
+        max: 1,
+    },
+    Step::Digits {
+        min: 1,
+        max: 2,
+        slot: 2,
+        optional: true,
+    },
+    Step::Chars {
+        set: |c| c == '-' || c == '/',
+        max: 1,
+    },
+    Step::Digits {
+        min: 0,
+        max: 2,
+        slot: 3,
+        optional: false,
+    },
+    Step::Chars {
+        set: |c| c == 'T' || c == 't' || c.is_whitespace() || c == '\u{feff}',
+        max: usize::MAX,
+    },
+    Step::Digits {
+        min: 1,
+        max: 2,
+        slot: 4,
+        optional: true,
+    },
+    Step::Chars {
+        set: |c| c == ':',
+        max: 1,
+    },
+    Step::Digits {
+        min: 1,
+        max: 2,
+        slot: 5,
+        optional: true,
+    },
+    Step::Chars {
+        set: |c| c == ':',
+        max: 1,
+    },
+    Step::Digits {
+        min: 1,
+        max: 2,
+        slot: 6,
+        optional: true,
+    },
+    Step::Chars {
+        set: |c| c == '.' || c == ':',
+        max: 1,
+    },
+    Step::Digits {
+        min: 1,
+        max: usize::MAX,
+        slot: 7,
+        optional: true,
+    },
+];
+
+/// Matches `chars[pos..]` against `steps` with a regular expression's greedy backtracking;
+/// captures are digit runs (`None` when an optional group was skipped).
+fn match_steps(
+    steps: &[Step],
+    chars: &[char],
+    pos: usize,
+    caps: &mut [Option<(usize, usize)>; 8],
+) -> bool {
+    let Some((step, rest)) = steps.split_first() else {
+        return pos == chars.len();
+    };
+    match *step {
+        Step::Chars { set, max } => {
+            let available = chars[pos..]
+                .iter()
+                .take_while(|c| set(**c))
+                .count()
+                .min(max);
+            (0..=available)
+                .rev()
+                .any(|n| match_steps(rest, chars, pos + n, caps))
+        }
+        Step::Digits {
+            min,
+            max,
+            slot,
+            optional,
+        } => {
+            let available = chars[pos..]
+                .iter()
+                .take_while(|c| c.is_ascii_digit())
+                .count()
+                .min(max);
+            for n in (min..=available).rev() {
+                caps[slot] = Some((pos, pos + n));
+                if match_steps(rest, chars, pos + n, caps) {
+                    return true;
+                }
+            }
+            caps[slot] = None;
+            optional && match_steps(rest, chars, pos, caps)
+        }
+    }
+}
+
 /// dayjs's own pattern; `Some(None)` when it matches but gives no valid date.
 fn parse_dayjs_pattern(s: &str) -> Option<Option<i64>> {
-    static PATTERN: OnceLock<Regex> = OnceLock::new();
-    let re = PATTERN.get_or_init(|| {
-        Regex::new(r"^(\d{4})[-/]?(\d{1,2})?[-/]?(\d{0,2})[Tt\s]*(\d{1,2})?:?(\d{1,2})?:?(\d{1,2})?[.:]?(\d+)?$")
-            .expect("the dayjs date pattern compiles")
-    });
-    let caps = re.captures(s)?;
-    let num = |i: usize| {
-        caps.get(i)
-            .map(|m| m.as_str())
+    let chars: Vec<char> = s.chars().collect();
+    let mut caps = [None; 8];
+    if !match_steps(&DAYJS_PATTERN, &chars, 0, &mut caps) {
+        return None;
+    }
+    let text = |i: usize| {
+        caps[i]
+            .map(|(a, b)| chars[a..b].iter().collect::<String>())
             .filter(|t| !t.is_empty())
-            .and_then(|t| t.parse::<i64>().ok())
     };
+    let num = |i: usize| text(i).and_then(|t| t.parse::<i64>().ok());
     let year = num(1)?;
     let month = num(2).map_or(0, |m| m - 1);
     let day = num(3).unwrap_or(1);
-    let ms = caps.get(7).map_or(0, |m| {
-        m.as_str()
-            .chars()
+    let ms = text(7).map_or(0, |t| {
+        t.chars()
             .take(3)
             .collect::<String>()
             .parse::<i64>()
@@ -141,57 +267,88 @@ fn parse_dayjs_pattern(s: &str) -> Option<Option<i64>> {
     ))
 }
 
+/// Reads exactly `n` ASCII digits.
+fn digits(s: &str, n: usize) -> Option<(i64, &str)> {
+    let head = s.get(..n)?;
+    if !head.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((head.parse().ok()?, &s[n..]))
+}
+
 /// The ECMAScript date-time string format: `YYYY[-MM[-DD]][THH:mm[:ss[.sss]]][Z|±HH:mm]`,
 /// years also as `±YYYYYY`. Date-only forms are UTC.
 fn parse_iso(s: &str) -> Option<i64> {
-    static PATTERN: OnceLock<Regex> = OnceLock::new();
-    let re = PATTERN.get_or_init(|| {
-        Regex::new(concat!(
-            r"^([+-]\d{6}|\d{4})(?:-(\d{2})(?:-(\d{2}))?)?",
-            r"(?:T(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?",
-            r"(Z|[+-]\d{2}:\d{2})?$"
-        ))
-        .expect("the ISO date pattern compiles")
-    });
-    let caps = re.captures(s)?;
-    let num = |i: usize| caps.get(i).and_then(|m| m.as_str().parse::<i64>().ok());
-    if caps.get(1)?.as_str() == "-000000" {
-        return None;
+    let (year, mut rest) = match s.as_bytes().first()? {
+        b'+' | b'-' => {
+            let (y, rest) = digits(&s[1..], 6)?;
+            if s.starts_with('-') && y == 0 {
+                return None;
+            }
+            (if s.starts_with('-') { -y } else { y }, rest)
+        }
+        _ => digits(s, 4)?,
+    };
+    let part = |rest: &mut &str, sep: char| -> Option<Option<i64>> {
+        match rest.strip_prefix(sep) {
+            Some(after) => {
+                let (v, r) = digits(after, 2)?;
+                *rest = r;
+                Some(Some(v))
+            }
+            None => Some(None),
+        }
+    };
+    let month = part(&mut rest, '-')?;
+    let day = if month.is_some() {
+        part(&mut rest, '-')?
+    } else {
+        None
+    };
+    let (month, day) = (month.unwrap_or(1), day.unwrap_or(1));
+    let (mut hour, mut minute, mut second, mut ms) = (0, 0, 0, 0);
+    let has_time = rest.starts_with('T');
+    if has_time {
+        let (h, r) = digits(&rest[1..], 2)?;
+        let r = r.strip_prefix(':')?;
+        let (m, r) = digits(r, 2)?;
+        (hour, minute, rest) = (h, m, r);
+        if let Some(after) = rest.strip_prefix(':') {
+            let (sec, r) = digits(after, 2)?;
+            (second, rest) = (sec, r);
+            if let Some(after) = rest.strip_prefix(['.', ',']) {
+                let len = after.bytes().take_while(u8::is_ascii_digit).count();
+                if len == 0 {
+                    return None;
+                }
+                let frac: String = after[..len].chars().chain("000".chars()).take(3).collect();
+                (ms, rest) = (frac.parse().ok()?, &after[len..]);
+            }
+        }
     }
-    let year = num(1)?;
-    let month = num(2).unwrap_or(1);
-    let day = num(3).unwrap_or(1);
-    let has_time = caps.get(4).is_some();
-    let (hour, minute, second) = (
-        num(4).unwrap_or(0),
-        num(5).unwrap_or(0),
-        num(6).unwrap_or(0),
-    );
-    let ms = caps.get(7).map_or(0, |m| {
-        let digits: String = m.as_str().chars().chain("000".chars()).take(3).collect();
-        digits.parse::<i64>().unwrap_or(0)
-    });
+    let offset_min = match rest {
+        "" => 0,
+        "Z" if has_time => 0,
+        _ if has_time && (rest.starts_with('+') || rest.starts_with('-')) => {
+            let (h, r) = digits(&rest[1..], 2)?;
+            let (m, r) = digits(r.strip_prefix(':')?, 2)?;
+            if !r.is_empty() || h > 23 || m > 59 {
+                return None;
+            }
+            if rest.starts_with('-') {
+                -(h * 60 + m)
+            } else {
+                h * 60 + m
+            }
+        }
+        _ => return None,
+    };
     if !(1..=12).contains(&month) || !(1..=31).contains(&day) || minute > 59 || second > 59 {
         return None;
     }
     if hour > 24 || (hour == 24 && (minute, second, ms) != (0, 0, 0)) {
         return None;
     }
-    if !has_time && caps.get(8).is_some() {
-        return None;
-    }
-    let offset_min = match caps.get(8).map(|m| m.as_str()) {
-        None | Some("Z") => 0,
-        Some(off) => {
-            let sign = if off.starts_with('-') { -1 } else { 1 };
-            let h: i64 = off[1..3].parse().ok()?;
-            let m: i64 = off[4..6].parse().ok()?;
-            if h > 23 || m > 59 {
-                return None;
-            }
-            sign * (h * 60 + m)
-        }
-    };
     // Days past the month's end roll over, as in V8.
     let local = make_date_exact(year, month - 1, day, hour, minute, second, ms)?;
     time_clip(local as f64 - offset_min as f64 * 60_000.0)
@@ -360,6 +517,32 @@ mod tests {
         ] {
             assert_eq!(iso(bad.clone()), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn follows_the_dayjs_pattern() {
+        assert_eq!(
+            iso(json!("2025-05-14T07:30:00.5")).as_deref(),
+            Some("2025-05-14T07:30:00.005Z")
+        );
+        // A string that reads as a number is epoch seconds, even when it looks like a date.
+        assert_eq!(
+            iso(json!("20250514")).as_deref(),
+            Some("1970-08-23T09:08:34.000Z")
+        );
+        assert_eq!(
+            iso(json!("2025-05")).as_deref(),
+            Some("2025-05-01T00:00:00.000Z")
+        );
+        assert_eq!(
+            iso(json!("2025/5/1 7:3:2")).as_deref(),
+            Some("2025-05-01T07:03:02.000Z")
+        );
+        assert_eq!(
+            iso(json!("2025-05-14t0730")).as_deref(),
+            Some("2025-05-14T07:30:00.000Z")
+        );
+        assert_eq!(iso(json!("2025-05-14T07:30:00z")).as_deref(), None);
     }
 
     #[test]

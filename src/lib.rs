@@ -7,6 +7,8 @@
 
 pub mod error;
 pub mod js;
+#[cfg(all(target_arch = "wasm32", not(feature = "worker")))]
+mod js_api;
 pub mod mapping;
 pub mod subscription;
 pub mod value;

@@ -1,0 +1,1 @@
+export * from './pkg/node/nudge_edge.js';

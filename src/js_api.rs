@@ -1,0 +1,164 @@
+//! The npm package's shell: the core's functions exported through `wasm-bindgen`.
+//!
+//! Arguments cross the boundary as JSON text (`JSON.stringify` on the JS side, with big
+//! integers kept digit for digit) and results come back through `JSON.parse`, which keeps
+//! numbers, `null`, unicode and key order exactly as JSON has them and is cheaper than walking
+//! JS objects from wasm. Errors are JS `Error`s whose message is the core's message, with a
+//! `path`, `position` or `errors` property where one helps.
+
+use crate::config::Config;
+use crate::error::{ConfigErrors, MappingError, SubscriptionError};
+use crate::plan::{plan_events, Status};
+use crate::subscription::Subscription;
+use serde_json::{json, Value};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(inline_js = r#"
+export function toJson(value) {
+  const text = JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? '\uffffbigint:' + v.toString() : v));
+  return text === undefined ? 'null' : text;
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = toJson, catch)]
+    fn to_json_text(value: &JsValue) -> Result<String, JsValue>;
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &'static str = include_str!("../js/types.d.ts");
+
+/// Marker the JS side puts around big integers, replaced here by their digits.
+const BIGINT_MARKER: &str = "\"\u{ffff}bigint:";
+
+/// A JS value as JSON; big integers keep every digit.
+fn from_js(value: &JsValue, what: &str) -> Result<Value, JsValue> {
+    let mut text = to_json_text(value).map_err(|e| {
+        let reason = e
+            .dyn_ref::<js_sys::Error>()
+            .map(|e| String::from(e.message()))
+            .unwrap_or_default();
+        error(&format!("{what} cannot be turned into JSON: {reason}"), &[])
+    })?;
+    while let Some(start) = text.find(BIGINT_MARKER) {
+        let digits_start = start + BIGINT_MARKER.len();
+        let Some(len) = text[digits_start..].find('"') else {
+            break;
+        };
+        let digits = text[digits_start..digits_start + len].to_string();
+        text.replace_range(start..digits_start + len + 1, &digits);
+    }
+    serde_json::from_str(&text).map_err(|e| error(&format!("{what} is not valid JSON: {e}"), &[]))
+}
+
+/// A Rust value as a plain JS value.
+fn to_js(value: &impl serde::Serialize) -> Result<JsValue, JsValue> {
+    let text = serde_json::to_string(value)
+        .map_err(|e| error(&format!("cannot serialise the result: {e}"), &[]))?;
+    js_sys::JSON::parse(&text)
+}
+
+fn error(message: &str, props: &[(&str, JsValue)]) -> JsValue {
+    let err = js_sys::Error::new(message);
+    for (key, value) in props {
+        // Setting a property on a fresh Error object cannot fail.
+        let _ = js_sys::Reflect::set(&err, &JsValue::from_str(key), value);
+    }
+    err.into()
+}
+
+fn config_error(errors: &ConfigErrors) -> JsValue {
+    let list = to_js(&errors.0).unwrap_or(JsValue::NULL);
+    error(&errors.to_string(), &[("errors", list)])
+}
+
+fn mapping_error(e: &MappingError) -> JsValue {
+    error(
+        &format!("invalid mapping: {e}"),
+        &[("path", JsValue::from_str(&e.path))],
+    )
+}
+
+fn subscription_error(e: &SubscriptionError) -> JsValue {
+    error(
+        &format!("invalid subscription: {e}"),
+        &[("position", JsValue::from_f64(e.position as f64))],
+    )
+}
+
+fn load_config(config: &JsValue) -> Result<Config, JsValue> {
+    Config::from_json(&from_js(config, "config")?).map_err(|e| config_error(&e))
+}
+
+/// Plans the delivery of one event or an array of events (SPEC §4).
+#[wasm_bindgen(unchecked_return_type = "Plan")]
+pub fn plan(
+    #[wasm_bindgen(unchecked_param_type = "SegmentEvent | SegmentEvent[]")] events: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Config")] config: JsValue,
+) -> Result<JsValue, JsValue> {
+    let config = load_config(&config)?;
+    let events = from_js(&events, "events")?;
+    to_js(&plan_events(&crate::event::event_list(&events), &config))
+}
+
+/// Checks one event against every mapping it matches: `{valid, results}`.
+#[wasm_bindgen(js_name = validateEvent, unchecked_return_type = "EventValidation")]
+pub fn validate_event(
+    #[wasm_bindgen(unchecked_param_type = "SegmentEvent")] event: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Config")] config: JsValue,
+) -> Result<JsValue, JsValue> {
+    let config = load_config(&config)?;
+    let event = from_js(&event, "event")?;
+    let plan = plan_events(&[&event], &config);
+    let results: Vec<_> = plan
+        .results
+        .into_iter()
+        .filter(|r| r.mapping.is_some() || r.status == Status::Invalid)
+        .collect();
+    let valid = results.iter().all(|r| r.status != Status::Invalid);
+    to_js(&json!({ "valid": valid, "results": results }))
+}
+
+/// Checks a whole configuration: `{valid, errors}`, every problem listed.
+#[wasm_bindgen(js_name = validateConfig, unchecked_return_type = "ConfigValidation")]
+pub fn validate_config(
+    #[wasm_bindgen(unchecked_param_type = "unknown")] config: JsValue,
+) -> Result<JsValue, JsValue> {
+    let doc = from_js(&config, "config")?;
+    let errors = Config::from_json(&doc)
+        .err()
+        .map(|e| e.0)
+        .unwrap_or_default();
+    to_js(&json!({ "valid": errors.is_empty(), "errors": errors }))
+}
+
+/// Runs a mapping on a payload; `undefined` when nothing resolves.
+#[wasm_bindgen(unchecked_return_type = "unknown")]
+pub fn transform(
+    #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>")] mapping: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>")] payload: JsValue,
+) -> Result<JsValue, JsValue> {
+    let mapping = from_js(&mapping, "mapping")?;
+    let payload = from_js(&payload, "payload")?;
+    match crate::mapping::transform(&mapping, &payload) {
+        Ok(Some(out)) => to_js(&out),
+        Ok(None) => Ok(JsValue::UNDEFINED),
+        Err(e) => Err(mapping_error(&e)),
+    }
+}
+
+/// Parses FQL into Segment's AST shape.
+#[wasm_bindgen(js_name = parseSubscription, unchecked_return_type = "SubscriptionGroup")]
+pub fn parse_subscription(fql: &str) -> Result<JsValue, JsValue> {
+    let sub = Subscription::parse(fql).map_err(|e| subscription_error(&e))?;
+    to_js(sub.condition())
+}
+
+/// Whether an event matches a subscription.
+#[wasm_bindgen(js_name = matchesSubscription)]
+pub fn matches_subscription(
+    fql: &str,
+    #[wasm_bindgen(unchecked_param_type = "SegmentEvent")] event: JsValue,
+) -> Result<bool, JsValue> {
+    let sub = Subscription::parse(fql).map_err(|e| subscription_error(&e))?;
+    Ok(sub.matches(&from_js(&event, "event")?))
+}
