@@ -39,7 +39,7 @@ export interface Config {
 export interface FieldError {
   /** The field's key, e.g. `ext_id`; empty when the event as a whole is unusable. */
   field: string;
-  code: 'required' | 'type' | 'format' | 'mapping' | 'event';
+  code: 'required' | 'type' | 'format' | 'mapping' | 'event' | 'rejected' | 'unavailable';
   /** Names the field's label, e.g. `User ID (ext_id) is required`. */
   message: string;
 }

@@ -71,6 +71,10 @@ pub enum ErrorCode {
     Mapping,
     /// The event is not usable at all (not an object).
     Event,
+    /// Nudge refused the request carrying the event (a final 4xx).
+    Rejected,
+    /// Nudge did not accept the request within the retries and time budget.
+    Unavailable,
 }
 
 /// One problem with one field of one event.

@@ -20,8 +20,10 @@ pub use value::Resolved;
 pub mod actions;
 pub mod config;
 pub mod datetime;
+pub mod delivery;
 pub mod event;
 pub mod fields;
+pub mod ingest;
 pub mod plan;
 
 pub use actions::Action;

@@ -1,0 +1,275 @@
+//! Delivering a plan to Nudge, decided without doing I/O: which answers are final, how long to
+//! wait before trying again (bounded exponential back-off with jitter, honouring
+//! `Retry-After`, within a time budget), and what the sender is told, so that an accepted
+//! event is either acknowledged by Nudge or reported back — never silently dropped.
+
+use crate::fields::{ErrorCode, FieldError};
+use crate::plan::{EventResult, Plan, Status};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+/// How hard to try.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts per request, the first included.
+    pub max_attempts: u32,
+    /// Back-off before the second attempt; doubles each time.
+    pub base_delay_ms: u64,
+    /// Longest back-off between two attempts.
+    pub max_delay_ms: u64,
+    /// Time from the first attempt after which no attempt starts.
+    pub budget_ms: u64,
+    /// Longest wait for one answer from Nudge.
+    pub attempt_timeout_ms: u64,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy { max_attempts: 4, base_delay_ms: 250, max_delay_ms: 4_000, budget_ms: 20_000, attempt_timeout_ms: 8_000 }
+    }
+}
+
+/// What one answer from Nudge means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// 2xx: Nudge took the events.
+    Accepted,
+    /// 429 or 5xx: try again later.
+    Transient,
+    /// Any other 4xx: trying again will not help.
+    Final,
+}
+
+/// Classifies a status code from Nudge.
+pub fn verdict(status: u16) -> Verdict {
+    match status {
+        200..=299 => Verdict::Accepted,
+        429 | 500..=599 => Verdict::Transient,
+        _ => Verdict::Final,
+    }
+}
+
+/// Milliseconds a `Retry-After` value asks for: delta-seconds or an HTTP date.
+pub fn retry_after_ms(value: &str, now_ms: i64) -> Option<u64> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(secs.saturating_mul(1000));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?.timestamp_millis();
+    Some(u64::try_from(at.saturating_sub(now_ms)).unwrap_or(0))
+}
+
+/// How long to wait before the next attempt, or `None` to give up.
+///
+/// `attempts` have been made, `elapsed_ms` have passed since the first began, and `jitter` is a
+/// random number in `[0, 1)`. The wait is the exponential back-off (half fixed, half random),
+/// or Nudge's `Retry-After` when that is longer; an attempt that could not start within the
+/// budget is not made.
+pub fn next_wait(policy: &RetryPolicy, attempts: u32, retry_after_ms: Option<u64>, jitter: f64, elapsed_ms: u64) -> Option<u64> {
+    if attempts >= policy.max_attempts {
+        return None;
+    }
+    let exponent = attempts.saturating_sub(1).min(20);
+    let backoff = policy.base_delay_ms.saturating_mul(1u64 << exponent).min(policy.max_delay_ms);
+    let jittered = backoff / 2 + (backoff as f64 / 2.0 * jitter.clamp(0.0, 1.0)) as u64;
+    let wait = jittered.max(retry_after_ms.unwrap_or(0));
+    (elapsed_ms.saturating_add(wait) < policy.budget_ms).then_some(wait)
+}
+
+/// How one planned request ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "lowercase")]
+pub enum Delivery {
+    /// Nudge answered 2xx.
+    Accepted {
+        /// Nudge's status.
+        status: u16,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// Nudge answered a 4xx other than 429: final.
+    Rejected {
+        /// Nudge's status.
+        status: u16,
+        /// Attempts made.
+        attempts: u32,
+        /// The start of Nudge's answer.
+        detail: String,
+    },
+    /// No 2xx within the attempts and the time budget (5xx, 429, timeouts, network errors).
+    Unavailable {
+        /// Nudge's last status, if it answered at all.
+        status: Option<u16>,
+        /// Attempts made.
+        attempts: u32,
+        /// What went wrong last.
+        detail: String,
+        /// Nudge's last `Retry-After`, in milliseconds.
+        retry_after_ms: Option<u64>,
+    },
+}
+
+/// The end of a request to the Worker: results per event and what to answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settlement {
+    /// Per (event, mapping) results, with `failed` where Nudge did not take the event.
+    pub results: Vec<EventResult>,
+    /// HTTP status for the sender: 200, 400 (invalid or refused events), 500 (Nudge refused the
+    /// API key: nothing taken, retry later) or 503 (Nudge unavailable: retry).
+    pub status: u16,
+    /// Seconds the sender should wait before retrying, when Nudge said so.
+    pub retry_after_secs: Option<u64>,
+}
+
+/// Merges what happened to each request into the plan's results.
+pub fn settle(plan: Plan, deliveries: &[Delivery]) -> Settlement {
+    let mut results = plan.results;
+    let mut retry_after_ms = None;
+    let (mut unavailable, mut key_refused, mut refused) = (false, false, false);
+    for (request, delivery) in plan.requests.iter().zip(deliveries) {
+        let error = match delivery {
+            Delivery::Accepted { .. } => continue,
+            Delivery::Rejected { status, detail, .. } => {
+                if matches!(status, 401 | 403) {
+                    key_refused = true;
+                } else {
+                    refused = true;
+                }
+                FieldError { field: String::new(), code: ErrorCode::Rejected, message: format!("Nudge refused the request ({status}): {detail}") }
+            }
+            Delivery::Unavailable { status, attempts, detail, retry_after_ms: after } => {
+                unavailable = true;
+                retry_after_ms = retry_after_ms.max(*after);
+                let answered = status.map_or_else(|| "no answer".to_string(), |s| format!("last status {s}"));
+                FieldError {
+                    field: String::new(),
+                    code: ErrorCode::Unavailable,
+                    message: format!("Nudge did not accept the request after {attempts} attempts ({answered}): {detail}"),
+                }
+            }
+        };
+        for r in results.iter_mut().filter(|r| request.events.contains(&r.index) && r.mapping.as_deref() == Some(request.mapping.as_str())) {
+            r.status = Status::Failed;
+            r.errors = vec![error.clone()];
+        }
+    }
+    let invalid = results.iter().any(|r| r.status == Status::Invalid);
+    let status = if unavailable {
+        503
+    } else if key_refused {
+        500
+    } else if refused || invalid {
+        400
+    } else {
+        200
+    };
+    Settlement { results, status, retry_after_secs: retry_after_ms.map(|ms| ms.div_ceil(1000)) }
+}
+
+/// Counts of results by status, for the response and the log line.
+pub fn counts(results: &[EventResult], events: usize) -> Value {
+    let n = |s: Status| results.iter().filter(|r| r.status == s).count();
+    json!({
+        "events": events,
+        "sent": n(Status::Sent),
+        "invalid": n(Status::Invalid),
+        "failed": n(Status::Failed),
+        "unmatched": n(Status::Unmatched),
+        "skipped": n(Status::Skipped),
+    })
+}
+
+/// The JSON body answering a Worker request: success, counts and every result.
+pub fn response_body(settlement: &Settlement, events: usize) -> Value {
+    let message = match settlement.status {
+        200 => "accepted",
+        400 => "some events were not sent: see results",
+        500 => "Nudge refused the configured API key; nothing was taken, retry after fixing it",
+        _ => "Nudge could not take some events; retry the request",
+    };
+    json!({
+        "success": settlement.status == 200,
+        "message": message,
+        "counts": counts(&settlement.results, events),
+        "results": settlement.results,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::plan::plan;
+
+    #[test]
+    fn classifies_answers() {
+        assert_eq!(verdict(200), Verdict::Accepted);
+        assert_eq!(verdict(204), Verdict::Accepted);
+        assert_eq!(verdict(429), Verdict::Transient);
+        assert_eq!(verdict(503), Verdict::Transient);
+        assert_eq!(verdict(400), Verdict::Final);
+        assert_eq!(verdict(401), Verdict::Final);
+    }
+
+    #[test]
+    fn reads_retry_after() {
+        assert_eq!(retry_after_ms("3", 0), Some(3000));
+        let now = chrono::DateTime::parse_from_rfc2822("Wed, 14 May 2025 07:30:00 GMT").unwrap().timestamp_millis();
+        assert_eq!(retry_after_ms("Wed, 14 May 2025 07:30:05 GMT", now), Some(5000));
+        assert_eq!(retry_after_ms("Wed, 14 May 2025 07:29:00 GMT", now), Some(0));
+        assert_eq!(retry_after_ms("soon", now), None);
+    }
+
+    #[test]
+    fn backs_off_exponentially_within_bounds() {
+        let p = RetryPolicy::default();
+        assert_eq!(next_wait(&p, 1, None, 0.0, 0), Some(125));
+        assert_eq!(next_wait(&p, 1, None, 1.0, 0), Some(250));
+        assert_eq!(next_wait(&p, 2, None, 1.0, 0), Some(500));
+        assert_eq!(next_wait(&p, 3, None, 1.0, 0), Some(1000));
+        assert_eq!(next_wait(&p, 4, None, 0.5, 0), None, "attempts are bounded");
+        let long = RetryPolicy { max_attempts: 30, ..p };
+        assert_eq!(next_wait(&long, 20, None, 1.0, 0), Some(4000), "each wait is bounded");
+    }
+
+    #[test]
+    fn honours_retry_after_within_the_budget() {
+        let p = RetryPolicy::default();
+        assert_eq!(next_wait(&p, 1, Some(2000), 0.0, 0), Some(2000));
+        assert_eq!(next_wait(&p, 1, Some(60_000), 0.0, 0), None, "a wait past the budget gives up");
+        assert_eq!(next_wait(&p, 2, None, 0.0, 19_900), None);
+    }
+
+    #[test]
+    fn settles_results_and_status() {
+        let config = Config::with_presets("k");
+        let events = serde_json::json!([
+            {"type": "track", "userId": "a", "event": "e", "timestamp": "2025-05-14"},
+            {"type": "identify", "userId": "b"},
+            {"type": "track"},
+        ]);
+        let p = plan(&events, &config);
+        assert_eq!(p.requests.len(), 2);
+        let ok = settle(p.clone(), &[Delivery::Accepted { status: 200, attempts: 1 }, Delivery::Accepted { status: 200, attempts: 2 }]);
+        assert_eq!(ok.status, 400, "event 2 is invalid");
+        assert_eq!(ok.results[0].status, Status::Sent);
+        let down = settle(
+            p.clone(),
+            &[
+                Delivery::Accepted { status: 200, attempts: 1 },
+                Delivery::Unavailable { status: Some(503), attempts: 4, detail: "busy".into(), retry_after_ms: Some(1500) },
+            ],
+        );
+        assert_eq!(down.status, 503);
+        assert_eq!(down.retry_after_secs, Some(2));
+        // Requests come in mapping order: the identify preset (event 1) before track (event 0).
+        assert_eq!(down.results[1].status, Status::Sent);
+        assert_eq!(down.results[0].status, Status::Failed);
+        assert_eq!(down.results[0].errors[0].code, ErrorCode::Unavailable);
+        let key = settle(p, &[Delivery::Rejected { status: 401, attempts: 1, detail: "bad key".into() }, Delivery::Accepted { status: 200, attempts: 1 }]);
+        assert_eq!(key.status, 500);
+        let body = response_body(&key, 3);
+        assert_eq!(body["counts"]["failed"], 1);
+        assert_eq!(body["success"], false);
+    }
+}
