@@ -115,6 +115,35 @@ impl Config {
         }
     }
 
+    /// The configuration a deployment describes with its environment: the API key secret, an
+    /// optional endpoint, and optional `mappings` as JSON text (the presets when absent).
+    pub fn from_environment(
+        apikey: Option<&str>,
+        endpoint: Option<&str>,
+        mappings_json: Option<&str>,
+    ) -> Result<Config, ConfigErrors> {
+        let mut doc = serde_json::json!({ "settings": { "apikey": apikey.unwrap_or_default() } });
+        if let Some(endpoint) = endpoint.filter(|e| !e.trim().is_empty()) {
+            doc["settings"]["endpoint"] = Value::String(endpoint.trim().to_string());
+        }
+        if let Some(text) = mappings_json.filter(|m| !m.trim().is_empty()) {
+            let parsed: Value = serde_json::from_str(text).map_err(|e| {
+                ConfigErrors(vec![ConfigError {
+                    path: "/mappings".into(),
+                    message: format!("MAPPINGS is not valid JSON: {e}"),
+                }])
+            })?;
+            // Either the `mappings` array itself or a whole `{ "mappings": [...] }` document.
+            doc["mappings"] = match parsed {
+                Value::Object(mut o) if o.contains_key("mappings") => {
+                    o.remove("mappings").unwrap_or(Value::Null)
+                }
+                other => other,
+            };
+        }
+        Config::from_json(&doc)
+    }
+
     /// A configuration with the two presets.
     pub fn with_presets(apikey: impl Into<String>) -> Config {
         Config {
@@ -358,6 +387,35 @@ mod tests {
         assert_eq!(c.mappings[1].mapping.document(), &json!({"name": "Fixed"}));
         assert_eq!(c.mappings[1].batch_size, Some(DEFAULT_BATCH_SIZE));
         assert_eq!(c.settings.endpoint, "http://127.0.0.1:9");
+    }
+
+    #[test]
+    fn reads_a_deployment_environment() {
+        let c = Config::from_environment(Some("k"), Some("http://127.0.0.1:8788"), None).unwrap();
+        assert_eq!(
+            (c.mappings.len(), c.settings.endpoint.as_str()),
+            (2, "http://127.0.0.1:8788")
+        );
+        let m = r#"[{"action": "trackEvent", "subscription": "type = \"page\""}]"#;
+        assert_eq!(
+            Config::from_environment(Some("k"), None, Some(m))
+                .unwrap()
+                .mappings
+                .len(),
+            1
+        );
+        let wrapped = format!(r#"{{"mappings": {m}}}"#);
+        assert_eq!(
+            Config::from_environment(Some("k"), None, Some(&wrapped))
+                .unwrap()
+                .mappings
+                .len(),
+            1
+        );
+        let bad = Config::from_environment(None, None, Some("[{")).unwrap_err();
+        assert_eq!(bad.0[0].path, "/mappings");
+        let missing = Config::from_environment(None, None, None).unwrap_err();
+        assert_eq!(missing.0[0].path, "/settings/apikey");
     }
 
     #[test]

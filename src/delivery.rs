@@ -25,7 +25,13 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy { max_attempts: 4, base_delay_ms: 250, max_delay_ms: 4_000, budget_ms: 20_000, attempt_timeout_ms: 8_000 }
+        RetryPolicy {
+            max_attempts: 4,
+            base_delay_ms: 250,
+            max_delay_ms: 4_000,
+            budget_ms: 20_000,
+            attempt_timeout_ms: 8_000,
+        }
     }
 }
 
@@ -55,7 +61,9 @@ pub fn retry_after_ms(value: &str, now_ms: i64) -> Option<u64> {
     if let Ok(secs) = value.parse::<u64>() {
         return Some(secs.saturating_mul(1000));
     }
-    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?.timestamp_millis();
+    let at = chrono::DateTime::parse_from_rfc2822(value)
+        .ok()?
+        .timestamp_millis();
     Some(u64::try_from(at.saturating_sub(now_ms)).unwrap_or(0))
 }
 
@@ -65,12 +73,21 @@ pub fn retry_after_ms(value: &str, now_ms: i64) -> Option<u64> {
 /// random number in `[0, 1)`. The wait is the exponential back-off (half fixed, half random),
 /// or Nudge's `Retry-After` when that is longer; an attempt that could not start within the
 /// budget is not made.
-pub fn next_wait(policy: &RetryPolicy, attempts: u32, retry_after_ms: Option<u64>, jitter: f64, elapsed_ms: u64) -> Option<u64> {
+pub fn next_wait(
+    policy: &RetryPolicy,
+    attempts: u32,
+    retry_after_ms: Option<u64>,
+    jitter: f64,
+    elapsed_ms: u64,
+) -> Option<u64> {
     if attempts >= policy.max_attempts {
         return None;
     }
     let exponent = attempts.saturating_sub(1).min(20);
-    let backoff = policy.base_delay_ms.saturating_mul(1u64 << exponent).min(policy.max_delay_ms);
+    let backoff = policy
+        .base_delay_ms
+        .saturating_mul(1u64 << exponent)
+        .min(policy.max_delay_ms);
     let jittered = backoff / 2 + (backoff as f64 / 2.0 * jitter.clamp(0.0, 1.0)) as u64;
     let wait = jittered.max(retry_after_ms.unwrap_or(0));
     (elapsed_ms.saturating_add(wait) < policy.budget_ms).then_some(wait)
@@ -135,12 +152,22 @@ pub fn settle(plan: Plan, deliveries: &[Delivery]) -> Settlement {
                 } else {
                     refused = true;
                 }
-                FieldError { field: String::new(), code: ErrorCode::Rejected, message: format!("Nudge refused the request ({status}): {detail}") }
+                FieldError {
+                    field: String::new(),
+                    code: ErrorCode::Rejected,
+                    message: format!("Nudge refused the request ({status}): {detail}"),
+                }
             }
-            Delivery::Unavailable { status, attempts, detail, retry_after_ms: after } => {
+            Delivery::Unavailable {
+                status,
+                attempts,
+                detail,
+                retry_after_ms: after,
+            } => {
                 unavailable = true;
                 retry_after_ms = retry_after_ms.max(*after);
-                let answered = status.map_or_else(|| "no answer".to_string(), |s| format!("last status {s}"));
+                let answered =
+                    status.map_or_else(|| "no answer".to_string(), |s| format!("last status {s}"));
                 FieldError {
                     field: String::new(),
                     code: ErrorCode::Unavailable,
@@ -148,7 +175,10 @@ pub fn settle(plan: Plan, deliveries: &[Delivery]) -> Settlement {
                 }
             }
         };
-        for r in results.iter_mut().filter(|r| request.events.contains(&r.index) && r.mapping.as_deref() == Some(request.mapping.as_str())) {
+        for r in results.iter_mut().filter(|r| {
+            request.events.contains(&r.index)
+                && r.mapping.as_deref() == Some(request.mapping.as_str())
+        }) {
             r.status = Status::Failed;
             r.errors = vec![error.clone()];
         }
@@ -163,7 +193,11 @@ pub fn settle(plan: Plan, deliveries: &[Delivery]) -> Settlement {
     } else {
         200
     };
-    Settlement { results, status, retry_after_secs: retry_after_ms.map(|ms| ms.div_ceil(1000)) }
+    Settlement {
+        results,
+        status,
+        retry_after_secs: retry_after_ms.map(|ms| ms.div_ceil(1000)),
+    }
 }
 
 /// Counts of results by status, for the response and the log line.
@@ -214,9 +248,17 @@ mod tests {
     #[test]
     fn reads_retry_after() {
         assert_eq!(retry_after_ms("3", 0), Some(3000));
-        let now = chrono::DateTime::parse_from_rfc2822("Wed, 14 May 2025 07:30:00 GMT").unwrap().timestamp_millis();
-        assert_eq!(retry_after_ms("Wed, 14 May 2025 07:30:05 GMT", now), Some(5000));
-        assert_eq!(retry_after_ms("Wed, 14 May 2025 07:29:00 GMT", now), Some(0));
+        let now = chrono::DateTime::parse_from_rfc2822("Wed, 14 May 2025 07:30:00 GMT")
+            .unwrap()
+            .timestamp_millis();
+        assert_eq!(
+            retry_after_ms("Wed, 14 May 2025 07:30:05 GMT", now),
+            Some(5000)
+        );
+        assert_eq!(
+            retry_after_ms("Wed, 14 May 2025 07:29:00 GMT", now),
+            Some(0)
+        );
         assert_eq!(retry_after_ms("soon", now), None);
     }
 
@@ -228,15 +270,26 @@ mod tests {
         assert_eq!(next_wait(&p, 2, None, 1.0, 0), Some(500));
         assert_eq!(next_wait(&p, 3, None, 1.0, 0), Some(1000));
         assert_eq!(next_wait(&p, 4, None, 0.5, 0), None, "attempts are bounded");
-        let long = RetryPolicy { max_attempts: 30, ..p };
-        assert_eq!(next_wait(&long, 20, None, 1.0, 0), Some(4000), "each wait is bounded");
+        let long = RetryPolicy {
+            max_attempts: 30,
+            ..p
+        };
+        assert_eq!(
+            next_wait(&long, 20, None, 1.0, 0),
+            Some(4000),
+            "each wait is bounded"
+        );
     }
 
     #[test]
     fn honours_retry_after_within_the_budget() {
         let p = RetryPolicy::default();
         assert_eq!(next_wait(&p, 1, Some(2000), 0.0, 0), Some(2000));
-        assert_eq!(next_wait(&p, 1, Some(60_000), 0.0, 0), None, "a wait past the budget gives up");
+        assert_eq!(
+            next_wait(&p, 1, Some(60_000), 0.0, 0),
+            None,
+            "a wait past the budget gives up"
+        );
         assert_eq!(next_wait(&p, 2, None, 0.0, 19_900), None);
     }
 
@@ -250,14 +303,34 @@ mod tests {
         ]);
         let p = plan(&events, &config);
         assert_eq!(p.requests.len(), 2);
-        let ok = settle(p.clone(), &[Delivery::Accepted { status: 200, attempts: 1 }, Delivery::Accepted { status: 200, attempts: 2 }]);
+        let ok = settle(
+            p.clone(),
+            &[
+                Delivery::Accepted {
+                    status: 200,
+                    attempts: 1,
+                },
+                Delivery::Accepted {
+                    status: 200,
+                    attempts: 2,
+                },
+            ],
+        );
         assert_eq!(ok.status, 400, "event 2 is invalid");
         assert_eq!(ok.results[0].status, Status::Sent);
         let down = settle(
             p.clone(),
             &[
-                Delivery::Accepted { status: 200, attempts: 1 },
-                Delivery::Unavailable { status: Some(503), attempts: 4, detail: "busy".into(), retry_after_ms: Some(1500) },
+                Delivery::Accepted {
+                    status: 200,
+                    attempts: 1,
+                },
+                Delivery::Unavailable {
+                    status: Some(503),
+                    attempts: 4,
+                    detail: "busy".into(),
+                    retry_after_ms: Some(1500),
+                },
             ],
         );
         assert_eq!(down.status, 503);
@@ -266,7 +339,20 @@ mod tests {
         assert_eq!(down.results[1].status, Status::Sent);
         assert_eq!(down.results[0].status, Status::Failed);
         assert_eq!(down.results[0].errors[0].code, ErrorCode::Unavailable);
-        let key = settle(p, &[Delivery::Rejected { status: 401, attempts: 1, detail: "bad key".into() }, Delivery::Accepted { status: 200, attempts: 1 }]);
+        let key = settle(
+            p,
+            &[
+                Delivery::Rejected {
+                    status: 401,
+                    attempts: 1,
+                    detail: "bad key".into(),
+                },
+                Delivery::Accepted {
+                    status: 200,
+                    attempts: 1,
+                },
+            ],
+        );
         assert_eq!(key.status, 500);
         let body = response_body(&key, 3);
         assert_eq!(body["counts"]["failed"], 1);

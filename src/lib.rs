@@ -12,6 +12,8 @@ mod js_api;
 pub mod mapping;
 pub mod subscription;
 pub mod value;
+#[cfg(all(target_arch = "wasm32", feature = "worker"))]
+mod worker;
 
 pub use error::{ConfigError, ConfigErrors, MappingError, SubscriptionError};
 pub use mapping::{transform, Mapping};

@@ -29,12 +29,51 @@ pub enum Resolved {
     Object(IndexMap<String, Resolved>),
 }
 
+/// Whether `key` is an array index (`"0"`, `"12"`; below 2³² − 1, no leading zeros): JS
+/// lists such keys first, in numeric order.
+fn index_key(key: &str) -> Option<u32> {
+    if key.is_empty()
+        || (key.len() > 1 && key.starts_with('0'))
+        || !key.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    key.parse::<u32>().ok().filter(|n| *n < u32::MAX)
+}
+
+/// Object members in JavaScript's property order: array-index keys ascending, then the
+/// others in insertion order.
+pub fn js_order<K: AsRef<str>, V>(entries: impl IntoIterator<Item = (K, V)>) -> Vec<(K, V)> {
+    let mut entries: Vec<(K, V)> = entries.into_iter().collect();
+    if entries.iter().any(|(k, _)| index_key(k.as_ref()).is_some()) {
+        // A stable sort keeps the other keys in insertion order.
+        entries.sort_by_key(|(k, _)| index_key(k.as_ref()).map_or((1, 0), |i| (0, i)));
+    }
+    entries
+}
+
+/// A JSON number as JavaScript holds it: a double, so `-0` is `0`, `1.0` is `1` and integers
+/// beyond 2⁵³ round.
+pub fn canonical_number(n: &Number) -> Number {
+    const SAFE: u64 = 1 << 53;
+    if n.as_i64().is_some_and(|i| i.unsigned_abs() <= SAFE) || n.as_u64().is_some_and(|u| u <= SAFE)
+    {
+        return n.clone();
+    }
+    match Resolved::from_f64(js::json_number_value(n)) {
+        Resolved::Number(c) => c,
+        _ => n.clone(),
+    }
+}
+
 impl Resolved {
     /// A number from an `f64` (integers print without a fraction; non-finite becomes `null`,
     /// as `JSON.stringify` does).
     pub fn from_f64(f: f64) -> Resolved {
-        if f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 {
+        if f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0 {
             Resolved::Number(Number::from(f as i64))
+        } else if f.fract() == 0.0 && f > 0.0 && f < 1e21 && f <= u64::MAX as f64 {
+            Resolved::Number(Number::from(f as u64))
         } else {
             Number::from_f64(f).map_or(Resolved::Null, Resolved::Number)
         }
@@ -139,7 +178,7 @@ impl Resolved {
             Resolved::Object(map) => {
                 out.push('{');
                 let mut first = true;
-                for (k, v) in map {
+                for (k, v) in js_order(map) {
                     if v.is_undefined() {
                         continue;
                     }
@@ -173,7 +212,8 @@ impl Resolved {
                     .collect(),
             ),
             Resolved::Object(map) => Value::Object(
-                map.iter()
+                js_order(map)
+                    .into_iter()
                     .filter_map(|(k, v)| v.to_json().map(|j| (k.clone(), j)))
                     .collect::<Map<_, _>>(),
             ),
@@ -195,7 +235,8 @@ impl Resolved {
                     .collect(),
             ),
             Resolved::Object(map) => Value::Object(
-                map.into_iter()
+                js_order(map)
+                    .into_iter()
                     .filter_map(|(k, v)| v.into_json().map(|j| (k, j)))
                     .collect::<Map<_, _>>(),
             ),
@@ -225,7 +266,7 @@ impl From<&Value> for Resolved {
         match v {
             Value::Null => Resolved::Null,
             Value::Bool(b) => Resolved::Bool(*b),
-            Value::Number(n) => Resolved::Number(n.clone()),
+            Value::Number(n) => Resolved::Number(canonical_number(n)),
             Value::String(s) => Resolved::String(s.clone()),
             Value::Array(items) => Resolved::Array(items.iter().map(Resolved::from).collect()),
             Value::Object(map) => Resolved::Object(
@@ -242,7 +283,7 @@ impl From<Value> for Resolved {
         match v {
             Value::Null => Resolved::Null,
             Value::Bool(b) => Resolved::Bool(b),
-            Value::Number(n) => Resolved::Number(n),
+            Value::Number(n) => Resolved::Number(canonical_number(&n)),
             Value::String(s) => Resolved::String(s),
             Value::Array(items) => Resolved::Array(items.into_iter().map(Resolved::from).collect()),
             Value::Object(map) => Resolved::Object(
@@ -271,6 +312,24 @@ mod tests {
         assert_eq!(r.to_json(), Some(json!({"b": [null, 1]})));
         assert_eq!(r.stringify().as_deref(), Some(r#"{"b":[null,1]}"#));
         assert_eq!(Resolved::Undefined.stringify(), None);
+    }
+
+    #[test]
+    fn numbers_and_keys_as_javascript_holds_them() {
+        let v: Value = serde_json::from_str(
+            r#"{"b": -0.0, "10": 1.0, "a": 9007199254740993, "2": 1E3, "01": 1.5}"#,
+        )
+        .unwrap();
+        let r = Resolved::from(&v);
+        assert_eq!(
+            r.stringify().as_deref(),
+            Some(r#"{"2":1000,"10":1,"b":0,"a":9007199254740992,"01":1.5}"#)
+        );
+        let keys: Vec<String> = r
+            .to_json()
+            .and_then(|j| j.as_object().map(|o| o.keys().cloned().collect()))
+            .unwrap_or_default();
+        assert_eq!(keys, ["2", "10", "b", "a", "01"]);
     }
 
     #[test]

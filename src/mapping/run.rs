@@ -271,7 +271,7 @@ fn flatten_into(
     };
     match input {
         Resolved::Object(map) => {
-            for (k, v) in map {
+            for (k, v) in crate::value::js_order(map) {
                 flatten_into(out, v, &key_for(&k), separator, omit_arrays);
             }
         }

@@ -7,7 +7,8 @@ use crate::error::SubscriptionError;
 pub enum Token {
     /// A field path or bare word: `properties.total`, `true`, `contains`.
     Ident(String),
-    /// A quoted string, without its quotes (`"…"` or `'…'`; no escapes, as in Segment).
+    /// A quoted string: `"…"` without its quotes, `'…'` with them (as Segment reads them); no
+    /// escapes, as in Segment.
     Str(String),
     /// A number as written: `12`, `-3`, `99.5`.
     Number(String),
@@ -100,7 +101,9 @@ pub fn tokenize(source: &str) -> Result<Vec<Spanned>, SubscriptionError> {
                     .iter()
                     .position(|ch| *ch == c)
                     .ok_or_else(|| err(column, "unterminated string".into()))?;
-                let text: String = chars[i + 1..i + 1 + end].iter().collect();
+                // Segment strips double quotes only: a single-quoted value keeps its quotes.
+                let from = if c == '"' { i + 1 } else { i };
+                let text: String = chars[from..i + 2 + end - (from - i)].iter().collect();
                 push(Token::Str(text), end + 2, &mut i)
             }
             c if c.is_ascii_digit() || c == '-' || c == '+' => {

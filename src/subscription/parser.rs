@@ -79,11 +79,13 @@ impl Parser {
         let mut nodes = Vec::new();
         let mut operator = GroupOperator::And;
         let mut last_joiner: Option<Spanned> = None;
+        // Whether a condition was written at this level (a dropped one counts).
+        let mut seen = false;
         while let Some(t) = self.peek().cloned() {
             self.pos += 1;
             match &t.token {
                 Token::And | Token::Or => {
-                    if nodes.is_empty() || last_joiner.is_some() {
+                    if !seen || last_joiner.is_some() {
                         return Err(self.error_at(
                             &t,
                             format!("expected a condition before {}", t.token.describe()),
@@ -98,7 +100,7 @@ impl Parser {
                     continue;
                 }
                 Token::ParenRight => continue,
-                _ if !nodes.is_empty() && last_joiner.is_none() => {
+                _ if seen && last_joiner.is_none() => {
                     return Err(self.error_at(
                         &t,
                         format!("expected `and` or `or` before {}", t.token.describe()),
@@ -126,7 +128,7 @@ impl Parser {
                     let f = self.next("`contains(…)` or `match(…)` after `!`")?;
                     match &f.token {
                         Token::Ident(name) if name == "contains" || name == "match" => {
-                            nodes.push(self.function(&f, true)?)
+                            nodes.extend(self.function(&f, true)?)
                         }
                         _ => {
                             return Err(self.error_at(
@@ -143,7 +145,7 @@ impl Parser {
                     if (name == "contains" || name == "match")
                         && self.peek().is_some_and(|n| n.token == Token::ParenLeft) =>
                 {
-                    nodes.push(self.function(&t, false)?)
+                    nodes.extend(self.function(&t, false)?)
                 }
                 Token::Ident(_) => nodes.push(self.comparison(&t)?),
                 other => {
@@ -154,6 +156,7 @@ impl Parser {
                 }
             }
             last_joiner = None;
+            seen = true;
         }
         if let Some(j) = last_joiner {
             return Err(SubscriptionError {
@@ -165,7 +168,11 @@ impl Parser {
             0 => {
                 return Err(SubscriptionError {
                     position: self.end_column,
-                    message: "expected a condition, found the end".into(),
+                    message: if seen {
+                        "no condition left: contains() and match() do not test `type`".into()
+                    } else {
+                        "expected a condition, found the end".into()
+                    },
                 })
             }
             1 => nodes.remove(0),
@@ -249,9 +256,9 @@ impl Parser {
             Token::Bang => {
                 let f = self.next("`contains(…)` or `match(…)` after `!`")?;
                 match &f.token {
-                    Token::Ident(name) if name == "contains" || name == "match" => {
-                        self.function(&f, true)
-                    }
+                    Token::Ident(name) if name == "contains" || name == "match" => self
+                        .function(&f, true)?
+                        .ok_or_else(|| self.error_at(&f, format!("{name}() cannot test `type`"))),
                     _ => Err(self.error_at(
                         &f,
                         format!(
@@ -265,7 +272,8 @@ impl Parser {
                 if (name == "contains" || name == "match")
                     && self.peek().is_some_and(|n| n.token == Token::ParenLeft) =>
             {
-                self.function(&t, false)
+                self.function(&t, false)?
+                    .ok_or_else(|| self.error_at(&t, format!("{name}() cannot test `type`")))
             }
             Token::Ident(_) => self.comparison(&t),
             other => Err(self.error_at(
@@ -294,9 +302,10 @@ impl Parser {
             ("properties", Some(r)) => Target::Property(r.to_string()),
             ("traits", Some(r)) => Target::Trait(r.to_string()),
             ("context", Some(r)) => Target::Context(r.to_string()),
-            ("properties" | "traits" | "context", None) => {
-                return Err(self.error_at(at, format!("`{head}` needs a field name, like `{head}.plan`")));
-            }
+            // As in Segment, a bare `properties` looks for a member named "properties".
+            ("properties", None) => Target::Property(head.to_string()),
+            ("traits", None) => Target::Trait(head.to_string()),
+            ("context", None) => Target::Context(head.to_string()),
             ("type" | "event" | "name" | "userId", Some(_)) => {
                 return Err(self.error_at(at, format!("`{head}` has no sub-fields (found `{path}`)")));
             }
@@ -384,11 +393,13 @@ impl Parser {
         }
     }
 
+    /// `contains(field, value)` / `match(field, pattern)`; `None` for `type`, which Segment's
+    /// functions do not test (the call adds no condition).
     fn function(
         &mut self,
         name_token: &Spanned,
         negate: bool,
-    ) -> Result<Condition, SubscriptionError> {
+    ) -> Result<Option<Condition>, SubscriptionError> {
         let Token::Ident(name) = &name_token.token else {
             return Err(self.error_at(name_token, "expected contains or match".into()));
         };
@@ -435,11 +446,14 @@ impl Parser {
                 chars.as_str().to_string(),
             )
         };
-        Ok(Condition::Compare {
+        if target == Target::EventType {
+            return Ok(None);
+        }
+        Ok(Some(Condition::Compare {
             target,
             operator,
             value: Some(Literal::Str(value)),
-        })
+        }))
     }
 }
 
@@ -509,6 +523,21 @@ mod tests {
         let b = ast(r#"name = "Home" and (match(userId, "u*") or match(properties.plan, "*ed"))"#);
         assert_eq!(b["operator"], "or");
         assert_eq!(b["children"].as_array().map(Vec::len), Some(3));
+    }
+
+    #[test]
+    fn follows_segment_on_quotes_type_functions_and_bare_fields() {
+        assert_eq!(ast("type = 'track'")["children"][0]["value"], "'track'");
+        let dropped = ast(r#"match(type, "tr*") or userId = "nope""#);
+        assert_eq!(
+            dropped["children"],
+            json!([{"type": "userId", "operator": "=", "value": "nope"}])
+        );
+        assert!(parse(r#"contains(type, "tr")"#).is_err());
+        assert_eq!(
+            ast("traits = null")["children"][0],
+            json!({"type": "event-trait", "name": "traits", "operator": "not_exists"})
+        );
     }
 
     #[test]

@@ -1,0 +1,43 @@
+# Sourced by the build scripts: installs, only when missing, what the wasm builds need on a
+# fresh machine (rustup, cargo and node/npm are there already).
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+ensure_wasm_target() {
+  rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+}
+
+# The wasm-bindgen CLI must be exactly the version of the wasm-bindgen crate in Cargo.lock.
+ensure_wasm_bindgen() {
+  local want have
+  want="$(awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/"/, "", $3); print $3 }' "$root/Cargo.lock")"
+  have="$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }' || true)"
+  if [ "$have" != "$want" ]; then
+    echo "installing wasm-bindgen-cli $want (found: ${have:-none})"
+    cargo install wasm-bindgen-cli --version "$want"
+  fi
+}
+
+# The npm dev tooling of package.json: wasm-opt (binaryen), wrangler, playwright-core, the
+# Segment SDK used by the end-to-end tests.
+ensure_node_tools() {
+  if [ ! -x "$root/node_modules/.bin/wasm-opt" ] || [ ! -x "$root/node_modules/.bin/wrangler" ] \
+     || [ "$root/package.json" -nt "$root/node_modules/.package-lock.json" ]; then
+    (cd "$root" && npm install --no-audit --no-fund)
+  fi
+}
+
+# worker-build turns the Worker's wasm into a module workerd can load; it must not download
+# wasm-bindgen or wasm-opt (these machines cannot), so it is pointed at the installed ones.
+ensure_worker_build() {
+  local want="0.8.7"
+  if [ "$(worker-build --version 2>/dev/null | awk '{ print $2 }')" != "$want" ]; then
+    echo "installing worker-build $want"
+    cargo install worker-build --version "$want"
+  fi
+}
+
+wasm_opt() {
+  "$root/node_modules/.bin/wasm-opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+    --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue "$@"
+}

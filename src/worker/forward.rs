@@ -1,0 +1,123 @@
+//! Sending planned requests to Nudge: all at once, each retried by the core's
+//! [`RetryPolicy`] (back-off, jitter, `Retry-After`, time budget) with a timeout per attempt.
+
+use crate::delivery::{next_wait, retry_after_ms, verdict, Delivery, RetryPolicy, Verdict};
+use crate::plan::Request as PlannedRequest;
+use futures_util::future::{join_all, select, Either};
+use std::time::Duration;
+use worker::{AbortController, Date, Delay, Fetch, Headers, Method, Request, RequestInit};
+
+/// Sends every request concurrently; the answer for each, in order.
+pub async fn deliver_all(requests: &[PlannedRequest], policy: &RetryPolicy) -> Vec<Delivery> {
+    join_all(requests.iter().map(|r| deliver(r, policy))).await
+}
+
+/// What one attempt got back.
+enum Attempt {
+    Answered {
+        status: u16,
+        retry_after: Option<String>,
+        body: String,
+    },
+    NoAnswer(String),
+}
+
+async fn deliver(planned: &PlannedRequest, policy: &RetryPolicy) -> Delivery {
+    let started = Date::now().as_millis();
+    let body = serde_json::to_string(&planned.body).unwrap_or_default();
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let (status, retry_after, detail) =
+            match attempt(planned, &body, policy.attempt_timeout_ms).await {
+                Attempt::Answered { status, .. } if verdict(status) == Verdict::Accepted => {
+                    return Delivery::Accepted { status, attempts };
+                }
+                Attempt::Answered { status, body, .. } if verdict(status) == Verdict::Final => {
+                    return Delivery::Rejected {
+                        status,
+                        attempts,
+                        detail: excerpt(&body),
+                    };
+                }
+                Attempt::Answered {
+                    status,
+                    retry_after,
+                    body,
+                } => {
+                    let now = Date::now().as_millis() as i64;
+                    (
+                        Some(status),
+                        retry_after.and_then(|v| retry_after_ms(&v, now)),
+                        excerpt(&body),
+                    )
+                }
+                Attempt::NoAnswer(reason) => (None, None, reason),
+            };
+        let elapsed = Date::now().as_millis().saturating_sub(started);
+        match next_wait(
+            policy,
+            attempts,
+            retry_after,
+            js_sys::Math::random(),
+            elapsed,
+        ) {
+            Some(wait) => Delay::from(Duration::from_millis(wait)).await,
+            None => {
+                return Delivery::Unavailable {
+                    status,
+                    attempts,
+                    detail,
+                    retry_after_ms: retry_after,
+                }
+            }
+        }
+    }
+}
+
+fn excerpt(body: &str) -> String {
+    body.chars().take(200).collect()
+}
+
+async fn attempt(planned: &PlannedRequest, body: &str, timeout_ms: u64) -> Attempt {
+    let request = match build(planned, body) {
+        Ok(r) => r,
+        Err(e) => return Attempt::NoAnswer(format!("cannot build the request: {e}")),
+    };
+    let controller = AbortController::default();
+    let signal = controller.signal();
+    let fetch = Fetch::Request(request);
+    let sending = Box::pin(fetch.send_with_signal(&signal));
+    let timeout = Box::pin(Delay::from(Duration::from_millis(timeout_ms)));
+    let outcome = select(sending, timeout).await;
+    let attempt = match outcome {
+        Either::Left((Ok(mut response), _)) => {
+            let status = response.status_code();
+            let retry_after = response.headers().get("retry-after").ok().flatten();
+            let body = response.text().await.unwrap_or_default();
+            Attempt::Answered {
+                status,
+                retry_after,
+                body,
+            }
+        }
+        Either::Left((Err(e), _)) => Attempt::NoAnswer(format!("network error: {e}")),
+        Either::Right(((), _)) => {
+            controller.abort();
+            Attempt::NoAnswer(format!("no answer within {timeout_ms} ms"))
+        }
+    };
+    attempt
+}
+
+fn build(planned: &PlannedRequest, body: &str) -> worker::Result<Request> {
+    let headers = Headers::new();
+    for (name, value) in &planned.headers {
+        headers.set(name, value)?;
+    }
+    let mut init = RequestInit::new();
+    init.with_method(Method::from(planned.method.to_string()))
+        .with_headers(headers)
+        .with_body(Some(body.into()));
+    Request::new_with_init(&planned.url, &init)
+}

@@ -1,0 +1,213 @@
+//! The Cloudflare Worker: a thin `#[event(fetch)]` over the core.
+//!
+//! It reads the deployment's environment, routes with [`crate::ingest::route`], checks the
+//! write key, turns the body into events, asks [`crate::plan()`] what to send, sends it
+//! ([`forward`]) and answers with [`crate::delivery::settle`]'s verdict. Every decision is made
+//! in the core; this module only moves bytes.
+
+mod forward;
+
+use crate::config::Config;
+use crate::delivery::{self, RetryPolicy};
+use crate::error::ConfigErrors;
+use crate::ingest::{self, Ingested, Route};
+use crate::plan::plan_events;
+use serde_json::{json, Value};
+use worker::{console_log, event, Context, Date, Env, Headers, Request, Response, Result};
+
+/// What the environment configures.
+struct Deployment {
+    config: std::result::Result<Config, ConfigErrors>,
+    write_keys: Vec<String>,
+    allowed_origins: String,
+    policy: RetryPolicy,
+}
+
+fn text(env: &Env, name: &str) -> Option<String> {
+    env.secret(name)
+        .map(|s| s.to_string())
+        .or_else(|_| env.var(name).map(|v| v.to_string()))
+        .ok()
+}
+
+fn number(env: &Env, name: &str, default: u64) -> u64 {
+    text(env, name)
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(default)
+}
+
+impl Deployment {
+    fn from_env(env: &Env) -> Deployment {
+        let defaults = RetryPolicy::default();
+        let mut config = Config::from_environment(
+            text(env, "NUDGE_API_KEY").as_deref(),
+            text(env, "NUDGE_ENDPOINT").as_deref(),
+            text(env, "MAPPINGS").as_deref(),
+        );
+        let write_keys = ingest::parse_write_keys(&text(env, "WRITE_KEYS").unwrap_or_default());
+        if write_keys.is_empty() {
+            let problem = crate::error::ConfigError {
+                path: "WRITE_KEYS".into(),
+                message: "no write keys are configured (secret WRITE_KEYS)".into(),
+            };
+            match &mut config {
+                Ok(_) => config = Err(ConfigErrors(vec![problem])),
+                Err(errors) => errors.0.push(problem),
+            }
+        }
+        Deployment {
+            config,
+            write_keys,
+            allowed_origins: text(env, "ALLOWED_ORIGINS").unwrap_or_default(),
+            policy: RetryPolicy {
+                max_attempts: number(env, "RETRY_MAX_ATTEMPTS", defaults.max_attempts.into())
+                    .clamp(1, 10) as u32,
+                base_delay_ms: number(env, "RETRY_BASE_DELAY_MS", defaults.base_delay_ms),
+                max_delay_ms: number(env, "RETRY_MAX_DELAY_MS", defaults.max_delay_ms),
+                budget_ms: number(env, "RETRY_BUDGET_MS", defaults.budget_ms),
+                attempt_timeout_ms: number(env, "NUDGE_TIMEOUT_MS", defaults.attempt_timeout_ms),
+            },
+        }
+    }
+}
+
+fn json_response(status: u16, body: &Value, cors: &[(&'static str, String)]) -> Result<Response> {
+    let headers = Headers::new();
+    headers.set("content-type", "application/json")?;
+    for (name, value) in cors {
+        headers.set(name, value)?;
+    }
+    Ok(Response::from_bytes(serde_json::to_vec(body)?)?
+        .with_status(status)
+        .with_headers(headers))
+}
+
+fn log(fields: Value) {
+    console_log!(
+        "{}",
+        json!({ "msg": "nudge-edge request", "fields": fields })
+    );
+}
+
+#[event(fetch)]
+async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    let started = Date::now().as_millis();
+    let method = req.method().to_string();
+    let path = req.path();
+    let route = ingest::route(&method, &path);
+    let deployment = Deployment::from_env(&env);
+    let origin = req.headers().get("origin")?;
+    let cors = ingest::cors_headers(
+        origin.as_deref(),
+        &deployment.allowed_origins,
+        route == Route::Preflight,
+    );
+    let finish = |status: u16, body: Value, mut fields: Value| {
+        fields["route"] = json!(path);
+        fields["status"] = json!(status);
+        fields["duration_ms"] = json!(Date::now().as_millis().saturating_sub(started));
+        log(fields);
+        json_response(status, &body, &cors)
+    };
+
+    match route {
+        Route::Preflight => {
+            let mut res = Response::empty()?.with_status(204);
+            for (name, value) in &cors {
+                res.headers_mut().set(name, value)?;
+            }
+            return Ok(res);
+        }
+        Route::NotFound => {
+            return finish(
+                404,
+                json!({"success": false, "message": format!("no route for {method} {path}")}),
+                json!({}),
+            )
+        }
+        Route::MethodNotAllowed => {
+            return finish(
+                405,
+                json!({"success": false, "message": format!("{method} is not allowed on {path}")}),
+                json!({}),
+            )
+        }
+        _ => {}
+    }
+    let config = match &deployment.config {
+        Ok(config) => config,
+        Err(errors) => {
+            let body = json!({"success": false, "message": "the destination is misconfigured; nothing was forwarded", "errors": errors.0});
+            return finish(500, body, json!({"config_errors": errors.0.len()}));
+        }
+    };
+    if route == Route::Health {
+        return finish(
+            200,
+            json!({"ok": true, "mappings": config.mappings.len()}),
+            json!({}),
+        );
+    }
+
+    // Segment's API: Basic auth with the write key as user name, or `writeKey` in the body.
+    let header_key = req
+        .headers()
+        .get("authorization")?
+        .and_then(|h| ingest::basic_auth_user(&h));
+    let unauthorized = || {
+        let body = json!({"success": false, "message": "missing or unknown write key"});
+        finish(401, body, json!({}))
+    };
+    if header_key
+        .as_deref()
+        .is_some_and(|k| !ingest::write_key_accepted(k, &deployment.write_keys))
+    {
+        return unauthorized();
+    }
+    let content_type = req.headers().get("content-type")?;
+    let bytes = req.bytes().await?;
+    let Ingested {
+        events,
+        body_write_key,
+    } = match ingest::ingest(route, content_type.as_deref(), &bytes) {
+        Ok(ingested) => ingested,
+        Err(e) if header_key.is_some() => {
+            return finish(
+                e.status(),
+                json!({"success": false, "message": e.message()}),
+                json!({"bytes": bytes.len()}),
+            )
+        }
+        Err(_) => return unauthorized(),
+    };
+    if header_key.is_none()
+        && !body_write_key
+            .as_deref()
+            .is_some_and(|k| ingest::write_key_accepted(k, &deployment.write_keys))
+    {
+        return unauthorized();
+    }
+
+    let refs: Vec<&Value> = events.iter().collect();
+    let plan = plan_events(&refs, config);
+    if route == Route::Validate {
+        let counts = delivery::counts(&plan.results, events.len());
+        let body = json!({"valid": plan.all_valid(), "plan": plan.redacted()});
+        return finish(200, body, json!({"dry_run": true, "counts": counts}));
+    }
+    let deliveries = forward::deliver_all(&plan.requests, &deployment.policy).await;
+    let nudge: Vec<Value> = plan
+        .requests
+        .iter()
+        .zip(&deliveries)
+        .map(|(r, d)| json!({"events": r.events.len(), "delivery": d}))
+        .collect();
+    let settlement = delivery::settle(plan, &deliveries);
+    let body = delivery::response_body(&settlement, events.len());
+    let fields = json!({"counts": body["counts"], "nudge": nudge});
+    let mut res = finish(settlement.status, body, fields)?;
+    if let Some(secs) = settlement.retry_after_secs {
+        res.headers_mut().set("retry-after", &secs.to_string())?;
+    }
+    Ok(res)
+}

@@ -1,0 +1,87 @@
+// A small local stand-in for Nudge's API, for `scripts/dev.sh` and the end-to-end tests.
+//
+// It records and prints every request it receives and answers like Nudge: 200 by default, or,
+// when told through POST /__control/mode, 500, 429 with Retry-After, 401, or no answer at all
+// (hang), for the next `times` requests or until told otherwise.
+//
+//   node worker/nudge-stand-in.mjs [port]        (default 8788, on 127.0.0.1)
+import { createServer } from 'node:http';
+import { fileURLToPath } from 'node:url';
+
+/** Starts the stand-in; resolves to { url, requests, setMode, reset, close }. */
+export async function startStandIn({ port = 0, quiet = false } = {}) {
+  const requests = [];
+  let mode = { mode: 'ok', times: Infinity, retryAfter: '1' };
+  const hanging = new Set();
+
+  const answer = (res, status, body, headers = {}) => {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end(JSON.stringify(body));
+  };
+
+  const server = createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      if (req.url.startsWith('/__control/')) {
+        if (req.url === '/__control/mode') {
+          const next = JSON.parse(body || '{}');
+          mode = { mode: next.mode ?? 'ok', times: next.times ?? Infinity, retryAfter: String(next.retryAfter ?? '1') };
+          return answer(res, 200, { mode });
+        }
+        if (req.url === '/__control/requests') return answer(res, 200, requests);
+        if (req.url === '/__control/reset') {
+          requests.length = 0;
+          mode = { mode: 'ok', times: Infinity, retryAfter: '1' };
+          return answer(res, 200, { ok: true });
+        }
+        return answer(res, 404, { error: 'unknown control' });
+      }
+      const current = mode.times > 0 ? mode.mode : 'ok';
+      if (mode.times > 0 && mode.mode !== 'ok') mode.times -= 1;
+      const record = { method: req.method, path: req.url, headers: req.headers, body, answeredWith: current, at: Date.now() };
+      requests.push(record);
+      if (!quiet) console.log(`nudge stand-in: ${req.method} ${req.url} → ${current} ${body}`);
+      switch (current) {
+        case 'fail':
+          return answer(res, 500, { success: false, message: 'stand-in: internal error' });
+        case 'rate':
+          return answer(res, 429, { success: false, message: 'stand-in: slow down' }, { 'retry-after': mode.retryAfter });
+        case 'unauthorized':
+          return answer(res, 401, { success: false, message: 'stand-in: invalid api key' });
+        case 'reject':
+          return answer(res, 400, { success: false, message: 'stand-in: validation failed' });
+        case 'hang':
+          hanging.add(res);
+          return undefined;
+        default:
+          return answer(res, 200, { success: true });
+      }
+    });
+  });
+  await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${server.address().port}`;
+  return {
+    url,
+    requests,
+    setMode(next) {
+      mode = { mode: next.mode ?? 'ok', times: next.times ?? Infinity, retryAfter: String(next.retryAfter ?? '1') };
+    },
+    reset() {
+      requests.length = 0;
+      mode = { mode: 'ok', times: Infinity, retryAfter: '1' };
+    },
+    close() {
+      for (const res of hanging) res.destroy();
+      server.closeAllConnections?.();
+      return new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const port = Number(process.argv[2] ?? 8788);
+  const standIn = await startStandIn({ port });
+  console.log(`nudge stand-in listening on ${standIn.url} (prints each request it receives)`);
+}
