@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check of the project on a fresh machine (rustup, cargo, node/npm and apt only):
 # installs what is missing, then formatting, lints, the Rust tests (unit, conformance, CLI,
-# property tests) and the wasm32 build of the core.
+# property tests), the npm package's tests (Node and headless Chromium) and the Worker's
+# end-to-end tests (workerd, Segment's Node SDK, a Nudge stand-in).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,8 +23,9 @@ step "cargo test (unit, conformance, CLI, property tests)"
 cargo test
 cargo test -q --test conformance -- --nocapture 2>&1 | grep 'cases pass'
 
-step "core and npm shell build for wasm32-unknown-unknown (clippy, -D warnings)"
+step "npm and Worker shells build for wasm32-unknown-unknown (clippy, -D warnings)"
 cargo clippy --target wasm32-unknown-unknown --lib -- -D warnings
+cargo clippy --target wasm32-unknown-unknown --lib --features worker -- -D warnings
 
 step "npm package: build (wasm-bindgen, wasm-opt -Oz)"
 bash js/scripts/build.sh
@@ -35,3 +37,7 @@ fi
 
 step "npm package: node --test (conformance, API, browser)"
 (cd js && node --test test/)
+
+step "Worker: build (worker-build), then end-to-end tests in workerd with a Nudge stand-in"
+bash scripts/build-worker.sh
+WRANGLER_SEND_METRICS=false node --test worker/test/
