@@ -2,7 +2,7 @@
 //! changes Nudge's destination makes before sending, and the HTTP requests it sends.
 
 use crate::datetime;
-use crate::fields::{FieldSpec, FieldType};
+use crate::fields::{ErrorCode, FieldError, FieldSpec, FieldType};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -160,7 +160,13 @@ impl Action {
     /// What Nudge's destination does to a validated payload before sending it: user IDs and
     /// event names get `_` for spaces and lower case, identify `props` lose `name`, `phone`
     /// and `email`, and `occurred_at` becomes UTC `toISOString` form.
-    pub fn prepare(self, mut payload: Map<String, Value>) -> Map<String, Value> {
+    ///
+    /// Fails only for an `occurred_at` that passed Segment's schema but is no time at all (a
+    /// number beyond the ±8.64e15 ms a date can hold).
+    pub fn prepare(
+        self,
+        mut payload: Map<String, Value>,
+    ) -> Result<Map<String, Value>, FieldError> {
         let sanitize_keys: &[&str] = match self {
             Action::IdentifyUser => &["ext_id"],
             Action::TrackEvent => &["ext_id", "name"],
@@ -183,13 +189,18 @@ impl Action {
             }
             Action::TrackEvent => {
                 if let Some(at) = payload.get_mut("occurred_at") {
-                    if let Some(iso) = datetime::normalize(at) {
-                        *at = Value::String(iso);
-                    }
+                    let iso = datetime::normalize(at).ok_or_else(|| FieldError {
+                        field: "occurred_at".into(),
+                        code: ErrorCode::Format,
+                        message:
+                            "Event Timestamp (occurred_at) is beyond the times a date can hold"
+                                .into(),
+                    })?;
+                    *at = Value::String(iso);
                 }
             }
         }
-        payload
+        Ok(payload)
     }
 
     /// HTTP method and path (below the endpoint) of the action's request.
@@ -225,25 +236,42 @@ mod tests {
 
     #[test]
     fn identify_cleans_ids_and_props() {
-        let out = Action::IdentifyUser.prepare(obj(json!({"ext_id": "MiXeD CaSe Id", "props": {"name": "A", "phone": "1", "email": "e", "plan": 1}})));
+        let out = Action::IdentifyUser.prepare(obj(json!({"ext_id": "MiXeD CaSe Id", "props": {"name": "A", "phone": "1", "email": "e", "plan": 1}}))).unwrap();
         assert_eq!(
             Value::Object(out),
             json!({"ext_id": "mixed_case_id", "props": {"plan": 1}})
         );
         assert_eq!(
-            Value::Object(Action::IdentifyUser.prepare(obj(json!({"ext_id": "u"})))),
+            Value::Object(
+                Action::IdentifyUser
+                    .prepare(obj(json!({"ext_id": "u"})))
+                    .unwrap()
+            ),
             json!({"ext_id": "u", "props": {}})
         );
     }
 
     #[test]
     fn track_cleans_names_and_normalises_time() {
-        let out = Action::TrackEvent.prepare(obj(json!({"name": "Product Viewed", "ext_id": "U 1", "occurred_at": "2025-05-14T07:30:00+05:30"})));
+        let out = Action::TrackEvent.prepare(obj(json!({"name": "Product Viewed", "ext_id": "U 1", "occurred_at": "2025-05-14T07:30:00+05:30"}))).unwrap();
         assert_eq!(
             Value::Object(out),
             json!({"name": "product_viewed", "ext_id": "u_1", "occurred_at": "2025-05-14T02:00:00.000Z"})
         );
         assert_eq!(sanitize("ÉVÉNEMENT Spécial"), "événement_spécial");
+    }
+
+    #[test]
+    fn a_number_beyond_any_date_cannot_be_prepared() {
+        let err = Action::TrackEvent
+            .prepare(obj(
+                json!({"name": "n", "ext_id": "u", "occurred_at": 1e21}),
+            ))
+            .unwrap_err();
+        assert_eq!(
+            (err.field.as_str(), err.code),
+            ("occurred_at", ErrorCode::Format)
+        );
     }
 
     #[test]

@@ -2,13 +2,14 @@
 //! `toISOString` form (`2025-05-14T02:00:00.000Z`), which is what Nudge accepts.
 //!
 //! Segment accepts what `dayjs` accepts: numbers (epoch milliseconds), strings of digits
-//! (epoch seconds, or milliseconds when 13 digits long), `YYYY[-MM[-DD]][ HH[:mm[:ss[.SSS]]]]`
-//! read as UTC with JavaScript's roll-over of out-of-range parts, and otherwise what
-//! JavaScript's `Date` parses: ISO 8601 with `Z` or an offset, and the common RFC 2822 /
-//! `Date.prototype.toString` forms. Local time is UTC here, as at the edge.
+//! (Unix times), `YYYY[-MM[-DD]][ HH[:mm[:ss[.SSS]]]]` read as UTC with JavaScript's roll-over
+//! of out-of-range parts, and otherwise whatever JavaScript's `Date.parse` reads ([`v8`]: ISO
+//! 8601, RFC 2822, `toString` forms and V8's lenient legacy reading). Local time is UTC here,
+//! as at the edge.
+
+mod v8;
 
 use crate::js;
-use chrono::{DateTime, Datelike, NaiveDate, Timelike};
 use serde_json::Value;
 
 /// Largest distance from the epoch a JS `Date` can hold, in milliseconds.
@@ -23,10 +24,15 @@ pub fn parse_timestamp(value: &Value) -> Option<i64> {
     }
 }
 
-/// `Date.prototype.toISOString()` for milliseconds since the epoch.
+/// `Date.prototype.toISOString()` for milliseconds since the epoch (any time a JS `Date` can
+/// hold, ±8.64e15 ms, so years from −271821 to +275760).
 pub fn to_iso_string(ms: i64) -> Option<String> {
-    let dt = DateTime::from_timestamp_millis(ms)?;
-    let year = dt.year();
+    if ms.unsigned_abs() > MAX_TIME_MS as u64 {
+        return None;
+    }
+    let days = ms.div_euclid(86_400_000);
+    let in_day = ms.rem_euclid(86_400_000);
+    let (year, month, day) = civil_from_days(days);
     let year_text = if (0..=9999).contains(&year) {
         format!("{year:04}")
     } else {
@@ -37,14 +43,36 @@ pub fn to_iso_string(ms: i64) -> Option<String> {
         )
     };
     Some(format!(
-        "{year_text}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        dt.month(),
-        dt.day(),
-        dt.hour(),
-        dt.minute(),
-        dt.second(),
-        dt.timestamp_subsec_millis()
+        "{year_text}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        in_day / 3_600_000,
+        in_day / 60_000 % 60,
+        in_day / 1000 % 60,
+        in_day % 1000
     ))
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (`month` 1–12).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// The date of a day number (days since 1970-01-01): year, month 1–12, day 1–31.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = (day_of_year - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (year_of_era + era * 400 + i64::from(month <= 2), month, day)
 }
 
 /// Normalises a `datetime` value to its UTC ISO form.
@@ -57,9 +85,11 @@ fn time_clip(ms: f64) -> Option<i64> {
 }
 
 fn parse_date_string(s: &str) -> Option<i64> {
-    // A string that is exactly a JS number's text: epoch seconds (13 digits: milliseconds).
+    // A string that is exactly a JS number's text is a Unix time. Segment accepts it when it is
+    // a valid time in seconds; 13 digits are read as milliseconds (what such values are).
     let n = js::string_to_number(s);
     if !s.is_empty() && js::number_to_string(n) == s {
+        time_clip(n * 1000.0)?;
         return time_clip(if s.len() == 13 { n } else { n * 1000.0 });
     }
     if !s.ends_with(['Z', 'z']) {
@@ -67,16 +97,16 @@ fn parse_date_string(s: &str) -> Option<i64> {
             return ms;
         }
     }
-    parse_iso(s).or_else(|| parse_legacy(s))
+    v8::parse(s).and_then(time_clip)
 }
 
-fn days_from_civil(year: i64, month: i64, day: i64) -> Option<i64> {
-    // month is 0-based and may be out of range; it rolls into the year like JS `MakeDay`.
+/// JS `MakeDay`: `month` is 0-based and may be out of range (it rolls into the year).
+fn make_day(year: i64, month: i64, day: i64) -> Option<i64> {
     let y = year.checked_add(month.div_euclid(12))?;
-    let m = month.rem_euclid(12) as u32 + 1;
-    let first = NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m, 1)?;
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1)?;
-    Some((first - epoch).num_days() + day - 1)
+    if y.abs() > 400_000 || day.abs() > 400_000_000 {
+        return None;
+    }
+    Some(days_from_civil(y, month.rem_euclid(12) + 1, 1) + day - 1)
 }
 
 /// JS `new Date(y, m, d, h, mi, s, ms)` (with its roll-over) read as UTC.
@@ -94,7 +124,7 @@ fn make_date(
     } else {
         year
     };
-    let days = days_from_civil(year, month, day)?;
+    let days = make_day(year, month, day)?;
     let t = days as f64 * 86_400_000.0
         + hour as f64 * 3_600_000.0
         + minute as f64 * 60_000.0
@@ -267,190 +297,6 @@ fn parse_dayjs_pattern(s: &str) -> Option<Option<i64>> {
     ))
 }
 
-/// Reads exactly `n` ASCII digits.
-fn digits(s: &str, n: usize) -> Option<(i64, &str)> {
-    let head = s.get(..n)?;
-    if !head.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    Some((head.parse().ok()?, &s[n..]))
-}
-
-/// The ECMAScript date-time string format: `YYYY[-MM[-DD]][THH:mm[:ss[.sss]]][Z|±HH:mm]`,
-/// years also as `±YYYYYY`. Date-only forms are UTC.
-fn parse_iso(s: &str) -> Option<i64> {
-    let (year, mut rest) = match s.as_bytes().first()? {
-        b'+' | b'-' => {
-            let (y, rest) = digits(&s[1..], 6)?;
-            if s.starts_with('-') && y == 0 {
-                return None;
-            }
-            (if s.starts_with('-') { -y } else { y }, rest)
-        }
-        _ => digits(s, 4)?,
-    };
-    let part = |rest: &mut &str, sep: char| -> Option<Option<i64>> {
-        match rest.strip_prefix(sep) {
-            Some(after) => {
-                let (v, r) = digits(after, 2)?;
-                *rest = r;
-                Some(Some(v))
-            }
-            None => Some(None),
-        }
-    };
-    let month = part(&mut rest, '-')?;
-    let day = if month.is_some() {
-        part(&mut rest, '-')?
-    } else {
-        None
-    };
-    let (month, day) = (month.unwrap_or(1), day.unwrap_or(1));
-    let (mut hour, mut minute, mut second, mut ms) = (0, 0, 0, 0);
-    let has_time = rest.starts_with('T');
-    if has_time {
-        let (h, r) = digits(&rest[1..], 2)?;
-        let r = r.strip_prefix(':')?;
-        let (m, r) = digits(r, 2)?;
-        (hour, minute, rest) = (h, m, r);
-        if let Some(after) = rest.strip_prefix(':') {
-            let (sec, r) = digits(after, 2)?;
-            (second, rest) = (sec, r);
-            if let Some(after) = rest.strip_prefix(['.', ',']) {
-                let len = after.bytes().take_while(u8::is_ascii_digit).count();
-                if len == 0 {
-                    return None;
-                }
-                let frac: String = after[..len].chars().chain("000".chars()).take(3).collect();
-                (ms, rest) = (frac.parse().ok()?, &after[len..]);
-            }
-        }
-    }
-    let offset_min = match rest {
-        "" => 0,
-        "Z" if has_time => 0,
-        _ if has_time && (rest.starts_with('+') || rest.starts_with('-')) => {
-            let (h, r) = digits(&rest[1..], 2)?;
-            let (m, r) = digits(r.strip_prefix(':')?, 2)?;
-            if !r.is_empty() || h > 23 || m > 59 {
-                return None;
-            }
-            if rest.starts_with('-') {
-                -(h * 60 + m)
-            } else {
-                h * 60 + m
-            }
-        }
-        _ => return None,
-    };
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || minute > 59 || second > 59 {
-        return None;
-    }
-    if hour > 24 || (hour == 24 && (minute, second, ms) != (0, 0, 0)) {
-        return None;
-    }
-    // Days past the month's end roll over, as in V8.
-    let local = make_date_exact(year, month - 1, day, hour, minute, second, ms)?;
-    time_clip(local as f64 - offset_min as f64 * 60_000.0)
-}
-
-fn make_date_exact(
-    year: i64,
-    month: i64,
-    day: i64,
-    hour: i64,
-    minute: i64,
-    second: i64,
-    ms: i64,
-) -> Option<i64> {
-    let days = days_from_civil(year, month, day)?;
-    Some(days * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + ms)
-}
-
-const MONTHS: [&str; 12] = [
-    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-];
-const DAYS: [&str; 7] = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
-
-/// The forms JavaScript's `Date` reads outside ISO 8601, for example
-/// `Wed, 14 May 2025 07:30:00 GMT`, `May 14, 2025 07:30`, `Wed May 14 2025 07:30:00 GMT+0200`.
-fn parse_legacy(s: &str) -> Option<i64> {
-    let mut year = None;
-    let mut month = None;
-    let mut day = None;
-    let mut time = (0i64, 0i64, 0i64);
-    let mut offset_min = 0i64;
-    let cleaned = s.replace(',', " ");
-    let cleaned = match cleaned.find('(') {
-        Some(i) => cleaned[..i].to_string(),
-        None => cleaned,
-    };
-    for word in cleaned.split_whitespace() {
-        let lower = word.to_ascii_lowercase();
-        if let Some(i) = MONTHS.iter().position(|m| lower.starts_with(m)) {
-            month = Some(i as i64);
-        } else if DAYS.iter().any(|d| lower.starts_with(d))
-            || matches!(lower.as_str(), "gmt" | "utc" | "z")
-        {
-            // Weekday names and the UTC zone names add nothing.
-        } else if let Some(rest) = lower
-            .strip_prefix("gmt")
-            .or_else(|| lower.strip_prefix("utc"))
-        {
-            offset_min = parse_offset(rest)?;
-        } else if word.starts_with(['+', '-']) && word.len() == 5 {
-            offset_min = parse_offset(word)?;
-        } else if word.contains(':') {
-            let parts: Vec<i64> = word
-                .split(':')
-                .map(|p| p.parse().ok())
-                .collect::<Option<_>>()?;
-            match parts.as_slice() {
-                [h, m] if *h < 24 && *m < 60 => time = (*h, *m, 0),
-                [h, m, sec] if *h < 24 && *m < 60 && *sec < 60 => time = (*h, *m, *sec),
-                _ => return None,
-            }
-        } else if word.bytes().all(|b| b.is_ascii_digit()) {
-            let n: i64 = word.parse().ok()?;
-            if day.is_none() && word.len() <= 2 && (1..=31).contains(&n) {
-                day = Some(n);
-            } else if year.is_none() {
-                year = Some(if word.len() <= 2 {
-                    if n < 50 {
-                        2000 + n
-                    } else {
-                        1900 + n
-                    }
-                } else {
-                    n
-                });
-            } else {
-                return None;
-            }
-        } else {
-            return None;
-        }
-    }
-    let (year, month, day) = (year?, month?, day?);
-    let local = make_date_exact(year, month, day, time.0, time.1, time.2, 0)?;
-    time_clip(local as f64 - offset_min as f64 * 60_000.0)
-}
-
-fn parse_offset(text: &str) -> Option<i64> {
-    let sign = match text.chars().next()? {
-        '+' => 1,
-        '-' => -1,
-        _ => return None,
-    };
-    let digits: String = text[1..].chars().filter(|c| *c != ':').collect();
-    if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let h: i64 = digits[..2].parse().ok()?;
-    let m: i64 = digits[2..].parse().ok()?;
-    Some(sign * (h * 60 + m))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -542,7 +388,10 @@ mod tests {
             iso(json!("2025-05-14t0730")).as_deref(),
             Some("2025-05-14T07:30:00.000Z")
         );
-        assert_eq!(iso(json!("2025-05-14T07:30:00z")).as_deref(), None);
+        assert_eq!(
+            iso(json!("2025-05-14T07:30:00z")).as_deref(),
+            Some("2025-05-14T07:30:00.000Z")
+        );
     }
 
     #[test]
@@ -555,6 +404,37 @@ mod tests {
             iso(json!("2025-13-01T00:00:00")).as_deref(),
             Some("2026-01-01T00:00:00.000Z")
         );
+    }
+
+    #[test]
+    fn numeric_strings_are_unix_times_valid_in_seconds() {
+        assert_eq!(
+            iso(json!("1715672000000")).as_deref(),
+            Some("2024-05-14T07:33:20.000Z")
+        );
+        assert_eq!(
+            iso(json!("9999999999999")),
+            None,
+            "valid in milliseconds, not in seconds"
+        );
+        assert_eq!(iso(json!("2025-05-14T07:30:00,5Z")), None);
+    }
+
+    #[test]
+    fn covers_the_whole_range_of_js_dates() {
+        assert_eq!(
+            iso(json!(8.64e15)).as_deref(),
+            Some("+275760-09-13T00:00:00.000Z")
+        );
+        assert_eq!(
+            iso(json!(-8.64e15)).as_deref(),
+            Some("-271821-04-20T00:00:00.000Z")
+        );
+        assert_eq!(iso(json!(-1)).as_deref(), Some("1969-12-31T23:59:59.999Z"));
+        for days in [-1_000_000i64, -719_468, -1, 0, 59, 365, 11_016, 2_932_896] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, i64::from(m), i64::from(d)), days);
+        }
     }
 
     #[test]

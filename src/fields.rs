@@ -89,7 +89,8 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    fn new(spec: &FieldSpec, code: ErrorCode, what: &str) -> FieldError {
+    /// An error on `spec`'s field; `what` follows the label, e.g. `is required`.
+    pub fn new(spec: &FieldSpec, code: ErrorCode, what: &str) -> FieldError {
         FieldError {
             field: spec.key.to_string(),
             code,
@@ -134,9 +135,10 @@ pub fn validate(
             continue;
         };
         match coerce(value, spec.field_type) {
-            Some(v)
+            // As in Segment's schema, the date check applies to strings; numbers always pass.
+            Some(Value::String(v))
                 if spec.field_type == FieldType::Datetime
-                    && datetime::parse_timestamp(&v).is_none() =>
+                    && datetime::parse_timestamp(&Value::String(v.clone())).is_none() =>
             {
                 errors.push((
                     i,
@@ -182,7 +184,22 @@ fn coerce(value: Value, t: FieldType) -> Option<Value> {
     if t == FieldType::Object {
         return None;
     }
+    let numeric_string = |s: &str| {
+        let n = js::string_to_number(s);
+        (!s.is_empty() && !n.is_nan()).then_some(n)
+    };
     let value = match value {
+        // Ajv checks a multi-type field's unwrapped item against all its types at once, which
+        // never passes, so for `datetime` the item always goes through coercion.
+        Value::Array(mut items) if items.len() == 1 && t == FieldType::Datetime => {
+            return match items.remove(0) {
+                Value::Number(n) => Some(Value::String(js::json_number_to_string(&n))),
+                Value::Bool(b) => Some(Value::String(b.to_string())),
+                Value::Null => Some(Value::String(String::new())),
+                Value::String(s) => numeric_string(&s).map(number_value),
+                _ => None,
+            };
+        }
         Value::Array(mut items) if items.len() == 1 => {
             let item = items.remove(0);
             if has_type(&item, t) {
@@ -191,10 +208,6 @@ fn coerce(value: Value, t: FieldType) -> Option<Value> {
             item
         }
         other => other,
-    };
-    let numeric_string = |s: &str| {
-        let n = js::string_to_number(s);
-        (!s.is_empty() && !n.is_nan()).then_some(n)
     };
     match (t, &value) {
         (FieldType::String | FieldType::Datetime, Value::Number(n)) => {
@@ -294,12 +307,34 @@ mod tests {
             Ok(json!({"name": "42", "at": 1, "n": 7, "b": true}))
         );
         assert_eq!(
-            run(json!({"name": ["x"], "at": ["2025-05-14"]}), true),
+            run(json!({"name": ["x"], "at": "2025-05-14"}), true),
             Ok(json!({"name": "x", "at": "2025-05-14"}))
         );
         assert_eq!(
             run(json!({"name": [1.5], "at": 1}), true),
             Ok(json!({"name": "1.5", "at": 1}))
+        );
+    }
+
+    #[test]
+    fn dates_in_one_item_arrays_are_coerced_as_segment_does() {
+        // Ajv never takes a one-item array as is for a multi-type field: the item is coerced.
+        let at = |v: Value| run(json!({"name": "x", "at": v}), true);
+        assert_eq!(
+            at(json!([1715672000000i64])),
+            Ok(json!({"name": "x", "at": "1715672000000"}))
+        );
+        assert_eq!(
+            at(json!(["2025-05-14"])),
+            Err(vec![("at".into(), ErrorCode::Type)])
+        );
+        assert_eq!(
+            at(json!([true])),
+            Err(vec![("at".into(), ErrorCode::Format)])
+        );
+        assert_eq!(
+            at(json!(["1715672000"])),
+            Ok(json!({"name": "x", "at": 1715672000}))
         );
     }
 

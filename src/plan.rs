@@ -192,7 +192,7 @@ fn payload_for(
     // Segment prunes top-level "" only for events sent one by one, not in batches.
     fields::prune_empty(&mut payload, fields, mapping.batch_size.is_none());
     let payload = fields::validate(payload, fields)?;
-    Ok(mapping.action.prepare(payload))
+    mapping.action.prepare(payload).map_err(|e| vec![e])
 }
 
 fn requests_for(

@@ -29,6 +29,10 @@ pub enum Resolved {
     Object(IndexMap<String, Resolved>),
 }
 
+/// A member named `__proto__` does not survive JavaScript's object copies (assigning it sets
+/// the prototype instead), so Segment's output never has one.
+pub const PROTO_KEY: &str = "__proto__";
+
 /// Whether `key` is an array index (`"0"`, `"12"`; below 2³² − 1, no leading zeros): JS
 /// lists such keys first, in numeric order.
 fn index_key(key: &str) -> Option<u32> {
@@ -196,8 +200,9 @@ impl Resolved {
         true
     }
 
-    /// Segment's `removeUndefined`, then JSON: `undefined` members disappear, `undefined`
-    /// array items become `null`; `None` when the whole value is `undefined`.
+    /// Segment's `removeUndefined`, then JSON: `undefined` members disappear (and so do
+    /// `__proto__` members), `undefined` array items become `null`; `None` when the whole value
+    /// is `undefined`.
     pub fn to_json(&self) -> Option<Value> {
         Some(match self {
             Resolved::Undefined => return None,
@@ -214,6 +219,7 @@ impl Resolved {
             Resolved::Object(map) => Value::Object(
                 js_order(map)
                     .into_iter()
+                    .filter(|(k, _)| k.as_str() != PROTO_KEY)
                     .filter_map(|(k, v)| v.to_json().map(|j| (k.clone(), j)))
                     .collect::<Map<_, _>>(),
             ),
@@ -237,6 +243,7 @@ impl Resolved {
             Resolved::Object(map) => Value::Object(
                 js_order(map)
                     .into_iter()
+                    .filter(|(k, _)| k.as_str() != PROTO_KEY)
                     .filter_map(|(k, v)| v.into_json().map(|j| (k, j)))
                     .collect::<Map<_, _>>(),
             ),

@@ -341,7 +341,10 @@ fn run_merge(v: &Value, payload: Root<'_>) -> Run {
     let mut out = IndexMap::new();
     for source in sources {
         match source {
-            Resolved::Object(map) => out.extend(map),
+            Resolved::Object(map) => out.extend(
+                map.into_iter()
+                    .filter(|(k, _)| k != crate::value::PROTO_KEY),
+            ),
             Resolved::Array(items) => out.extend(
                 items
                     .into_iter()

@@ -1,0 +1,111 @@
+//! `cargo bench`: the native core on typical inputs, next to the cost of only reading and
+//! writing the same JSON with serde_json (the floor `plan` is compared with).
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use nudge_edge::{plan, Config, Subscription};
+use serde_json::{json, Value};
+use std::hint::black_box;
+
+fn track_event(i: usize) -> Value {
+    json!({
+        "type": "track", "messageId": format!("m-{i}"), "userId": format!("User {i}"), "anonymousId": "anon-1",
+        "event": "Order Completed", "timestamp": "2025-05-14T07:30:00+05:30",
+        "properties": {"order_id": format!("o-{i}"), "total": 99.5, "currency": "EUR",
+                       "products": [{"sku": "A-1", "qty": 2}, {"sku": "B-2", "qty": 1}]},
+        "context": {"library": {"name": "analytics.js", "version": "2.11.1"}, "timezone": "Europe/Paris",
+                    "page": {"url": "https://example.com/checkout"}}
+    })
+}
+
+fn identify_event() -> Value {
+    json!({
+        "type": "identify", "messageId": "m-1", "userId": "Ada Lovelace", "timestamp": "2025-05-14T07:30:00Z",
+        "traits": {"name": "Ada Lovelace", "email": "ada@example.com", "phone": "+44 20 7946 0000", "plan": "pro",
+                   "vip_audience": true},
+        "context": {"timezone": "Europe/London"}
+    })
+}
+
+fn batching_config() -> Config {
+    Config::from_json(&json!({"settings": {"apikey": "k"}, "mappings": [
+        {"name": "Identify User", "action": "identifyUser"},
+        {"name": "Track Event", "action": "trackEvent", "enable_batching": true, "batch_size": 100},
+    ]}))
+    .expect("valid config")
+}
+
+fn fifty_mappings() -> Config {
+    let mappings: Vec<Value> = (0..50)
+        .map(|i| {
+            json!({
+                "name": format!("Mapping {i}"), "action": "trackEvent",
+                "subscription": format!("type = \"track\" and (properties.total > {i} or contains(event, \"Order\")) and event != \"Skip {i}\""),
+                "mapping": {
+                    "name": {"@template": format!("{{{{event}}}} {i}")},
+                    "ext_id": {"@path": "$.userId"},
+                    "occurred_at": {"@path": "$.timestamp"},
+                    "props": {"@merge": {"direction": "right", "objects": [{"@path": "$.properties"}, {"mapping": i}]}}
+                }
+            })
+        })
+        .collect();
+    Config::from_json(&json!({"settings": {"apikey": "k"}, "mappings": mappings}))
+        .expect("valid config")
+}
+
+/// JSON text in, plan JSON text out: what the Worker and the npm package do.
+fn plan_text(events: &str, config: &Config) -> String {
+    let events: Value = serde_json::from_str(events).expect("events JSON");
+    serde_json::to_string(&plan(&events, config)).expect("plan serialises")
+}
+
+/// The floor: read and write the same JSON, nothing else.
+fn roundtrip_text(events: &str) -> String {
+    let events: Value = serde_json::from_str(events).expect("events JSON");
+    serde_json::to_string(&events).expect("serialises")
+}
+
+fn bench_plan(c: &mut Criterion) {
+    let presets = Config::with_presets("k");
+    let batching = batching_config();
+    let fifty = fifty_mappings();
+    let cases: Vec<(&str, String, &Config)> = vec![
+        ("track", track_event(0).to_string(), &presets),
+        ("identify", identify_event().to_string(), &presets),
+        (
+            "batch-100",
+            Value::Array((0..100).map(track_event).collect()).to_string(),
+            &batching,
+        ),
+        (
+            "batch-1000",
+            Value::Array((0..1000).map(track_event).collect()).to_string(),
+            &batching,
+        ),
+        ("50-mappings", track_event(7).to_string(), &fifty),
+    ];
+    let mut group = c.benchmark_group("plan");
+    for (name, text, config) in &cases {
+        group.throughput(Throughput::Bytes(text.len() as u64));
+        group.bench_with_input(BenchmarkId::new("plan", name), text, |b, t| {
+            b.iter(|| plan_text(black_box(t), config))
+        });
+        group.bench_with_input(BenchmarkId::new("serde_json-floor", name), text, |b, t| {
+            b.iter(|| roundtrip_text(black_box(t)))
+        });
+    }
+    group.finish();
+}
+
+fn bench_fql(c: &mut Criterion) {
+    let fql = r#"type = "track" and (event = "Order Completed" or match(event, "Checkout*")) and properties.total >= 10 and !contains(context.page.url, "test") and userId != null"#;
+    let event = track_event(3);
+    c.bench_function("fql/parse", |b| {
+        b.iter(|| Subscription::parse(black_box(fql)).expect("parses"))
+    });
+    let sub = Subscription::parse(fql).expect("parses");
+    c.bench_function("fql/match", |b| b.iter(|| sub.matches(black_box(&event))));
+}
+
+criterion_group!(benches, bench_plan, bench_fql);
+criterion_main!(benches);
