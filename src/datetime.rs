@@ -19,7 +19,7 @@ const MAX_TIME_MS: f64 = 8.64e15;
 pub fn parse_timestamp(value: &Value) -> Option<i64> {
     match value {
         Value::Number(n) => time_clip(js::json_number_value(n)),
-        Value::String(s) => parse_date_string(s),
+        Value::String(s) => parse_text(s),
         _ => None,
     }
 }
@@ -84,7 +84,8 @@ fn time_clip(ms: f64) -> Option<i64> {
     (ms.is_finite() && ms.abs() <= MAX_TIME_MS).then(|| ms.trunc() as i64)
 }
 
-fn parse_date_string(s: &str) -> Option<i64> {
+/// Milliseconds since the epoch for a date string, or `None` when Segment would not take it.
+pub fn parse_text(s: &str) -> Option<i64> {
     // A string that is exactly a JS number's text is a Unix time. Segment accepts it when it is
     // a valid time in seconds; 13 digits are read as milliseconds (what such values are).
     let n = js::string_to_number(s);
@@ -265,6 +266,17 @@ fn match_steps(
 
 /// dayjs's own pattern; `Some(None)` when it matches but gives no valid date.
 fn parse_dayjs_pattern(s: &str) -> Option<Option<i64>> {
+    // The pattern has no other characters: anything else (`+`, `Z`, letters) cannot match, and
+    // is ruled out here before any backtracking.
+    let possible = |c: char| {
+        c.is_ascii_digit()
+            || matches!(c, '-' | '/' | ':' | '.' | 'T' | 't')
+            || c.is_whitespace()
+            || c == '\u{feff}'
+    };
+    if !s.starts_with(|c: char| c.is_ascii_digit()) || !s.chars().all(possible) {
+        return None;
+    }
     let chars: Vec<char> = s.chars().collect();
     let mut caps = [None; 8];
     if !match_steps(&DAYJS_PATTERN, &chars, 0, &mut caps) {

@@ -120,7 +120,7 @@ pub fn prune_empty(payload: &mut Map<String, Value>, fields: &[FieldSpec], at_ro
 ///
 /// Returns the coerced payload or every error found, in field order.
 pub fn validate(
-    payload: Map<String, Value>,
+    mut payload: Map<String, Value>,
     fields: &[FieldSpec],
 ) -> Result<Map<String, Value>, Vec<FieldError>> {
     let mut errors: Vec<(usize, FieldError)> = fields
@@ -129,37 +129,33 @@ pub fn validate(
         .filter(|(_, spec)| spec.required && !payload.contains_key(spec.key))
         .map(|(i, spec)| (i, FieldError::new(spec, ErrorCode::Required, "is required")))
         .collect();
-    let mut out = Map::new();
-    for (key, value) in payload {
+    payload.retain(|key, value| {
         let Some((i, spec)) = fields.iter().enumerate().find(|(_, f)| f.key == key) else {
-            continue;
+            return false;
         };
-        match coerce(value, spec.field_type) {
+        let problem = match coerce(std::mem::take(value), spec.field_type) {
             // As in Segment's schema, the date check applies to strings; numbers always pass.
-            Some(Value::String(v))
+            Some(Value::String(text))
                 if spec.field_type == FieldType::Datetime
-                    && datetime::parse_timestamp(&Value::String(v.clone())).is_none() =>
+                    && datetime::parse_text(&text).is_none() =>
             {
-                errors.push((
-                    i,
-                    FieldError::new(spec, ErrorCode::Format, "must be a valid date-like string"),
-                ));
+                FieldError::new(spec, ErrorCode::Format, "must be a valid date-like string")
             }
-            Some(v) => {
-                out.insert(key, v);
+            Some(coerced) => {
+                *value = coerced;
+                return true;
             }
-            None => errors.push((
-                i,
-                FieldError::new(
-                    spec,
-                    ErrorCode::Type,
-                    &format!("must be {}", spec.field_type.describe()),
-                ),
-            )),
-        }
-    }
+            None => FieldError::new(
+                spec,
+                ErrorCode::Type,
+                &format!("must be {}", spec.field_type.describe()),
+            ),
+        };
+        errors.push((i, problem));
+        false
+    });
     if errors.is_empty() {
-        return Ok(out);
+        return Ok(payload);
     }
     errors.sort_by_key(|(i, _)| *i);
     Err(errors.into_iter().map(|(_, e)| e).collect())

@@ -21,13 +21,10 @@ pub fn number_to_string(f: f64) -> String {
         return "0".into();
     }
     let sign = if f < 0.0 { "-" } else { "" };
-    // Rust prints the shortest round-tripping digits, like JS; only the layout differs.
-    let exp_form = format!("{:e}", f.abs());
-    let (mantissa, exponent) = exp_form.split_once('e').unwrap_or((exp_form.as_str(), "0"));
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
-    let e: i64 = exponent.parse().unwrap_or(0);
+    // serde_json prints the shortest round-tripping digits, like JS; only the layout differs.
+    let shortest = Number::from_f64(f.abs()).map(|n| n.to_string()).unwrap_or_default();
+    let (digits, n) = decimal_digits(&shortest);
     let k = digits.len() as i64;
-    let n = e + 1;
     let body = if k <= n && n <= 21 {
         format!("{digits}{}", "0".repeat((n - k) as usize))
     } else if 0 < n && n <= 21 {
@@ -35,15 +32,23 @@ pub fn number_to_string(f: f64) -> String {
     } else if -6 < n && n <= 0 {
         format!("0.{}{digits}", "0".repeat((-n) as usize))
     } else {
-        let rest = if k > 1 {
-            format!(".{}", &digits[1..])
-        } else {
-            String::new()
-        };
+        let rest = if k > 1 { format!(".{}", &digits[1..]) } else { String::new() };
         let esign = if n > 0 { "+" } else { "-" };
         format!("{}{rest}e{esign}{}", &digits[..1], (n - 1).abs())
     };
     format!("{sign}{body}")
+}
+
+/// The significant digits of a positive decimal numeral (`"1.25e-7"`, `"1500.0"`) and the
+/// position of the decimal point relative to the first of them (`0.0125` → `"125"`, -1).
+fn decimal_digits(text: &str) -> (String, i64) {
+    let (mantissa, exponent) = text.split_once(['e', 'E']).unwrap_or((text, "0"));
+    let exponent: i64 = exponent.parse().unwrap_or(0);
+    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all: String = int_part.chars().chain(frac_part.chars()).collect();
+    let leading = all.len() - all.trim_start_matches('0').len();
+    let digits = all.trim_start_matches('0').trim_end_matches('0').to_string();
+    (digits, int_part.len() as i64 - leading as i64 + exponent)
 }
 
 /// The JS string form of a JSON number (integers beyond 2^53 lose precision, as in JS).
@@ -320,6 +325,11 @@ mod tests {
             (123456.789, "123456.789"),
             (-3.0, "-3"),
             (0.1 + 0.2, "0.30000000000000004"),
+            (5e-324, "5e-324"),
+            (1.7976931348623157e308, "1.7976931348623157e+308"),
+            (123e-20, "1.23e-18"),
+            (0.0125, "0.0125"),
+            (1500.0, "1500"),
             (f64::INFINITY, "Infinity"),
         ] {
             assert_eq!(number_to_string(f), s, "{f}");

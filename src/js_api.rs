@@ -11,11 +11,21 @@ use crate::error::{ConfigErrors, MappingError, SubscriptionError};
 use crate::plan::{plan_events, Status};
 use crate::subscription::Subscription;
 use serde_json::{json, Value};
+use std::cell::RefCell;
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(inline_js = r#"
+const keepBigInts = (_key, v) => (typeof v === 'bigint' ? '\uffffbigint:' + v.toString() : v);
 export function toJson(value) {
-  const text = JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? '\uffffbigint:' + v.toString() : v));
+  let text;
+  try {
+    text = JSON.stringify(value);
+  } catch (e) {
+    // Only BigInts make plain JSON.stringify throw here; a replacer is slow, so it is the fallback.
+    if (!(e instanceof TypeError)) throw e;
+    text = JSON.stringify(value, keepBigInts);
+  }
   return text === undefined ? 'null' : text;
 }
 "#)]
@@ -30,8 +40,8 @@ const TYPES: &'static str = include_str!("../js/types.d.ts");
 /// Marker the JS side puts around big integers, replaced here by their digits.
 const BIGINT_MARKER: &str = "\"\u{ffff}bigint:";
 
-/// A JS value as JSON; big integers keep every digit.
-fn from_js(value: &JsValue, what: &str) -> Result<Value, JsValue> {
+/// A JS value as JSON text; big integers keep every digit.
+fn json_text(value: &JsValue, what: &str) -> Result<String, JsValue> {
     let mut text = to_json_text(value).map_err(|e| {
         let reason = e
             .dyn_ref::<js_sys::Error>()
@@ -47,7 +57,16 @@ fn from_js(value: &JsValue, what: &str) -> Result<Value, JsValue> {
         let digits = text[digits_start..digits_start + len].to_string();
         text.replace_range(start..digits_start + len + 1, &digits);
     }
-    serde_json::from_str(&text).map_err(|e| error(&format!("{what} is not valid JSON: {e}"), &[]))
+    Ok(text)
+}
+
+fn parse_text(text: &str, what: &str) -> Result<Value, JsValue> {
+    serde_json::from_str(text).map_err(|e| error(&format!("{what} is not valid JSON: {e}"), &[]))
+}
+
+/// A JS value as JSON.
+fn from_js(value: &JsValue, what: &str) -> Result<Value, JsValue> {
+    parse_text(&json_text(value, what)?, what)
 }
 
 /// A Rust value as a plain JS value.
@@ -85,8 +104,26 @@ fn subscription_error(e: &SubscriptionError) -> JsValue {
     )
 }
 
-fn load_config(config: &JsValue) -> Result<Config, JsValue> {
-    Config::from_json(&from_js(config, "config")?).map_err(|e| config_error(&e))
+thread_local! {
+    /// The last configuration checked, by its JSON text: a page or service calls with the same
+    /// configuration again and again, and checking it (subscriptions, mappings) is the largest
+    /// fixed cost of a call. Same text, same `Config`: nothing observable is kept.
+    static LAST_CONFIG: RefCell<Option<(String, Rc<Config>)>> = const { RefCell::new(None) };
+}
+
+fn load_config(config: &JsValue) -> Result<Rc<Config>, JsValue> {
+    let text = json_text(config, "config")?;
+    if let Some(hit) = LAST_CONFIG.with_borrow(|last| {
+        last.as_ref()
+            .filter(|(t, _)| *t == text)
+            .map(|(_, c)| Rc::clone(c))
+    }) {
+        return Ok(hit);
+    }
+    let parsed =
+        Rc::new(Config::from_json(&parse_text(&text, "config")?).map_err(|e| config_error(&e))?);
+    LAST_CONFIG.set(Some((text, Rc::clone(&parsed))));
+    Ok(parsed)
 }
 
 /// Plans the delivery of one event or an array of events (SPEC §4).

@@ -6,7 +6,9 @@
 //! Modelling `undefined` explicitly keeps those results exact.
 
 use crate::js;
-use indexmap::IndexMap;
+/// An object's members in insertion order, hashed with foldhash (randomly seeded, and much
+/// faster than SipHash for the short keys events have).
+pub type ObjectMap = indexmap::IndexMap<String, Resolved, foldhash::fast::RandomState>;
 use serde_json::{Map, Number, Value};
 
 /// A JSON value that may also be, or contain, `undefined`.
@@ -26,7 +28,7 @@ pub enum Resolved {
     /// An array; `undefined` items print as `null`.
     Array(Vec<Resolved>),
     /// An object; `undefined` members are dropped when it becomes JSON.
-    Object(IndexMap<String, Resolved>),
+    Object(ObjectMap),
 }
 
 /// A member named `__proto__` does not survive JavaScript's object copies (assigning it sets
@@ -46,14 +48,48 @@ fn index_key(key: &str) -> Option<u32> {
 }
 
 /// Object members in JavaScript's property order: array-index keys ascending, then the
-/// others in insertion order.
-pub fn js_order<K: AsRef<str>, V>(entries: impl IntoIterator<Item = (K, V)>) -> Vec<(K, V)> {
-    let mut entries: Vec<(K, V)> = entries.into_iter().collect();
-    if entries.iter().any(|(k, _)| index_key(k.as_ref()).is_some()) {
-        // A stable sort keeps the other keys in insertion order.
-        entries.sort_by_key(|(k, _)| index_key(k.as_ref()).map_or((1, 0), |i| (0, i)));
+/// others in insertion order. Objects without index keys (nearly all) are not copied.
+pub fn js_order(map: &ObjectMap) -> JsOrder<indexmap::map::Iter<'_, String, Resolved>> {
+    ordered(map.iter(), has_index_keys(map))
+}
+
+/// [`js_order`] for an object given up by its owner.
+pub fn js_order_owned(map: ObjectMap) -> JsOrder<indexmap::map::IntoIter<String, Resolved>> {
+    let reorder = has_index_keys(&map);
+    ordered(map.into_iter(), reorder)
+}
+
+fn has_index_keys(map: &ObjectMap) -> bool {
+    map.keys().any(|k| index_key(k).is_some())
+}
+
+fn ordered<K: AsRef<str>, V, I: Iterator<Item = (K, V)>>(iter: I, reorder: bool) -> JsOrder<I> {
+    if !reorder {
+        return JsOrder::AsInserted(iter);
     }
-    entries
+    let mut sorted: Vec<(K, V)> = iter.collect();
+    // A stable sort keeps the other keys in insertion order.
+    sorted.sort_by_key(|(k, _)| index_key(k.as_ref()).map_or((1, 0), |i| (0, i)));
+    JsOrder::Sorted(sorted.into_iter())
+}
+
+/// The iterator [`js_order`] returns.
+pub enum JsOrder<I: Iterator> {
+    /// No index keys: insertion order is JS order.
+    AsInserted(I),
+    /// Index keys moved to the front.
+    Sorted(std::vec::IntoIter<I::Item>),
+}
+
+impl<I: Iterator> Iterator for JsOrder<I> {
+    type Item = I::Item;
+
+    fn next(&mut self) -> Option<I::Item> {
+        match self {
+            JsOrder::AsInserted(i) => i.next(),
+            JsOrder::Sorted(i) => i.next(),
+        }
+    }
 }
 
 /// A JSON number as JavaScript holds it: a double, so `-0` is `0`, `1.0` is `1` and integers
@@ -218,7 +254,6 @@ impl Resolved {
             ),
             Resolved::Object(map) => Value::Object(
                 js_order(map)
-                    .into_iter()
                     .filter(|(k, _)| k.as_str() != PROTO_KEY)
                     .filter_map(|(k, v)| v.to_json().map(|j| (k.clone(), j)))
                     .collect::<Map<_, _>>(),
@@ -241,8 +276,7 @@ impl Resolved {
                     .collect(),
             ),
             Resolved::Object(map) => Value::Object(
-                js_order(map)
-                    .into_iter()
+                js_order_owned(map)
                     .filter(|(k, _)| k.as_str() != PROTO_KEY)
                     .filter_map(|(k, v)| v.into_json().map(|j| (k, j)))
                     .collect::<Map<_, _>>(),
@@ -309,7 +343,7 @@ mod tests {
 
     #[test]
     fn undefined_disappears_from_objects_and_becomes_null_in_arrays() {
-        let r = Resolved::Object(IndexMap::from([
+        let r = Resolved::Object(ObjectMap::from_iter([
             ("a".to_string(), Resolved::Undefined),
             (
                 "b".to_string(),

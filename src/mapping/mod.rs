@@ -39,12 +39,8 @@ impl Mapping {
     /// Runs the mapping on `payload` (which must be an object) and returns the result with
     /// `undefined` members removed, or `None` when nothing resolved at all.
     pub fn apply(&self, payload: &Value) -> Result<Option<Value>, MappingError> {
-        Ok(self.apply_resolved(payload)?.into_json())
-    }
-
-    /// Like [`Mapping::apply`], keeping the result as a [`Resolved`] value.
-    pub fn apply_resolved(&self, payload: &Value) -> Result<Resolved, MappingError> {
-        run::transform_resolved(&self.document, Root::Json(payload))
+        // Checked once in `parse`; converting to JSON drops the `undefined` members.
+        Ok(run::run_checked(&self.document, Root::Json(payload))?.into_json())
     }
 }
 

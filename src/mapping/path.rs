@@ -3,6 +3,7 @@
 
 use crate::js::{self, Root};
 use crate::value::Resolved;
+use std::borrow::Cow;
 
 /// Looks up a mapping path (`$.properties.products[0].name`, `traits.email`, `$.`) in `root`.
 ///
@@ -20,43 +21,54 @@ pub fn lookup(root: Root<'_>, path: &str) -> Resolved {
 }
 
 /// Removes the first occurrence of `$.` (wherever it is, like JS `replace('$.', '')`).
-pub fn strip_root_marker(path: &str) -> String {
-    path.replacen("$.", "", 1)
+pub fn strip_root_marker(path: &str) -> Cow<'_, str> {
+    match path.find("$.") {
+        Some(0) => Cow::Borrowed(&path[2..]),
+        Some(_) => Cow::Owned(path.replacen("$.", "", 1)),
+        None => Cow::Borrowed(path),
+    }
 }
 
 /// Splits a path into property names: at `.`, at `[` before a quote or digit, and at runs of
 /// `]` after a quote or digit; empty names are dropped and quotes removed
 /// (`a["b c"][0]` → `a`, `b c`, `0`).
-pub fn split_path(path: &str) -> Vec<String> {
-    let chars: Vec<char> = path.chars().collect();
+pub fn split_path(path: &str) -> Vec<Cow<'_, str>> {
+    // Every character that splits is ASCII, so byte positions are character boundaries.
+    let bytes = path.as_bytes();
+    let is_key_edge = |b: u8| b == b'"' || b == b'\'' || b.is_ascii_digit();
     let mut parts = Vec::new();
-    let mut current = String::new();
-    let is_key_edge = |c: char| c == '"' || c == '\'' || c.is_ascii_digit();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        let split_len = match c {
-            '.' => 1,
-            '[' if chars.get(i + 1).is_some_and(|n| is_key_edge(*n)) => 1,
-            ']' if i > 0 && is_key_edge(chars[i - 1]) => {
-                chars[i..].iter().take_while(|c| **c == ']').count()
+    let (mut start, mut i) = (0, 0);
+    while i < bytes.len() {
+        let split_len = match bytes[i] {
+            b'.' => 1,
+            b'[' if bytes.get(i + 1).is_some_and(|b| is_key_edge(*b)) => 1,
+            b']' if i > 0 && is_key_edge(bytes[i - 1]) => {
+                bytes[i..].iter().take_while(|b| **b == b']').count()
             }
             _ => 0,
         };
         if split_len > 0 {
-            parts.push(std::mem::take(&mut current));
+            parts.extend(path_segment(&path[start..i]));
             i += split_len;
+            start = i;
         } else {
-            current.push(c);
             i += 1;
         }
     }
-    parts.push(current);
+    parts.extend(path_segment(&path[start..]));
     parts
-        .into_iter()
-        .filter(|p| !p.is_empty())
-        .map(|p| p.replace(['"', '\''], ""))
-        .collect()
+}
+
+/// One piece between separators: dropped when empty, quotes removed (what is left may be
+/// empty: `a[""]` names the key `""`).
+fn path_segment(part: &str) -> Option<Cow<'_, str>> {
+    if part.is_empty() {
+        None
+    } else if part.contains(['"', '\'']) {
+        Some(Cow::Owned(part.replace(['"', '\''], "")))
+    } else {
+        Some(Cow::Borrowed(part))
+    }
 }
 
 /// Fills `{{{path}}}` and then `{{path}}` placeholders; a missing or `null` value becomes the

@@ -9,8 +9,7 @@ use super::path::{lookup, render_template};
 use super::replace::{replace_text, ReplaceFlags};
 use crate::error::MappingError;
 use crate::js::{self, real_type_of, truthy, Root};
-use crate::value::Resolved;
-use indexmap::IndexMap;
+use crate::value::{ObjectMap, Resolved};
 use serde_json::{Map, Value};
 
 type Run = Result<Resolved, MappingError>;
@@ -24,7 +23,7 @@ pub fn resolve(mapping: &Value, payload: Root<'_>) -> Run {
     match mapping {
         Value::Object(map) if is_directive(map) => run_directive(map, payload),
         Value::Object(map) => {
-            let mut out = IndexMap::with_capacity(map.len());
+            let mut out = ObjectMap::with_capacity_and_hasher(map.len(), Default::default());
             for (k, v) in map {
                 out.insert(k.clone(), resolve(v, payload).map_err(|e| e.within(k))?);
             }
@@ -244,7 +243,7 @@ fn run_flatten(v: &Value, payload: Root<'_>) -> Run {
         return Err(fail("@flatten requires a string separator"));
     };
     let value = resolve_opt(opts, "value", payload)?;
-    let mut out = IndexMap::new();
+    let mut out = ObjectMap::default();
     flatten_into(
         &mut out,
         value,
@@ -256,7 +255,7 @@ fn run_flatten(v: &Value, payload: Root<'_>) -> Run {
 }
 
 fn flatten_into(
-    out: &mut IndexMap<String, Resolved>,
+    out: &mut ObjectMap,
     input: Resolved,
     prefix: &str,
     separator: &str,
@@ -271,7 +270,7 @@ fn flatten_into(
     };
     match input {
         Resolved::Object(map) => {
-            for (k, v) in crate::value::js_order(map) {
+            for (k, v) in crate::value::js_order_owned(map) {
                 flatten_into(out, v, &key_for(&k), separator, omit_arrays);
             }
         }
@@ -338,7 +337,7 @@ fn run_merge(v: &Value, payload: Root<'_>) -> Run {
         sources.reverse();
     }
     // `Object.assign({}, ...sources)`: later sources win, `undefined` members included.
-    let mut out = IndexMap::new();
+    let mut out = ObjectMap::default();
     for source in sources {
         match source {
             Resolved::Object(map) => out.extend(
@@ -393,6 +392,15 @@ fn run_transform(v: &Value, payload: Root<'_>) -> Run {
 /// Segment's `transform` on an arbitrary payload: the payload must be an object, the mapping
 /// is checked, resolved, and cleared of `undefined` members.
 pub fn transform_resolved(mapping: &Value, payload: Root<'_>) -> Run {
+    if let Err(mut errors) = check_mapping(mapping) {
+        return Err(errors.swap_remove(0));
+    }
+    Ok(run_checked(mapping, payload)?.remove_undefined())
+}
+
+/// Runs a mapping already checked by [`check_mapping`] on `payload`, which must be an object.
+/// `undefined` members are left for the caller's conversion to JSON to drop.
+pub fn run_checked(mapping: &Value, payload: Root<'_>) -> Run {
     let payload_type = match payload {
         Root::Json(v) => real_type_of(Some(v)),
         Root::Resolved(r) => r.type_name(),
@@ -400,10 +408,7 @@ pub fn transform_resolved(mapping: &Value, payload: Root<'_>) -> Run {
     if payload_type != "object" {
         return Err(fail(format!("data must be an object, got {payload_type}")));
     }
-    if let Err(mut errors) = check_mapping(mapping) {
-        return Err(errors.swap_remove(0));
-    }
-    Ok(resolve(mapping, payload)?.remove_undefined())
+    resolve(mapping, payload)
 }
 
 /// `@excludeWhenNull`: `null` becomes `undefined`, and `null` members of objects (at any
