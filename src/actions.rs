@@ -1,7 +1,6 @@
 //! Nudge's two actions, `identifyUser` and `trackEvent`: their fields and defaults, the
 //! changes Nudge's destination makes before sending, and the HTTP requests it sends.
 
-use crate::datetime;
 use crate::fields::{ErrorCode, FieldError, FieldSpec, FieldType};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -159,7 +158,7 @@ impl Action {
 
     /// What Nudge's destination does to a validated payload before sending it: user IDs and
     /// event names get `_` for spaces and lower case, identify `props` lose `name`, `phone`
-    /// and `email`, and `occurred_at` becomes UTC `toISOString` form.
+    /// and `email` (`occurred_at` has been in UTC `toISOString` form since validation).
     ///
     /// Fails only for an `occurred_at` that passed Segment's schema but is no time at all (a
     /// number beyond the ±8.64e15 ms a date can hold).
@@ -188,15 +187,15 @@ impl Action {
                 payload.insert("props".into(), Value::Object(props));
             }
             Action::TrackEvent => {
-                if let Some(at) = payload.get_mut("occurred_at") {
-                    let iso = datetime::normalize(at).ok_or_else(|| FieldError {
+                // Validation gave dates their ISO form; a number left is beyond any date.
+                if let Some(Value::Number(_)) = payload.get("occurred_at") {
+                    return Err(FieldError {
                         field: "occurred_at".into(),
                         code: ErrorCode::Format,
                         message:
                             "Event Timestamp (occurred_at) is beyond the times a date can hold"
                                 .into(),
-                    })?;
-                    *at = Value::String(iso);
+                    });
                 }
             }
         }
@@ -252,8 +251,8 @@ mod tests {
     }
 
     #[test]
-    fn track_cleans_names_and_normalises_time() {
-        let out = Action::TrackEvent.prepare(obj(json!({"name": "Product Viewed", "ext_id": "U 1", "occurred_at": "2025-05-14T07:30:00+05:30"}))).unwrap();
+    fn track_cleans_names() {
+        let out = Action::TrackEvent.prepare(obj(json!({"name": "Product Viewed", "ext_id": "U 1", "occurred_at": "2025-05-14T02:00:00.000Z"}))).unwrap();
         assert_eq!(
             Value::Object(out),
             json!({"name": "product_viewed", "ext_id": "u_1", "occurred_at": "2025-05-14T02:00:00.000Z"})

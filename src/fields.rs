@@ -116,7 +116,8 @@ pub fn prune_empty(payload: &mut Map<String, Value>, fields: &[FieldSpec], at_ro
 }
 
 /// Validates and coerces `payload` against `fields`, keeping only known keys (in the
-/// payload's order, as Segment sends them).
+/// payload's order, as Segment sends them). Dates are given in UTC `toISOString` form; a
+/// number no date can hold passes unchanged, as in Segment's schema.
 ///
 /// Returns the coerced payload or every error found, in field order.
 pub fn validate(
@@ -135,11 +136,21 @@ pub fn validate(
         };
         let problem = match coerce(std::mem::take(value), spec.field_type) {
             // As in Segment's schema, the date check applies to strings; numbers always pass.
-            Some(Value::String(text))
-                if spec.field_type == FieldType::Datetime
-                    && datetime::parse_text(&text).is_none() =>
-            {
-                FieldError::new(spec, ErrorCode::Format, "must be a valid date-like string")
+            // A date is kept in its UTC ISO form (a number too, when it is a time at all).
+            Some(Value::String(text)) if spec.field_type == FieldType::Datetime => {
+                match datetime::parse_text(&text).and_then(datetime::to_iso_string) {
+                    Some(iso) => {
+                        *value = Value::String(iso);
+                        return true;
+                    }
+                    None => {
+                        FieldError::new(spec, ErrorCode::Format, "must be a valid date-like string")
+                    }
+                }
+            }
+            Some(number @ Value::Number(_)) if spec.field_type == FieldType::Datetime => {
+                *value = datetime::normalize(&number).map_or(number, Value::String);
+                return true;
             }
             Some(coerced) => {
                 *value = coerced;
@@ -300,15 +311,15 @@ mod tests {
                 json!({"name": 42, "at": 1, "n": "7", "b": "true", "extra": 1}),
                 true
             ),
-            Ok(json!({"name": "42", "at": 1, "n": 7, "b": true}))
+            Ok(json!({"name": "42", "at": "1970-01-01T00:00:00.001Z", "n": 7, "b": true}))
         );
         assert_eq!(
             run(json!({"name": ["x"], "at": "2025-05-14"}), true),
-            Ok(json!({"name": "x", "at": "2025-05-14"}))
+            Ok(json!({"name": "x", "at": "2025-05-14T00:00:00.000Z"}))
         );
         assert_eq!(
             run(json!({"name": [1.5], "at": 1}), true),
-            Ok(json!({"name": "1.5", "at": 1}))
+            Ok(json!({"name": "1.5", "at": "1970-01-01T00:00:00.001Z"}))
         );
     }
 
@@ -318,7 +329,7 @@ mod tests {
         let at = |v: Value| run(json!({"name": "x", "at": v}), true);
         assert_eq!(
             at(json!([1715672000000i64])),
-            Ok(json!({"name": "x", "at": "1715672000000"}))
+            Ok(json!({"name": "x", "at": "2024-05-14T07:33:20.000Z"}))
         );
         assert_eq!(
             at(json!(["2025-05-14"])),
@@ -330,7 +341,7 @@ mod tests {
         );
         assert_eq!(
             at(json!(["1715672000"])),
-            Ok(json!({"name": "x", "at": 1715672000}))
+            Ok(json!({"name": "x", "at": "1970-01-20T20:34:32.000Z"}))
         );
     }
 
@@ -363,7 +374,7 @@ mod tests {
         );
         assert_eq!(
             run(json!({"name": "", "at": 1, "props": ""}), false),
-            Ok(json!({"name": "", "at": 1}))
+            Ok(json!({"name": "", "at": "1970-01-01T00:00:00.001Z"}))
         );
         assert_eq!(
             run(json!({"name": "x", "at": ""}), false),

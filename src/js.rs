@@ -22,7 +22,9 @@ pub fn number_to_string(f: f64) -> String {
     }
     let sign = if f < 0.0 { "-" } else { "" };
     // serde_json prints the shortest round-tripping digits, like JS; only the layout differs.
-    let shortest = Number::from_f64(f.abs()).map(|n| n.to_string()).unwrap_or_default();
+    let shortest = Number::from_f64(f.abs())
+        .map(|n| n.to_string())
+        .unwrap_or_default();
     let (digits, n) = decimal_digits(&shortest);
     let k = digits.len() as i64;
     let body = if k <= n && n <= 21 {
@@ -32,7 +34,11 @@ pub fn number_to_string(f: f64) -> String {
     } else if -6 < n && n <= 0 {
         format!("0.{}{digits}", "0".repeat((-n) as usize))
     } else {
-        let rest = if k > 1 { format!(".{}", &digits[1..]) } else { String::new() };
+        let rest = if k > 1 {
+            format!(".{}", &digits[1..])
+        } else {
+            String::new()
+        };
         let esign = if n > 0 { "+" } else { "-" };
         format!("{}{rest}e{esign}{}", &digits[..1], (n - 1).abs())
     };
@@ -47,7 +53,10 @@ fn decimal_digits(text: &str) -> (String, i64) {
     let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
     let all: String = int_part.chars().chain(frac_part.chars()).collect();
     let leading = all.len() - all.trim_start_matches('0').len();
-    let digits = all.trim_start_matches('0').trim_end_matches('0').to_string();
+    let digits = all
+        .trim_start_matches('0')
+        .trim_end_matches('0')
+        .to_string();
     (digits, int_part.len() as i64 - leading as i64 + exponent)
 }
 
