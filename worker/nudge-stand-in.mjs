@@ -4,7 +4,7 @@
 // when told through POST /__control/mode, 500, 429 with Retry-After, 401, or no answer at all
 // (hang), for the next `times` requests or until told otherwise.
 //
-//   node worker/nudge-stand-in.mjs [port]        (default 8788, on 127.0.0.1)
+//   node worker/nudge-stand-in.mjs [port] [--quiet]   (default 8788, on 127.0.0.1)
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 
@@ -42,6 +42,7 @@ export async function startStandIn({ port = 0, quiet = false } = {}) {
       if (mode.times > 0 && mode.mode !== 'ok') mode.times -= 1;
       const record = { method: req.method, path: req.url, headers: req.headers, body, answeredWith: current, at: Date.now() };
       requests.push(record);
+      if (requests.length > 10000) requests.splice(0, requests.length - 10000);
       if (!quiet) console.log(`nudge stand-in: ${req.method} ${req.url} → ${current} ${body}`);
       switch (current) {
         case 'fail':
@@ -81,7 +82,8 @@ export async function startStandIn({ port = 0, quiet = false } = {}) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const port = Number(process.argv[2] ?? 8788);
-  const standIn = await startStandIn({ port });
-  console.log(`nudge stand-in listening on ${standIn.url} (prints each request it receives)`);
+  const quiet = process.argv.includes('--quiet');
+  const port = Number(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 8788);
+  const standIn = await startStandIn({ port, quiet });
+  console.log(`nudge stand-in listening on ${standIn.url}${quiet ? '' : ' (prints each request it receives)'}`);
 }
