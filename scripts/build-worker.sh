@@ -16,4 +16,6 @@ export WASM_OPT_BIN="$root/node_modules/.bin/wasm-opt"
 worker-build --profile wasm-release --features worker
 wasm="$(ls build/worker/*.wasm 2>/dev/null | head -n 1 || true)"
 [ -n "$wasm" ] || wasm="$(ls build/*.wasm | head -n 1)"
+# worker-build keeps the function names; -Oz drops them and shrinks the code further.
+wasm_opt "$wasm" -o "$wasm"
 echo "Worker wasm ($wasm): $(stat -c %s "$wasm") bytes raw, $(gzip -9 -c "$wasm" | wc -c) bytes gzipped"

@@ -61,9 +61,8 @@ pub fn retry_after_ms(value: &str, now_ms: i64) -> Option<u64> {
     if let Ok(secs) = value.parse::<u64>() {
         return Some(secs.saturating_mul(1000));
     }
-    let at = chrono::DateTime::parse_from_rfc2822(value)
-        .ok()?
-        .timestamp_millis();
+    // An HTTP date, read as a browser reads it.
+    let at = crate::datetime::parse_text(value)?;
     Some(u64::try_from(at.saturating_sub(now_ms)).unwrap_or(0))
 }
 
@@ -248,9 +247,8 @@ mod tests {
     #[test]
     fn reads_retry_after() {
         assert_eq!(retry_after_ms("3", 0), Some(3000));
-        let now = chrono::DateTime::parse_from_rfc2822("Wed, 14 May 2025 07:30:00 GMT")
-            .unwrap()
-            .timestamp_millis();
+        let now = crate::datetime::parse_text("Wed, 14 May 2025 07:30:00 GMT").unwrap();
+        assert_eq!(now, 1_747_207_800_000);
         assert_eq!(
             retry_after_ms("Wed, 14 May 2025 07:30:05 GMT", now),
             Some(5000)
