@@ -23,80 +23,53 @@ pub enum Action {
     TrackEvent,
 }
 
+/// `ext_id`, the same in both actions.
+const USER_ID: FieldSpec = FieldSpec::new("ext_id", "User ID", FieldType::String, true, "$.userId");
+
 const IDENTIFY_FIELDS: &[FieldSpec] = &[
-    FieldSpec {
-        key: "ext_id",
-        label: "User ID",
-        field_type: FieldType::String,
-        required: true,
-        default_path: Some("$.userId"),
-    },
-    FieldSpec {
-        key: "name",
-        label: "User Name",
-        field_type: FieldType::String,
-        required: false,
-        default_path: Some("$.traits.name"),
-    },
-    FieldSpec {
-        key: "phone",
-        label: "Phone Number",
-        field_type: FieldType::String,
-        required: false,
-        default_path: Some("$.traits.phone"),
-    },
-    FieldSpec {
-        key: "email",
-        label: "Email",
-        field_type: FieldType::String,
-        required: false,
-        default_path: Some("$.traits.email"),
-    },
-    FieldSpec {
-        key: "tz",
-        label: "Timezone",
-        field_type: FieldType::String,
-        required: false,
-        default_path: Some("$.context.timezone"),
-    },
-    FieldSpec {
-        key: "props",
-        label: "Properties",
-        field_type: FieldType::Object,
-        required: false,
-        default_path: Some("$.traits"),
-    },
+    USER_ID,
+    FieldSpec::new(
+        "name",
+        "User Name",
+        FieldType::String,
+        false,
+        "$.traits.name",
+    ),
+    FieldSpec::new(
+        "phone",
+        "Phone Number",
+        FieldType::String,
+        false,
+        "$.traits.phone",
+    ),
+    FieldSpec::new("email", "Email", FieldType::String, false, "$.traits.email"),
+    FieldSpec::new(
+        "tz",
+        "Timezone",
+        FieldType::String,
+        false,
+        "$.context.timezone",
+    ),
+    FieldSpec::new("props", "Properties", FieldType::Object, false, "$.traits"),
 ];
 
 const TRACK_FIELDS: &[FieldSpec] = &[
-    FieldSpec {
-        key: "name",
-        label: "Event Name",
-        field_type: FieldType::String,
-        required: true,
-        default_path: Some("$.event"),
-    },
-    FieldSpec {
-        key: "ext_id",
-        label: "User ID",
-        field_type: FieldType::String,
-        required: true,
-        default_path: Some("$.userId"),
-    },
-    FieldSpec {
-        key: "occurred_at",
-        label: "Event Timestamp",
-        field_type: FieldType::Datetime,
-        required: true,
-        default_path: Some("$.timestamp"),
-    },
-    FieldSpec {
-        key: "props",
-        label: "Properties",
-        field_type: FieldType::Object,
-        required: false,
-        default_path: Some("$.properties"),
-    },
+    FieldSpec::new("name", "Event Name", FieldType::String, true, "$.event"),
+    USER_ID,
+    FieldSpec::new(
+        "occurred_at",
+        "Event Timestamp",
+        FieldType::Datetime,
+        true,
+        "$.timestamp",
+    ),
+    FieldSpec::new(
+        "props",
+        "Properties",
+        FieldType::Object,
+        false,
+        "$.properties",
+    ),
 ];
 
 impl Action {

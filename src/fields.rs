@@ -57,6 +57,25 @@ pub struct FieldSpec {
     pub default_path: Option<&'static str>,
 }
 
+impl FieldSpec {
+    /// A field read by default from `default_path`.
+    pub const fn new(
+        key: &'static str,
+        label: &'static str,
+        field_type: FieldType,
+        required: bool,
+        default_path: &'static str,
+    ) -> FieldSpec {
+        FieldSpec {
+            key,
+            label,
+            field_type,
+            required,
+            default_path: Some(default_path),
+        }
+    }
+}
+
 /// Why a field is invalid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

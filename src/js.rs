@@ -208,14 +208,6 @@ impl<'a> Cursor<'a> {
             Cursor::Owned(r) => r,
         }
     }
-
-    fn into_json(self) -> Option<Value> {
-        match self {
-            Cursor::Json(v) => Some(v.clone()),
-            Cursor::Res(r) => r.to_json(),
-            Cursor::Owned(r) => r.to_json(),
-        }
-    }
 }
 
 fn step_resolved<'a>(r: &'a Resolved, key: &str) -> Cursor<'a> {
@@ -250,11 +242,6 @@ fn string_property(s: &str, key: &str) -> Resolved {
 /// `length`.
 pub fn get<S: AsRef<str>>(root: Root<'_>, segments: &[S]) -> Resolved {
     walk(root, segments).into_resolved()
-}
-
-/// Like [`get`], for callers that want plain JSON (`None` is `undefined`).
-pub fn get_json<S: AsRef<str>>(root: &Value, segments: &[S]) -> Option<Value> {
-    walk(Root::Json(root), segments).into_json()
 }
 
 fn walk<'a, S: AsRef<str>>(root: Root<'a>, segments: &[S]) -> Cursor<'a> {

@@ -239,29 +239,6 @@ impl Resolved {
     /// Segment's `removeUndefined`, then JSON: `undefined` members disappear (and so do
     /// `__proto__` members), `undefined` array items become `null`; `None` when the whole value
     /// is `undefined`.
-    pub fn to_json(&self) -> Option<Value> {
-        Some(match self {
-            Resolved::Undefined => return None,
-            Resolved::Null => Value::Null,
-            Resolved::Bool(b) => Value::Bool(*b),
-            Resolved::Number(n) => Value::Number(n.clone()),
-            Resolved::String(s) => Value::String(s.clone()),
-            Resolved::Array(items) => Value::Array(
-                items
-                    .iter()
-                    .map(|i| i.to_json().unwrap_or(Value::Null))
-                    .collect(),
-            ),
-            Resolved::Object(map) => Value::Object(
-                js_order(map)
-                    .filter(|(k, _)| k.as_str() != PROTO_KEY)
-                    .filter_map(|(k, v)| v.to_json().map(|j| (k.clone(), j)))
-                    .collect::<Map<_, _>>(),
-            ),
-        })
-    }
-
-    /// Like [`Resolved::to_json`] but consuming, avoiding copies.
     pub fn into_json(self) -> Option<Value> {
         Some(match self {
             Resolved::Undefined => return None,
@@ -350,7 +327,7 @@ mod tests {
                 Resolved::Array(vec![Resolved::Undefined, Resolved::from_f64(1.0)]),
             ),
         ]));
-        assert_eq!(r.to_json(), Some(json!({"b": [null, 1]})));
+        assert_eq!(r.clone().into_json(), Some(json!({"b": [null, 1]})));
         assert_eq!(r.stringify().as_deref(), Some(r#"{"b":[null,1]}"#));
         assert_eq!(Resolved::Undefined.stringify(), None);
     }
@@ -367,7 +344,7 @@ mod tests {
             Some(r#"{"2":1000,"10":1,"b":0,"a":9007199254740992,"01":1.5}"#)
         );
         let keys: Vec<String> = r
-            .to_json()
+            .into_json()
             .and_then(|j| j.as_object().map(|o| o.keys().cloned().collect()))
             .unwrap_or_default();
         assert_eq!(keys, ["2", "10", "b", "a", "01"]);

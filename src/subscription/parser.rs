@@ -124,23 +124,7 @@ impl Parser {
                         Level::NestedGroups => return Ok(Level::NestedGroups),
                     }
                 }
-                Token::Bang => {
-                    let f = self.next("`contains(…)` or `match(…)` after `!`")?;
-                    match &f.token {
-                        Token::Ident(name) if name == "contains" || name == "match" => {
-                            nodes.extend(self.function(&f, true)?)
-                        }
-                        _ => {
-                            return Err(self.error_at(
-                                &f,
-                                format!(
-                                    "`!` can only negate contains(…) or match(…), found {}",
-                                    f.token.describe()
-                                ),
-                            ))
-                        }
-                    }
-                }
+                Token::Bang => nodes.extend(self.negated()?.1),
                 Token::Ident(name)
                     if (name == "contains" || name == "match")
                         && self.peek().is_some_and(|n| n.token == Token::ParenLeft) =>
@@ -254,26 +238,15 @@ impl Parser {
                 Ok(inner)
             }
             Token::Bang => {
-                let f = self.next("`contains(…)` or `match(…)` after `!`")?;
-                match &f.token {
-                    Token::Ident(name) if name == "contains" || name == "match" => self
-                        .function(&f, true)?
-                        .ok_or_else(|| self.error_at(&f, format!("{name}() cannot test `type`"))),
-                    _ => Err(self.error_at(
-                        &f,
-                        format!(
-                            "`!` can only negate contains(…) or match(…), found {}",
-                            f.token.describe()
-                        ),
-                    )),
-                }
+                let (f, condition) = self.negated()?;
+                condition.ok_or_else(|| self.untestable_type(&f))
             }
             Token::Ident(name)
                 if (name == "contains" || name == "match")
                     && self.peek().is_some_and(|n| n.token == Token::ParenLeft) =>
             {
                 self.function(&t, false)?
-                    .ok_or_else(|| self.error_at(&t, format!("{name}() cannot test `type`")))
+                    .ok_or_else(|| self.untestable_type(&t))
             }
             Token::Ident(_) => self.comparison(&t),
             other => Err(self.error_at(
@@ -281,6 +254,33 @@ impl Parser {
                 format!("expected a condition, found {}", other.describe()),
             )),
         }
+    }
+
+    /// `!contains(…)` / `!match(…)`, after the `!`; the function's token comes back for errors.
+    fn negated(&mut self) -> Result<(Spanned, Option<Condition>), SubscriptionError> {
+        let f = self.next("`contains(…)` or `match(…)` after `!`")?;
+        match &f.token {
+            Token::Ident(name) if name == "contains" || name == "match" => {
+                let condition = self.function(&f, true)?;
+                Ok((f, condition))
+            }
+            _ => Err(self.error_at(
+                &f,
+                format!(
+                    "`!` can only negate contains(…) or match(…), found {}",
+                    f.token.describe()
+                ),
+            )),
+        }
+    }
+
+    /// Nested groups are beyond Segment, so there a function on `type` is an error rather than
+    /// a condition silently left out.
+    fn untestable_type(&self, function: &Spanned) -> SubscriptionError {
+        self.error_at(
+            function,
+            format!("{}() cannot test `type`", function.token.describe()),
+        )
     }
 
     fn target(&self, at: &Spanned) -> Result<Target, SubscriptionError> {
