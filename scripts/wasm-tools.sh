@@ -11,7 +11,7 @@ ensure_wasm_target() {
 ensure_wasm_bindgen() {
   local want have
   want="$(awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/"/, "", $3); print $3 }' "$root/Cargo.lock")"
-  have="$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }' || true)"
+  have="$(wasm-bindgen --version 2>/dev/null | awk '{ print $NF }' || true)"
   if [ "$have" != "$want" ]; then
     echo "installing wasm-bindgen-cli $want (found: ${have:-none})"
     cargo install wasm-bindgen-cli --version "$want"
@@ -31,7 +31,7 @@ ensure_node_tools() {
 # wasm-bindgen or wasm-opt (these machines cannot), so it is pointed at the installed ones.
 ensure_worker_build() {
   local want="0.8.7"
-  if [ "$(worker-build --version 2>/dev/null | awk '{ print $2 }')" != "$want" ]; then
+  if [ "$(worker-build --version 2>/dev/null | awk '{ print $NF }')" != "$want" ]; then
     echo "installing worker-build $want"
     cargo install worker-build --version "$want"
   fi
