@@ -12,13 +12,14 @@ bash scripts/build-worker.sh >/dev/null
 work="$(mktemp -d)"
 node worker/nudge-stand-in.mjs 18788 --quiet > "$work/stand-in.log" 2>&1 &
 stand_in=$!
-WRANGLER_SEND_METRICS=false node_modules/.bin/wrangler dev --ip 127.0.0.1 --port 18787 --inspector-port 19229 \
+# In a process group of its own, so that stopping it stops its workerd and nothing else.
+WRANGLER_SEND_METRICS=false setsid node_modules/.bin/wrangler dev --ip 127.0.0.1 --port 18787 --inspector-port 19229 \
   --show-interactive-dev-session=false --var NUDGE_ENDPOINT:http://127.0.0.1:18788 \
   --var NUDGE_API_KEY:bench-nudge-key --var WRITE_KEYS:bench-write-key \
   --var 'MAPPINGS:[{"action":"identifyUser"},{"action":"trackEvent","enable_batching":true,"batch_size":100}]' \
   > "$work/wrangler.log" 2>&1 &
 wrangler=$!
-trap 'kill $wrangler $stand_in 2>/dev/null || true; pkill -f "workerd serve" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill -- -$wrangler $stand_in 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 1 120); do curl -sf -o /dev/null http://127.0.0.1:18787/health && break; sleep 0.5; done
 
 node -e '

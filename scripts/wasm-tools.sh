@@ -14,7 +14,8 @@ ensure_wasm_bindgen() {
   have="$(wasm-bindgen --version 2>/dev/null | awk '{ print $NF }' || true)"
   if [ "$have" != "$want" ]; then
     echo "installing wasm-bindgen-cli $want (found: ${have:-none})"
-    cargo install wasm-bindgen-cli --version "$want"
+    # --locked when the index has every pinned version; without it when it lags behind.
+    cargo install --locked wasm-bindgen-cli --version "$want" || cargo install wasm-bindgen-cli --version "$want"
   fi
 }
 
@@ -33,7 +34,7 @@ ensure_worker_build() {
   local want="0.8.7"
   if [ "$(worker-build --version 2>/dev/null | awk '{ print $NF }')" != "$want" ]; then
     echo "installing worker-build $want"
-    cargo install worker-build --version "$want"
+    cargo install --locked worker-build --version "$want" || cargo install worker-build --version "$want"
   fi
 }
 

@@ -126,22 +126,32 @@ impl Config {
         if let Some(endpoint) = endpoint.filter(|e| !e.trim().is_empty()) {
             doc["settings"]["endpoint"] = Value::String(endpoint.trim().to_string());
         }
+        let mut unreadable = None;
         if let Some(text) = mappings_json.filter(|m| !m.trim().is_empty()) {
-            let parsed: Value = serde_json::from_str(text).map_err(|e| {
-                ConfigErrors(vec![ConfigError {
-                    path: "/mappings".into(),
-                    message: format!("MAPPINGS is not valid JSON: {e}"),
-                }])
-            })?;
-            // Either the `mappings` array itself or a whole `{ "mappings": [...] }` document.
-            doc["mappings"] = match parsed {
-                Value::Object(mut o) if o.contains_key("mappings") => {
-                    o.remove("mappings").unwrap_or(Value::Null)
+            match serde_json::from_str::<Value>(text) {
+                // Either the `mappings` array itself or a whole `{ "mappings": [...] }` document.
+                Ok(Value::Object(mut o)) if o.contains_key("mappings") => {
+                    doc["mappings"] = o.remove("mappings").unwrap_or(Value::Null);
                 }
-                other => other,
-            };
+                Ok(mappings) => doc["mappings"] = mappings,
+                Err(e) => {
+                    unreadable = Some(ConfigError {
+                        path: "/mappings".into(),
+                        message: format!("MAPPINGS is not valid JSON: {e}"),
+                    });
+                    // Checked without them, so that the other problems are listed too.
+                    doc["mappings"] = Value::Array(Vec::new());
+                }
+            }
         }
-        Config::from_json(&doc)
+        match (Config::from_json(&doc), unreadable) {
+            (result, None) => result,
+            (Ok(_), Some(problem)) => Err(ConfigErrors(vec![problem])),
+            (Err(mut errors), Some(problem)) => {
+                errors.0.push(problem);
+                Err(errors)
+            }
+        }
     }
 
     /// A configuration with the two presets.
@@ -413,7 +423,12 @@ mod tests {
             1
         );
         let bad = Config::from_environment(None, None, Some("[{")).unwrap_err();
-        assert_eq!(bad.0[0].path, "/mappings");
+        let paths: Vec<&str> = bad.0.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            ["/settings/apikey", "/mappings"],
+            "every problem, not just the first"
+        );
         let missing = Config::from_environment(None, None, None).unwrap_err();
         assert_eq!(missing.0[0].path, "/settings/apikey");
     }

@@ -25,12 +25,13 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
+        // Within 8 s in all: Segment's SDKs give up on a request after 10 s and send it again.
         RetryPolicy {
             max_attempts: 4,
             base_delay_ms: 250,
-            max_delay_ms: 4_000,
-            budget_ms: 20_000,
-            attempt_timeout_ms: 8_000,
+            max_delay_ms: 2_000,
+            budget_ms: 8_000,
+            attempt_timeout_ms: 5_000,
         }
     }
 }
@@ -90,6 +91,15 @@ pub fn next_wait(
     let jittered = backoff / 2 + (backoff as f64 / 2.0 * jitter.clamp(0.0, 1.0)) as u64;
     let wait = jittered.max(retry_after_ms.unwrap_or(0));
     (elapsed_ms.saturating_add(wait) < policy.budget_ms).then_some(wait)
+}
+
+/// How long the next attempt may wait for an answer: its own limit, cut to what is left of
+/// the budget, so that the whole delivery ends within the budget.
+pub fn attempt_timeout_ms(policy: &RetryPolicy, elapsed_ms: u64) -> u64 {
+    policy
+        .attempt_timeout_ms
+        .min(policy.budget_ms.saturating_sub(elapsed_ms))
+        .max(1)
 }
 
 /// How one planned request ended.
@@ -174,10 +184,11 @@ pub fn settle(plan: Plan, deliveries: &[Delivery]) -> Settlement {
                 }
             }
         };
-        for r in results.iter_mut().filter(|r| {
-            request.events.contains(&r.index)
-                && r.mapping.as_deref() == Some(request.mapping.as_str())
-        }) {
+        let carried = |r: &&mut EventResult| {
+            r.mapping_position == Some(request.mapping_position)
+                && request.events.contains(&r.index)
+        };
+        for r in results.iter_mut().filter(carried) {
             r.status = Status::Failed;
             r.errors = vec![error.clone()];
         }
@@ -274,7 +285,7 @@ mod tests {
         };
         assert_eq!(
             next_wait(&long, 20, None, 1.0, 0),
-            Some(4000),
+            Some(2000),
             "each wait is bounded"
         );
     }
@@ -288,7 +299,45 @@ mod tests {
             None,
             "a wait past the budget gives up"
         );
-        assert_eq!(next_wait(&p, 2, None, 0.0, 19_900), None);
+        assert_eq!(next_wait(&p, 2, None, 0.0, 7_900), None);
+        assert_eq!(attempt_timeout_ms(&p, 0), 5_000);
+        assert_eq!(
+            attempt_timeout_ms(&p, 6_500),
+            1_500,
+            "the last attempt ends with the budget"
+        );
+        assert_eq!(attempt_timeout_ms(&p, 9_000), 1);
+    }
+
+    #[test]
+    fn mappings_with_the_same_name_are_told_apart() {
+        let config = Config::from_json(
+            &serde_json::json!({"settings": {"apikey": "k"}, "mappings": [
+            {"action": "trackEvent"}, {"action": "trackEvent"}]}),
+        )
+        .unwrap();
+        let p = plan(
+            &serde_json::json!({"type": "track", "userId": "a", "event": "e", "timestamp": 0}),
+            &config,
+        );
+        let s = settle(
+            p,
+            &[
+                Delivery::Accepted {
+                    status: 200,
+                    attempts: 1,
+                },
+                Delivery::Rejected {
+                    status: 400,
+                    attempts: 1,
+                    detail: String::new(),
+                },
+            ],
+        );
+        assert_eq!(
+            s.results.iter().map(|r| r.status).collect::<Vec<_>>(),
+            [Status::Sent, Status::Failed]
+        );
     }
 
     #[test]

@@ -23,8 +23,9 @@ export function toJson(value) {
     text = JSON.stringify(value);
   } catch (e) {
     // Only BigInts make plain JSON.stringify throw here; a replacer is slow, so it is the fallback.
+    // Its text is marked with a leading U+FFFF (no JSON text starts with it) to say so.
     if (!(e instanceof TypeError)) throw e;
-    text = JSON.stringify(value, keepBigInts);
+    return '\uffff' + JSON.stringify(value, keepBigInts);
   }
   return text === undefined ? 'null' : text;
 }
@@ -42,13 +43,18 @@ const BIGINT_MARKER: &str = "\"\u{ffff}bigint:";
 
 /// A JS value as JSON text; big integers keep every digit.
 fn json_text(value: &JsValue, what: &str) -> Result<String, JsValue> {
-    let mut text = to_json_text(value).map_err(|e| {
+    let text = to_json_text(value).map_err(|e| {
         let reason = e
             .dyn_ref::<js_sys::Error>()
             .map(|e| String::from(e.message()))
             .unwrap_or_default();
         error(&format!("{what} cannot be turned into JSON: {reason}"), &[])
     })?;
+    // Only text from the BigInt fallback has markers to turn back into numbers.
+    let Some(marked) = text.strip_prefix('\u{ffff}') else {
+        return Ok(text);
+    };
+    let mut text = marked.to_string();
     while let Some(start) = text.find(BIGINT_MARKER) {
         let digits_start = start + BIGINT_MARKER.len();
         let Some(len) = text[digits_start..].find('"') else {

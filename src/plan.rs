@@ -39,6 +39,9 @@ pub struct EventResult {
     /// Every problem found, when `invalid` (or why Nudge refused it, when `failed`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// Position of the mapping in the configuration (names need not be unique).
+    #[serde(skip)]
+    pub mapping_position: Option<usize>,
 }
 
 /// One HTTP request to Nudge.
@@ -58,6 +61,9 @@ pub struct Request {
     pub body: Value,
     /// Indexes of the events it carries.
     pub events: Vec<usize>,
+    /// Position of the mapping in the configuration (names need not be unique).
+    #[serde(skip)]
+    pub mapping_position: usize,
 }
 
 /// Everything to send and what becomes of each event.
@@ -140,10 +146,11 @@ pub fn plan_events(events: &[&Value], config: &Config) -> Plan {
                 action: Some(mapping.action),
                 status,
                 errors,
+                mapping_position: Some(order),
             };
             results.push((index, order + 1, result));
         }
-        requests.extend(requests_for(mapping, valid, config));
+        requests.extend(requests_for(order, mapping, valid, config));
     }
     for index in (0..events.len()).filter(|i| eligible[*i] && !matched[*i]) {
         results.push((index, 0, unassigned(index, Status::Unmatched, Vec::new())));
@@ -162,6 +169,7 @@ fn unassigned(index: usize, status: Status, errors: Vec<FieldError>) -> EventRes
         action: None,
         status,
         errors,
+        mapping_position: None,
     }
 }
 
@@ -196,6 +204,7 @@ fn payload_for(
 }
 
 fn requests_for(
+    position: usize,
     mapping: &MappingConfig,
     valid: Vec<(usize, Map<String, Value>)>,
     config: &Config,
@@ -227,6 +236,7 @@ fn requests_for(
             headers: headers.clone(),
             body: mapping.action.body(payloads),
             events,
+            mapping_position: position,
         });
     }
     out

@@ -123,13 +123,19 @@ proptest! {
     fn plan_never_panics(events in prop::collection::vec(arb_json(), 0..5), mapping in arb_json(), batching in any::<bool>(), fql in arb_fql()) {
         let presets = Config::with_presets("k");
         let _ = plan(&Value::Array(events.clone()), &presets);
+        let mut typed = events;
+        typed.push(json!({"type": "track", "userId": "u", "event": "e", "timestamp": 0, "properties": mapping.clone()}));
+        // Arbitrary mappings under a fixed subscription: plan runs whenever they are valid.
         let doc = json!({"settings": {"apikey": "k"}, "mappings": [
             {"action": "trackEvent", "subscription": "type = \"track\" or type = \"page\"", "mapping": mapping, "enable_batching": batching, "batch_size": 2},
-            {"action": "identifyUser", "subscription": fql, "mapping": {"ext_id": {"@path": "$.userId"}, "props": mapping}},
+            {"action": "identifyUser", "mapping": {"ext_id": {"@path": "$.userId"}, "props": mapping}},
         ]});
         if let Ok(config) = Config::from_json(&doc) {
-            let mut typed = events;
-            typed.push(json!({"type": "track", "userId": "u", "event": "e", "timestamp": 0}));
+            let _ = plan(&Value::Array(typed.clone()), &config);
+        }
+        // Arbitrary subscriptions with a fixed mapping: plan runs whenever they parse.
+        let doc = json!({"settings": {"apikey": "k"}, "mappings": [{"action": "trackEvent", "subscription": fql}]});
+        if let Ok(config) = Config::from_json(&doc) {
             let _ = plan(&Value::Array(typed), &config);
         }
     }

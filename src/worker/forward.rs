@@ -1,7 +1,9 @@
 //! Sending planned requests to Nudge: all at once, each retried by the core's
 //! [`RetryPolicy`] (back-off, jitter, `Retry-After`, time budget) with a timeout per attempt.
 
-use crate::delivery::{next_wait, retry_after_ms, verdict, Delivery, RetryPolicy, Verdict};
+use crate::delivery::{
+    attempt_timeout_ms, next_wait, retry_after_ms, verdict, Delivery, RetryPolicy, Verdict,
+};
 use crate::plan::Request as PlannedRequest;
 use futures_util::future::{join_all, select, Either};
 use std::time::Duration;
@@ -28,32 +30,32 @@ async fn deliver(planned: &PlannedRequest, policy: &RetryPolicy) -> Delivery {
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let (status, retry_after, detail) =
-            match attempt(planned, &body, policy.attempt_timeout_ms).await {
-                Attempt::Answered { status, .. } if verdict(status) == Verdict::Accepted => {
-                    return Delivery::Accepted { status, attempts };
-                }
-                Attempt::Answered { status, body, .. } if verdict(status) == Verdict::Final => {
-                    return Delivery::Rejected {
-                        status,
-                        attempts,
-                        detail: excerpt(&body),
-                    };
-                }
-                Attempt::Answered {
+        let timeout = attempt_timeout_ms(policy, Date::now().as_millis().saturating_sub(started));
+        let (status, retry_after, detail) = match attempt(planned, &body, timeout).await {
+            Attempt::Answered { status, .. } if verdict(status) == Verdict::Accepted => {
+                return Delivery::Accepted { status, attempts };
+            }
+            Attempt::Answered { status, body, .. } if verdict(status) == Verdict::Final => {
+                return Delivery::Rejected {
                     status,
-                    retry_after,
-                    body,
-                } => {
-                    let now = Date::now().as_millis() as i64;
-                    (
-                        Some(status),
-                        retry_after.and_then(|v| retry_after_ms(&v, now)),
-                        excerpt(&body),
-                    )
-                }
-                Attempt::NoAnswer(reason) => (None, None, reason),
-            };
+                    attempts,
+                    detail: excerpt(&body, planned),
+                };
+            }
+            Attempt::Answered {
+                status,
+                retry_after,
+                body,
+            } => {
+                let now = Date::now().as_millis() as i64;
+                (
+                    Some(status),
+                    retry_after.and_then(|v| retry_after_ms(&v, now)),
+                    excerpt(&body, planned),
+                )
+            }
+            Attempt::NoAnswer(reason) => (None, None, reason),
+        };
         let elapsed = Date::now().as_millis().saturating_sub(started);
         match next_wait(
             policy,
@@ -75,8 +77,14 @@ async fn deliver(planned: &PlannedRequest, policy: &RetryPolicy) -> Delivery {
     }
 }
 
-fn excerpt(body: &str) -> String {
-    body.chars().take(200).collect()
+/// The start of Nudge's answer, for the sender and the log, with the API key taken out in
+/// case Nudge echoes the request's headers.
+fn excerpt(body: &str, planned: &PlannedRequest) -> String {
+    let start: String = body.chars().take(200).collect();
+    match planned.headers.get("apikey").filter(|k| !k.is_empty()) {
+        Some(key) => start.replace(key.as_str(), crate::plan::REDACTED),
+        None => start,
+    }
 }
 
 async fn attempt(planned: &PlannedRequest, body: &str, timeout_ms: u64) -> Attempt {

@@ -9,15 +9,17 @@ mod forward;
 
 use crate::config::Config;
 use crate::delivery::{self, RetryPolicy};
-use crate::error::ConfigErrors;
+use crate::error::{ConfigError, ConfigErrors};
 use crate::ingest::{self, Ingested, Route};
 use crate::plan::plan_events;
 use serde_json::{json, Value};
+use std::cell::RefCell;
+use std::rc::Rc;
 use worker::{console_log, event, Context, Date, Env, Headers, Request, Response, Result};
 
 /// What the environment configures.
 struct Deployment {
-    config: std::result::Result<Config, ConfigErrors>,
+    config: Rc<std::result::Result<Config, ConfigErrors>>,
     write_keys: Vec<String>,
     allowed_origins: String,
     policy: RetryPolicy,
@@ -30,6 +32,40 @@ fn text(env: &Env, name: &str) -> Option<String> {
         .ok()
 }
 
+/// The environment the last configuration was built from, and the result.
+type ConfigCache = Option<(
+    (Option<String>, Option<String>, Option<String>),
+    Rc<Result<Config, ConfigErrors>>,
+)>;
+
+thread_local! {
+    /// An isolate serves many requests with the same environment: the configuration (its
+    /// subscriptions and mappings checked) is built once per environment, not per request.
+    static LAST_CONFIG: RefCell<ConfigCache> = const { RefCell::new(None) };
+}
+
+fn cached_config(
+    apikey: Option<String>,
+    endpoint: Option<String>,
+    mappings: Option<String>,
+) -> Rc<Result<Config, ConfigErrors>> {
+    let key = (apikey, endpoint, mappings);
+    if let Some(hit) = LAST_CONFIG.with_borrow(|last| {
+        last.as_ref()
+            .filter(|(k, _)| *k == key)
+            .map(|(_, c)| Rc::clone(c))
+    }) {
+        return hit;
+    }
+    let built = Rc::new(Config::from_environment(
+        key.0.as_deref(),
+        key.1.as_deref(),
+        key.2.as_deref(),
+    ));
+    LAST_CONFIG.set(Some((key, Rc::clone(&built))));
+    built
+}
+
 fn number(env: &Env, name: &str, default: u64) -> u64 {
     text(env, name)
         .and_then(|v| v.trim().parse().ok())
@@ -39,33 +75,26 @@ fn number(env: &Env, name: &str, default: u64) -> u64 {
 impl Deployment {
     fn from_env(env: &Env) -> Deployment {
         let defaults = RetryPolicy::default();
-        let mut config = Config::from_environment(
-            text(env, "NUDGE_API_KEY").as_deref(),
-            text(env, "NUDGE_ENDPOINT").as_deref(),
-            text(env, "MAPPINGS").as_deref(),
+        let config = cached_config(
+            text(env, "NUDGE_API_KEY"),
+            text(env, "NUDGE_ENDPOINT"),
+            text(env, "MAPPINGS"),
         );
         let write_keys = ingest::parse_write_keys(&text(env, "WRITE_KEYS").unwrap_or_default());
-        if write_keys.is_empty() {
-            let problem = crate::error::ConfigError {
-                path: "WRITE_KEYS".into(),
-                message: "no write keys are configured (secret WRITE_KEYS)".into(),
-            };
-            match &mut config {
-                Ok(_) => config = Err(ConfigErrors(vec![problem])),
-                Err(errors) => errors.0.push(problem),
-            }
-        }
         Deployment {
             config,
             write_keys,
             allowed_origins: text(env, "ALLOWED_ORIGINS").unwrap_or_default(),
+            // Bounded, so that no setting overflows a timer or outlasts a sender's patience.
             policy: RetryPolicy {
                 max_attempts: number(env, "RETRY_MAX_ATTEMPTS", defaults.max_attempts.into())
                     .clamp(1, 10) as u32,
-                base_delay_ms: number(env, "RETRY_BASE_DELAY_MS", defaults.base_delay_ms),
-                max_delay_ms: number(env, "RETRY_MAX_DELAY_MS", defaults.max_delay_ms),
-                budget_ms: number(env, "RETRY_BUDGET_MS", defaults.budget_ms),
-                attempt_timeout_ms: number(env, "NUDGE_TIMEOUT_MS", defaults.attempt_timeout_ms),
+                base_delay_ms: number(env, "RETRY_BASE_DELAY_MS", defaults.base_delay_ms)
+                    .min(60_000),
+                max_delay_ms: number(env, "RETRY_MAX_DELAY_MS", defaults.max_delay_ms).min(60_000),
+                budget_ms: number(env, "RETRY_BUDGET_MS", defaults.budget_ms).min(120_000),
+                attempt_timeout_ms: number(env, "NUDGE_TIMEOUT_MS", defaults.attempt_timeout_ms)
+                    .clamp(1, 120_000),
             },
         }
     }
@@ -115,6 +144,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
             for (name, value) in &cors {
                 res.headers_mut().set(name, value)?;
             }
+            log(json!({"route": path, "status": 204, "preflight": true}));
             return Ok(res);
         }
         Route::NotFound => {
@@ -133,11 +163,22 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         }
         _ => {}
     }
-    let config = match &deployment.config {
-        Ok(config) => config,
-        Err(errors) => {
-            let body = json!({"success": false, "message": "the destination is misconfigured; nothing was forwarded", "errors": errors.0});
-            return finish(500, body, json!({"config_errors": errors.0.len()}));
+    let config = match (&*deployment.config, deployment.write_keys.is_empty()) {
+        (Ok(config), false) => config,
+        (result, no_write_keys) => {
+            let mut errors = result
+                .as_ref()
+                .err()
+                .map(|e| e.0.clone())
+                .unwrap_or_default();
+            if no_write_keys {
+                errors.push(ConfigError {
+                    path: "WRITE_KEYS".into(),
+                    message: "no write keys are configured (secret WRITE_KEYS)".into(),
+                });
+            }
+            let body = json!({"success": false, "message": "the destination is misconfigured; nothing was forwarded", "errors": errors});
+            return finish(500, body, json!({"config_errors": errors.len()}));
         }
     };
     if route == Route::Health {
