@@ -12,7 +12,47 @@ use crate::actions::{Action, DEFAULT_BATCH_SIZE, DEFAULT_ENDPOINT};
 use crate::error::{ConfigError, ConfigErrors};
 use crate::mapping::Mapping;
 use crate::subscription::Subscription;
-use serde_json::{Map, Value};
+use serde_json::Value;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// The last configuration a shell built, by what it was built from: a Worker isolate or a page
+/// sees the same configuration on every call, and checking it (subscriptions, mappings) is
+/// the largest fixed cost of a call. Same input, same configuration: nothing observable is
+/// kept.
+pub struct ConfigMemo<K, T> {
+    last: RefCell<Option<(K, Rc<T>)>>,
+}
+
+impl<K: PartialEq, T> ConfigMemo<K, T> {
+    /// An empty memo.
+    pub const fn new() -> Self {
+        ConfigMemo {
+            last: RefCell::new(None),
+        }
+    }
+
+    /// What was built from `key` last time, or what `build` makes of it now (kept unless it
+    /// fails).
+    pub fn get_or_build<E>(
+        &self,
+        key: K,
+        build: impl FnOnce(&K) -> Result<T, E>,
+    ) -> Result<Rc<T>, E> {
+        if let Some((_, built)) = self.last.borrow().as_ref().filter(|(k, _)| *k == key) {
+            return Ok(Rc::clone(built));
+        }
+        let built = Rc::new(build(&key)?);
+        self.last.replace(Some((key, Rc::clone(&built))));
+        Ok(built)
+    }
+}
+
+impl<K: PartialEq, T> Default for ConfigMemo<K, T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 /// Most mappings one destination may have.
 pub const MAX_MAPPINGS: usize = 50;
@@ -295,20 +335,13 @@ fn parse_mapping(index: usize, entry: &Value, problems: &mut Problems) -> Option
             None
         }
     };
-    let enabled = flag(entry, "enabled", true, &at, problems);
+    let enabled = flag(entry.get("enabled"), true, &at("enabled"), problems);
     // Batching may be set on the entry or, as in Segment, as a field of the mapping.
     let from_mapping = |key: &str| user_mapping.as_ref().and_then(|m| m.get(key));
     let batching = entry
         .get("enable_batching")
         .or_else(|| from_mapping("enable_batching"));
-    let batching = match batching {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(b)) => *b,
-        Some(_) => {
-            problems.add(at("enable_batching"), "must be true or false");
-            false
-        }
-    };
+    let batching = flag(batching, false, &at("enable_batching"), problems);
     let batch_size = match entry
         .get("batch_size")
         .or_else(|| from_mapping("batch_size"))
@@ -353,18 +386,12 @@ fn parse_mapping(index: usize, entry: &Value, problems: &mut Problems) -> Option
     })
 }
 
-fn flag(
-    entry: &Map<String, Value>,
-    key: &str,
-    default: bool,
-    at: &dyn Fn(&str) -> String,
-    problems: &mut Problems,
-) -> bool {
-    match entry.get(key) {
+fn flag(value: Option<&Value>, default: bool, path: &str, problems: &mut Problems) -> bool {
+    match value {
         None | Some(Value::Null) => default,
         Some(Value::Bool(b)) => *b,
         Some(_) => {
-            problems.add(at(key), "must be true or false");
+            problems.add(path, "must be true or false");
             default
         }
     }
@@ -397,6 +424,36 @@ mod tests {
         assert_eq!(c.mappings[1].mapping.document(), &json!({"name": "Fixed"}));
         assert_eq!(c.mappings[1].batch_size, Some(DEFAULT_BATCH_SIZE));
         assert_eq!(c.settings.endpoint, "http://127.0.0.1:9");
+    }
+
+    #[test]
+    fn the_memo_builds_once_per_input() {
+        let memo = ConfigMemo::new();
+        let builds = std::cell::Cell::new(0);
+        let build = |text: &String| {
+            builds.set(builds.get() + 1);
+            Config::from_json(&serde_json::from_str(text).unwrap())
+        };
+        let a = r#"{"settings": {"apikey": "a"}}"#.to_string();
+        let first = memo.get_or_build(a.clone(), build).unwrap();
+        let again = memo.get_or_build(a, build).unwrap();
+        assert!(Rc::ptr_eq(&first, &again));
+        assert_eq!(
+            memo.get_or_build(r#"{"settings": {}}"#.to_string(), build)
+                .map(|_| ())
+                .unwrap_err()
+                .0[0]
+                .path,
+            "/settings/apikey"
+        );
+        assert_eq!(
+            memo.get_or_build(r#"{"settings": {"apikey": "b"}}"#.to_string(), build)
+                .unwrap()
+                .settings
+                .apikey,
+            "b"
+        );
+        assert_eq!(builds.get(), 3);
     }
 
     #[test]

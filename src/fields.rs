@@ -154,22 +154,22 @@ pub fn validate(
             return false;
         };
         let problem = match coerce(std::mem::take(value), spec.field_type) {
-            // As in Segment's schema, the date check applies to strings; numbers always pass.
-            // A date is kept in its UTC ISO form (a number too, when it is a time at all).
-            Some(Value::String(text)) if spec.field_type == FieldType::Datetime => {
-                match datetime::parse_text(&text).and_then(datetime::to_iso_string) {
-                    Some(iso) => {
+            // A date is kept in its UTC ISO form. As in Segment's schema, the date check
+            // applies to strings: a number that is no time at all passes unchanged.
+            Some(date) if spec.field_type == FieldType::Datetime => {
+                match (datetime::normalize(&date), date) {
+                    (Some(iso), _) => {
                         *value = Value::String(iso);
                         return true;
                     }
-                    None => {
+                    (None, Value::String(_)) => {
                         FieldError::new(spec, ErrorCode::Format, "must be a valid date-like string")
                     }
+                    (None, number) => {
+                        *value = number;
+                        return true;
+                    }
                 }
-            }
-            Some(number @ Value::Number(_)) if spec.field_type == FieldType::Datetime => {
-                *value = datetime::normalize(&number).map_or(number, Value::String);
-                return true;
             }
             Some(coerced) => {
                 *value = coerced;

@@ -6,12 +6,11 @@
 //! JS objects from wasm. Errors are JS `Error`s whose message is the core's message, with a
 //! `path`, `position` or `errors` property where one helps.
 
-use crate::config::Config;
+use crate::config::{Config, ConfigMemo};
 use crate::error::{ConfigErrors, MappingError, SubscriptionError};
 use crate::plan::{plan_events, Status};
 use crate::subscription::Subscription;
 use serde_json::{json, Value};
-use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
@@ -111,25 +110,17 @@ fn subscription_error(e: &SubscriptionError) -> JsValue {
 }
 
 thread_local! {
-    /// The last configuration checked, by its JSON text: a page or service calls with the same
-    /// configuration again and again, and checking it (subscriptions, mappings) is the largest
-    /// fixed cost of a call. Same text, same `Config`: nothing observable is kept.
-    static LAST_CONFIG: RefCell<Option<(String, Rc<Config>)>> = const { RefCell::new(None) };
+    /// The last configuration checked, by its JSON text.
+    static LAST_CONFIG: ConfigMemo<String, Config> = const { ConfigMemo::new() };
 }
 
 fn load_config(config: &JsValue) -> Result<Rc<Config>, JsValue> {
     let text = json_text(config, "config")?;
-    if let Some(hit) = LAST_CONFIG.with_borrow(|last| {
-        last.as_ref()
-            .filter(|(t, _)| *t == text)
-            .map(|(_, c)| Rc::clone(c))
-    }) {
-        return Ok(hit);
-    }
-    let parsed =
-        Rc::new(Config::from_json(&parse_text(&text, "config")?).map_err(|e| config_error(&e))?);
-    LAST_CONFIG.set(Some((text, Rc::clone(&parsed))));
-    Ok(parsed)
+    LAST_CONFIG.with(|memo| {
+        memo.get_or_build(text, |text| {
+            Config::from_json(&parse_text(text, "config")?).map_err(|e| config_error(&e))
+        })
+    })
 }
 
 /// Plans the delivery of one event or an array of events (SPEC §4).
@@ -140,7 +131,7 @@ pub fn plan(
 ) -> Result<JsValue, JsValue> {
     let config = load_config(&config)?;
     let events = from_js(&events, "events")?;
-    to_js(&plan_events(&crate::event::event_list(&events), &config))
+    to_js(&crate::plan::plan(&events, &config))
 }
 
 /// Checks one event against every mapping it matches: `{valid, results}`.

@@ -7,13 +7,13 @@
 
 mod forward;
 
-use crate::config::Config;
+use crate::config::{Config, ConfigMemo};
 use crate::delivery::{self, RetryPolicy};
 use crate::error::{ConfigError, ConfigErrors};
 use crate::ingest::{self, Ingested, Route};
 use crate::plan::plan_events;
 use serde_json::{json, Value};
-use std::cell::RefCell;
+use std::convert::Infallible;
 use std::rc::Rc;
 use worker::{console_log, event, Context, Date, Env, Headers, Request, Response, Result};
 
@@ -32,38 +32,28 @@ fn text(env: &Env, name: &str) -> Option<String> {
         .ok()
 }
 
-/// The environment the last configuration was built from, and the result.
-type ConfigCache = Option<(
-    (Option<String>, Option<String>, Option<String>),
-    Rc<Result<Config, ConfigErrors>>,
-)>;
+/// What a deployment's configuration is built from: `NUDGE_API_KEY`, `NUDGE_ENDPOINT`,
+/// `MAPPINGS`.
+type EnvironmentText = (Option<String>, Option<String>, Option<String>);
 
 thread_local! {
-    /// An isolate serves many requests with the same environment: the configuration (its
-    /// subscriptions and mappings checked) is built once per environment, not per request.
-    static LAST_CONFIG: RefCell<ConfigCache> = const { RefCell::new(None) };
+    /// An isolate serves many requests with the same environment: its configuration is built
+    /// once, not per request.
+    static LAST_CONFIG: ConfigMemo<EnvironmentText, Result<Config, ConfigErrors>> =
+        const { ConfigMemo::new() };
 }
 
-fn cached_config(
-    apikey: Option<String>,
-    endpoint: Option<String>,
-    mappings: Option<String>,
-) -> Rc<Result<Config, ConfigErrors>> {
-    let key = (apikey, endpoint, mappings);
-    if let Some(hit) = LAST_CONFIG.with_borrow(|last| {
-        last.as_ref()
-            .filter(|(k, _)| *k == key)
-            .map(|(_, c)| Rc::clone(c))
-    }) {
-        return hit;
-    }
-    let built = Rc::new(Config::from_environment(
-        key.0.as_deref(),
-        key.1.as_deref(),
-        key.2.as_deref(),
-    ));
-    LAST_CONFIG.set(Some((key, Rc::clone(&built))));
-    built
+fn cached_config(env: EnvironmentText) -> Rc<Result<Config, ConfigErrors>> {
+    let Ok(config) = LAST_CONFIG.with(|memo| {
+        memo.get_or_build(env, |(apikey, endpoint, mappings)| {
+            Ok::<_, Infallible>(Config::from_environment(
+                apikey.as_deref(),
+                endpoint.as_deref(),
+                mappings.as_deref(),
+            ))
+        })
+    });
+    config
 }
 
 fn number(env: &Env, name: &str, default: u64) -> u64 {
@@ -75,11 +65,11 @@ fn number(env: &Env, name: &str, default: u64) -> u64 {
 impl Deployment {
     fn from_env(env: &Env) -> Deployment {
         let defaults = RetryPolicy::default();
-        let config = cached_config(
+        let config = cached_config((
             text(env, "NUDGE_API_KEY"),
             text(env, "NUDGE_ENDPOINT"),
             text(env, "MAPPINGS"),
-        );
+        ));
         let write_keys = ingest::parse_write_keys(&text(env, "WRITE_KEYS").unwrap_or_default());
         Deployment {
             config,
