@@ -1,26 +1,34 @@
-//! Segment's own answers (`../shared/conformance/*.jsonl`) replayed through the core.
+//! Segment's own answers (`tests/conformance/*.jsonl`, see its README) replayed through the core.
 //!
-//! Set `NUDGE_CONFORMANCE_DIR` to run another folder of cases of the same shape.
+//! Set `NUDGE_CONFORMANCE_DIR` to a folder of more case files of the same names: their cases
+//! run after the repository's own.
 
 use nudge_edge::{plan, transform, Config, Subscription};
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+/// The repository's cases of one kind, then those of `NUDGE_CONFORMANCE_DIR` if it has the file.
 fn cases(file: &str) -> Vec<Value> {
-    let dir = std::env::var_os("NUDGE_CONFORMANCE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance"));
-    let path = dir.join(file);
-    let text = std::fs::read_to_string(&path)
+    let own = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance");
+    let mut cases = read_cases(&own.join(file));
+    assert!(!cases.is_empty(), "{file} has no cases in {}", own.display());
+    if let Some(extra) = std::env::var_os("NUDGE_CONFORMANCE_DIR").map(PathBuf::from) {
+        let path = extra.join(file);
+        if path.exists() {
+            cases.extend(read_cases(&path));
+        }
+    }
+    cases
+}
+
+fn read_cases(path: &Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let cases: Vec<Value> = text
-        .lines()
+    text.lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| serde_json::from_str(l).expect("case is JSON"))
-        .collect();
-    assert!(!cases.is_empty(), "{} has no cases", path.display());
-    cases
+        .collect()
 }
 
 fn report(kind: &str, total: usize, failures: Vec<String>) {

@@ -1,18 +1,28 @@
-// Segment's own answers (../shared/conformance) replayed through the npm package's functions.
+// Segment's own answers (tests/conformance, see its README) replayed through the npm package's
+// functions. NUDGE_CONFORMANCE_DIR may name a folder of more case files of the same names.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { plan, transform, matchesSubscription } from '../index.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const dir = process.env.NUDGE_CONFORMANCE_DIR ?? path.join(here, '../../../shared/conformance');
+const own = path.join(here, '../../tests/conformance');
+const extra = process.env.NUDGE_CONFORMANCE_DIR;
 
+const read = (file) =>
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l));
+
+/** The repository's cases of one kind, then those of NUDGE_CONFORMANCE_DIR if it has the file. */
 function cases(file) {
-  const lines = readFileSync(path.join(dir, file), 'utf8').split('\n').filter((l) => l.trim());
-  assert.ok(lines.length > 0, `${file} has cases`);
-  return lines.map((l) => JSON.parse(l));
+  const list = read(path.join(own, file));
+  assert.ok(list.length > 0, `${file} has cases`);
+  if (extra && existsSync(path.join(extra, file))) list.push(...read(path.join(extra, file)));
+  return list;
 }
 
 const failures = (list) => assert.deepEqual(list, [], `${list.length} failing cases:\n${list.join('\n')}`);
