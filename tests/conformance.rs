@@ -12,7 +12,11 @@ use std::path::{Path, PathBuf};
 fn cases(file: &str) -> Vec<Value> {
     let own = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance");
     let mut cases = read_cases(&own.join(file));
-    assert!(!cases.is_empty(), "{file} has no cases in {}", own.display());
+    assert!(
+        !cases.is_empty(),
+        "{file} has no cases in {}",
+        own.display()
+    );
     if let Some(extra) = std::env::var_os("NUDGE_CONFORMANCE_DIR").map(PathBuf::from) {
         let path = extra.join(file);
         if path.exists() {
