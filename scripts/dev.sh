@@ -15,7 +15,7 @@ export WRANGLER_SEND_METRICS=false
 vars=(--var "NUDGE_API_KEY:${NUDGE_API_KEY:-local-nudge-key}" --var "WRITE_KEYS:${WRITE_KEYS:-local-write-key}")
 if [ -n "${MAPPINGS:-}" ]; then vars+=(--var "MAPPINGS:$MAPPINGS"); fi
 if [ -z "${NUDGE_ENDPOINT:-}" ]; then
-  node worker/nudge-stand-in.mjs "${STAND_IN_PORT:-8788}" &
+  node tests/worker/nudge-stand-in.mjs "${STAND_IN_PORT:-8788}" &
   stand_in=$!
   trap 'kill "$stand_in" 2>/dev/null || true' EXIT
   NUDGE_ENDPOINT="http://127.0.0.1:${STAND_IN_PORT:-8788}"

@@ -40,4 +40,4 @@ step "npm package: node --test (conformance, API, browser)"
 
 step "Worker: build (worker-build), then end-to-end tests in workerd with a Nudge stand-in"
 bash scripts/build-worker.sh
-WRANGLER_SEND_METRICS=false node --test worker/test/
+WRANGLER_SEND_METRICS=false node --test tests/worker/

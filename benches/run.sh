@@ -12,7 +12,7 @@ cargo bench --bench core 2>&1 | grep -E "^(plan|fql)|time:" | grep -v "change:"
 
 echo "== npm package vs Segment's pipeline (Node $(node --version))"
 bash js/scripts/build.sh | tail -n 1
-node bench/node-bench.mjs
+node benches/node-bench.mjs
 
 echo "== Worker load test (wrk against wrangler dev, Nudge stand-in on loopback)"
-bash bench/worker-load.sh
+bash benches/worker-load.sh

@@ -4,7 +4,7 @@
 // when told through POST /__control/mode, 500, 429 with Retry-After, 401, or no answer at all
 // (hang), for the next `times` requests or until told otherwise.
 //
-//   node worker/nudge-stand-in.mjs [port] [--quiet]   (default 8788, on 127.0.0.1)
+//   node tests/worker/nudge-stand-in.mjs [port] [--quiet]   (default 8788, on 127.0.0.1)
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 

@@ -10,7 +10,7 @@ command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk 
 bash scripts/build-worker.sh >/dev/null
 
 work="$(mktemp -d)"
-node worker/nudge-stand-in.mjs 18788 --quiet > "$work/stand-in.log" 2>&1 &
+node tests/worker/nudge-stand-in.mjs 18788 --quiet > "$work/stand-in.log" 2>&1 &
 stand_in=$!
 # In a process group of its own, so that stopping it stops its workerd and nothing else.
 WRANGLER_SEND_METRICS=false setsid node_modules/.bin/wrangler dev --ip 127.0.0.1 --port 18787 --inspector-port 19229 \
@@ -34,6 +34,6 @@ echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(node_
 for case in "one.json /v1/track" "batch.json /v1/batch"; do
   set -- $case
   echo "== POST $2 ($1)"
-  WRK_BODY="$work/$1" wrk -t2 -c16 -d10s --timeout 10s --latency -s bench/wrk-post.lua "http://127.0.0.1:18787$2" \
+  WRK_BODY="$work/$1" wrk -t2 -c16 -d10s --timeout 10s --latency -s benches/wrk-post.lua "http://127.0.0.1:18787$2" \
     | grep -E "Requests/sec|Latency|50%|75%|90%|99%|requests in|Non-2xx"
 done

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import net from 'node:net';
 import { Analytics } from '@segment/analytics-node';
-import { startStandIn } from '../nudge-stand-in.mjs';
+import { startStandIn } from './nudge-stand-in.mjs';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const NUDGE_KEY = 'test-nudge-key-3f9a';

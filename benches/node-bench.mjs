@@ -1,7 +1,7 @@
 // nudge-edge's npm package next to Segment's own pipeline for this destination, on the same
 // events in the same process: JSON text in, Nudge request bodies (JSON text) out.
 //
-//   node bench/node-bench.mjs            (after bash js/scripts/build.sh; `npm install` at the root)
+//   node benches/node-bench.mjs            (after bash js/scripts/build.sh; `npm install` at the root)
 //
 // (a) Segment: @segment/destination-subscriptions (parseFql + validate), @segment/actions-core
 //     transform → removeEmptyValues → validateSchema with the Nudge fields of SPEC §3, then the
