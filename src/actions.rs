@@ -2,6 +2,10 @@
 //! changes Nudge's destination makes before sending, and the HTTP requests it sends.
 
 use crate::fields::{ErrorCode, FieldError, FieldSpec, FieldType};
+use crate::json::read;
+use crate::json::write::write_str;
+use crate::json::RawJson;
+use crate::value::{ObjectMap, Resolved};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -135,33 +139,27 @@ impl Action {
     ///
     /// Fails only for an `occurred_at` that passed Segment's schema but is no time at all (a
     /// number beyond the ±8.64e15 ms a date can hold).
-    pub fn prepare(
-        self,
-        mut payload: Map<String, Value>,
-    ) -> Result<Map<String, Value>, FieldError> {
+    pub fn prepare(self, mut payload: ObjectMap) -> Result<ObjectMap, FieldError> {
         let sanitize_keys: &[&str] = match self {
             Action::IdentifyUser => &["ext_id"],
             Action::TrackEvent => &["ext_id", "name"],
         };
         for key in sanitize_keys {
-            if let Some(Value::String(s)) = payload.get_mut(*key) {
+            if let Some(Resolved::String(s)) = payload.get_mut(*key) {
                 *s = sanitize(s);
             }
         }
         match self {
             Action::IdentifyUser => {
-                let props = match payload.remove("props") {
-                    Some(Value::Object(map)) => map
-                        .into_iter()
-                        .filter(|(k, _)| !matches!(k.as_str(), "name" | "phone" | "email"))
-                        .collect(),
-                    _ => Map::new(),
-                };
-                payload.insert("props".into(), Value::Object(props));
+                let props = payload.shift_remove("props").map_or(
+                    Resolved::Object(ObjectMap::default()),
+                    without_contact_traits,
+                );
+                payload.insert("props".into(), props);
             }
             Action::TrackEvent => {
                 // Validation gave dates their ISO form; a number left is beyond any date.
-                if let Some(Value::Number(_)) = payload.get("occurred_at") {
+                if let Some(Resolved::Number(_)) = payload.get("occurred_at") {
                     return Err(FieldError {
                         field: "occurred_at".into(),
                         code: ErrorCode::Format,
@@ -183,12 +181,62 @@ impl Action {
         }
     }
 
-    /// The request body for prepared payloads (identify: the one payload; track: an array).
-    pub fn body(self, mut payloads: Vec<Map<String, Value>>) -> Value {
-        match self {
-            Action::IdentifyUser if payloads.len() == 1 => Value::Object(payloads.remove(0)),
-            _ => Value::Array(payloads.into_iter().map(Value::Object).collect()),
+    /// The request body for prepared payloads, each given as its JSON text (identify: the
+    /// one payload; track: an array).
+    pub fn body(self, payloads: &[String]) -> String {
+        match (self, payloads) {
+            (Action::IdentifyUser, [one]) => one.clone(),
+            _ => {
+                let len = payloads.iter().map(|p| p.len() + 1).sum::<usize>() + 2;
+                let mut body = String::with_capacity(len);
+                body.push('[');
+                for (i, payload) in payloads.iter().enumerate() {
+                    if i > 0 {
+                        body.push(',');
+                    }
+                    body.push_str(payload);
+                }
+                body.push(']');
+                body
+            }
         }
+    }
+}
+
+/// Identify `props` without `name`, `phone` and `email` (Nudge takes those as fields); `{}`
+/// when they are not an object. Objects still in their text are filtered as text.
+fn without_contact_traits(props: Resolved) -> Resolved {
+    const CONTACT: [&str; 3] = ["name", "phone", "email"];
+    match props {
+        Resolved::Object(map) => Resolved::Object(
+            map.into_iter()
+                .filter(|(k, _)| !CONTACT.contains(&k.as_str()))
+                .collect(),
+        ),
+        Resolved::Raw(raw) => {
+            let Some(members) = read::members(&raw) else {
+                return Resolved::Object(ObjectMap::default());
+            };
+            if !members.iter().any(|(k, _)| CONTACT.contains(&k.as_ref())) {
+                return Resolved::Raw(raw);
+            }
+            let mut text = String::with_capacity(raw.text().len());
+            text.push('{');
+            for (key, value) in members
+                .iter()
+                .filter(|(k, _)| !CONTACT.contains(&k.as_ref()))
+            {
+                if text.len() > 1 {
+                    text.push(',');
+                }
+                write_str(key, &mut text);
+                text.push(':');
+                text.push_str(value.get());
+            }
+            text.push('}');
+            RawJson::from_text(text).map_or(Resolved::Undefined, Resolved::Raw)
+        }
+        _ => Resolved::Object(ObjectMap::default()),
     }
 }
 
@@ -202,24 +250,38 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn obj(v: Value) -> Map<String, Value> {
-        v.as_object().cloned().unwrap_or_default()
+    fn obj(v: Value) -> ObjectMap {
+        match Resolved::from(v) {
+            Resolved::Object(map) => map,
+            _ => ObjectMap::default(),
+        }
+    }
+
+    fn json(map: ObjectMap) -> Value {
+        Resolved::Object(map).into_json().unwrap_or_default()
     }
 
     #[test]
     fn identify_cleans_ids_and_props() {
         let out = Action::IdentifyUser.prepare(obj(json!({"ext_id": "MiXeD CaSe Id", "props": {"name": "A", "phone": "1", "email": "e", "plan": 1}}))).unwrap();
         assert_eq!(
-            Value::Object(out),
+            json(out),
             json!({"ext_id": "mixed_case_id", "props": {"plan": 1}})
         );
         assert_eq!(
-            Value::Object(
+            json(
                 Action::IdentifyUser
                     .prepare(obj(json!({"ext_id": "u"})))
                     .unwrap()
             ),
             json!({"ext_id": "u", "props": {}})
+        );
+        let raw = RawJson::from_text(r#"{"name": "A", "plan": [1], "email": "e"}"#.into());
+        let mut payload = obj(json!({"ext_id": "u"}));
+        payload.insert("props".into(), Resolved::Raw(raw.unwrap()));
+        assert_eq!(
+            Action::IdentifyUser.prepare(payload).unwrap()["props"],
+            Resolved::Raw(RawJson::from_text(r#"{"plan":[1]}"#.into()).unwrap())
         );
     }
 
@@ -227,7 +289,7 @@ mod tests {
     fn track_cleans_names() {
         let out = Action::TrackEvent.prepare(obj(json!({"name": "Product Viewed", "ext_id": "U 1", "occurred_at": "2025-05-14T02:00:00.000Z"}))).unwrap();
         assert_eq!(
-            Value::Object(out),
+            json(out),
             json!({"name": "product_viewed", "ext_id": "u_1", "occurred_at": "2025-05-14T02:00:00.000Z"})
         );
         assert_eq!(sanitize("ÉVÉNEMENT Spécial"), "événement_spécial");

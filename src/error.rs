@@ -25,6 +25,15 @@ impl MappingError {
         }
     }
 
+    /// The top-level key of the mapping where it happened: the payload field it fails.
+    pub fn field(&self) -> &str {
+        self.path
+            .trim_start_matches('/')
+            .split('/')
+            .next()
+            .unwrap_or_default()
+    }
+
     /// The same error seen from one level up: `key` goes in front of the path.
     pub fn within(mut self, key: &str) -> Self {
         self.path = if self.path == "/" {

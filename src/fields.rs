@@ -4,8 +4,9 @@
 
 use crate::datetime;
 use crate::js;
+use crate::json::write as json_write;
+use crate::value::{ObjectMap, Resolved, PROTO_KEY};
 use serde::Serialize;
-use serde_json::{Map, Value};
 
 /// Segment's field types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -120,13 +121,15 @@ impl FieldError {
 
 /// Segment's `removeEmptyValues`: `null`s go, and so do `""`s where the field is not text;
 /// at the top level of a single event's payload (`at_root`) every `""` goes.
-pub fn prune_empty(payload: &mut Map<String, Value>, fields: &[FieldSpec], at_root: bool) {
+pub fn prune_empty(payload: &mut ObjectMap, fields: &[FieldSpec], at_root: bool) {
     payload.retain(|key, value| {
         let spec = fields.iter().find(|f| f.key == key);
         match (spec, &*value) {
-            (_, Value::String(s)) if s.is_empty() && at_root => false,
-            (Some(_), Value::Null) => false,
-            (Some(spec), Value::String(s)) if s.is_empty() => {
+            // `undefined` members were never there.
+            (_, Resolved::Undefined) => false,
+            (_, Resolved::String(s)) if s.is_empty() && at_root => false,
+            (Some(_), Resolved::Null) => false,
+            (Some(spec), Resolved::String(s)) if s.is_empty() => {
                 spec.field_type.accepts_empty_string()
             }
             _ => true,
@@ -140,9 +143,10 @@ pub fn prune_empty(payload: &mut Map<String, Value>, fields: &[FieldSpec], at_ro
 ///
 /// Returns the coerced payload or every error found, in field order.
 pub fn validate(
-    mut payload: Map<String, Value>,
+    mut payload: ObjectMap,
     fields: &[FieldSpec],
-) -> Result<Map<String, Value>, Vec<FieldError>> {
+) -> Result<ObjectMap, Vec<FieldError>> {
+    payload.retain(|key, value| key != PROTO_KEY && !value.is_undefined());
     let mut errors: Vec<(usize, FieldError)> = fields
         .iter()
         .enumerate()
@@ -157,12 +161,12 @@ pub fn validate(
             // A date is kept in its UTC ISO form. As in Segment's schema, the date check
             // applies to strings: a number that is no time at all passes unchanged.
             Some(date) if spec.field_type == FieldType::Datetime => {
-                match (datetime::normalize(&date), date) {
+                match (normalize_date(&date), date) {
                     (Some(iso), _) => {
-                        *value = Value::String(iso);
+                        *value = Resolved::String(iso);
                         return true;
                     }
-                    (None, Value::String(_)) => {
+                    (None, Resolved::String(_)) => {
                         FieldError::new(spec, ErrorCode::Format, "must be a valid date-like string")
                     }
                     (None, number) => {
@@ -191,19 +195,59 @@ pub fn validate(
     Err(errors.into_iter().map(|(_, e)| e).collect())
 }
 
-fn has_type(v: &Value, t: FieldType) -> bool {
-    match t {
-        FieldType::String => v.is_string(),
-        FieldType::Object => v.is_object(),
-        FieldType::Datetime => v.is_string() || v.is_number(),
-        FieldType::Boolean => v.is_boolean(),
-        FieldType::Number => v.is_number(),
-        FieldType::Integer => v.as_f64().is_some_and(|f| f.fract() == 0.0),
+/// A prepared payload as the JSON text sent to Nudge. Fails only for a pass-through object
+/// JavaScript would reorder that is nested too deeply to be rewritten.
+pub fn write_payload(payload: &ObjectMap) -> Result<String, FieldError> {
+    let mut out = String::with_capacity(256);
+    out.push('{');
+    let mut first = true;
+    for (key, value) in payload {
+        let mark = out.len();
+        if !first {
+            out.push(',');
+        }
+        json_write::write_str(key, &mut out);
+        out.push(':');
+        match value.write_json(&mut out) {
+            Ok(true) => first = false,
+            Ok(false) => out.truncate(mark),
+            Err(e) => {
+                return Err(FieldError {
+                    field: key.clone(),
+                    code: ErrorCode::Format,
+                    message: format!("{key} is {e}"),
+                })
+            }
+        }
+    }
+    out.push('}');
+    Ok(out)
+}
+
+/// A date value's UTC ISO form, when it is a date.
+fn normalize_date(value: &Resolved) -> Option<String> {
+    let ms = match value {
+        Resolved::String(s) => datetime::parse_text(s)?,
+        Resolved::Number(n) => datetime::parse_timestamp(&serde_json::Value::Number(n.clone()))?,
+        _ => return None,
+    };
+    datetime::to_iso_string(ms)
+}
+
+fn has_type(v: &Resolved, t: FieldType) -> bool {
+    match (t, v) {
+        (FieldType::String, Resolved::String(_)) => true,
+        (FieldType::Object, r) => r.type_name() == "object",
+        (FieldType::Datetime, Resolved::String(_) | Resolved::Number(_)) => true,
+        (FieldType::Boolean, Resolved::Bool(_)) => true,
+        (FieldType::Number, Resolved::Number(_)) => true,
+        (FieldType::Integer, Resolved::Number(n)) => n.as_f64().is_some_and(|f| f.fract() == 0.0),
+        _ => false,
     }
 }
 
 /// Ajv's `coerceTypes: "array"`: a one-item array stands for its item, then scalars convert.
-fn coerce(value: Value, t: FieldType) -> Option<Value> {
+fn coerce(value: Resolved, t: FieldType) -> Option<Resolved> {
     if has_type(&value, t) {
         return Some(value);
     }
@@ -214,20 +258,20 @@ fn coerce(value: Value, t: FieldType) -> Option<Value> {
         let n = js::string_to_number(s);
         (!s.is_empty() && !n.is_nan()).then_some(n)
     };
-    let value = match value {
+    let value = match value.materialize() {
         // Ajv checks a multi-type field's unwrapped item against all its types at once, which
         // never passes, so for `datetime` the item always goes through coercion.
-        Value::Array(mut items) if items.len() == 1 && t == FieldType::Datetime => {
+        Resolved::Array(mut items) if items.len() == 1 && t == FieldType::Datetime => {
             return match items.remove(0) {
-                Value::Number(n) => Some(Value::String(js::json_number_to_string(&n))),
-                Value::Bool(b) => Some(Value::String(b.to_string())),
-                Value::Null => Some(Value::String(String::new())),
-                Value::String(s) => numeric_string(&s).map(number_value),
+                Resolved::Number(n) => Some(Resolved::String(js::json_number_to_string(&n))),
+                Resolved::Bool(b) => Some(Resolved::String(b.to_string())),
+                Resolved::Null | Resolved::Undefined => Some(Resolved::String(String::new())),
+                Resolved::String(s) => numeric_string(&s).map(Resolved::from_f64),
                 _ => None,
             };
         }
-        Value::Array(mut items) if items.len() == 1 => {
-            let item = items.remove(0);
+        Resolved::Array(mut items) if items.len() == 1 => {
+            let item = items.remove(0).materialize();
             if has_type(&item, t) {
                 return Some(item);
             }
@@ -236,44 +280,41 @@ fn coerce(value: Value, t: FieldType) -> Option<Value> {
         other => other,
     };
     match (t, &value) {
-        (FieldType::String | FieldType::Datetime, Value::Number(n)) => {
-            Some(Value::String(js::json_number_to_string(n)))
+        (FieldType::String | FieldType::Datetime, Resolved::Number(n)) => {
+            Some(Resolved::String(js::json_number_to_string(n)))
         }
-        (FieldType::String | FieldType::Datetime, Value::Bool(b)) => {
-            Some(Value::String(b.to_string()))
+        (FieldType::String | FieldType::Datetime, Resolved::Bool(b)) => {
+            Some(Resolved::String(b.to_string()))
         }
-        (FieldType::String | FieldType::Datetime, Value::Null) => {
-            Some(Value::String(String::new()))
+        (FieldType::String | FieldType::Datetime, Resolved::Null | Resolved::Undefined) => {
+            Some(Resolved::String(String::new()))
         }
-        (FieldType::Number, Value::Bool(b)) => Some(Value::from(u8::from(*b))),
-        (FieldType::Number | FieldType::Integer, Value::Null) => Some(Value::from(0)),
-        (FieldType::Integer, Value::Bool(b)) => Some(Value::from(u8::from(*b))),
-        (FieldType::Number, Value::String(s)) => numeric_string(s).map(number_value),
-        (FieldType::Integer, Value::String(s)) => numeric_string(s)
+        (FieldType::Number | FieldType::Integer, Resolved::Bool(b)) => {
+            Some(Resolved::from_f64(f64::from(u8::from(*b))))
+        }
+        (FieldType::Number | FieldType::Integer, Resolved::Null | Resolved::Undefined) => {
+            Some(Resolved::from_f64(0.0))
+        }
+        (FieldType::Number, Resolved::String(s)) => numeric_string(s).map(Resolved::from_f64),
+        (FieldType::Integer, Resolved::String(s)) => numeric_string(s)
             .filter(|n| n.fract() == 0.0)
-            .map(number_value),
-        (FieldType::Boolean, Value::String(s)) if s == "false" => Some(Value::Bool(false)),
-        (FieldType::Boolean, Value::String(s)) if s == "true" => Some(Value::Bool(true)),
-        (FieldType::Boolean, Value::Null) => Some(Value::Bool(false)),
-        (FieldType::Boolean, Value::Number(n)) => match js::json_number_value(n) {
-            0.0 => Some(Value::Bool(false)),
-            1.0 => Some(Value::Bool(true)),
+            .map(Resolved::from_f64),
+        (FieldType::Boolean, Resolved::String(s)) if s == "false" => Some(Resolved::Bool(false)),
+        (FieldType::Boolean, Resolved::String(s)) if s == "true" => Some(Resolved::Bool(true)),
+        (FieldType::Boolean, Resolved::Null | Resolved::Undefined) => Some(Resolved::Bool(false)),
+        (FieldType::Boolean, Resolved::Number(n)) => match js::json_number_value(n) {
+            0.0 => Some(Resolved::Bool(false)),
+            1.0 => Some(Resolved::Bool(true)),
             _ => None,
         },
         _ => None,
     }
 }
 
-fn number_value(n: f64) -> Value {
-    crate::value::Resolved::from_f64(n)
-        .into_json()
-        .unwrap_or(Value::Null)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     const FIELDS: &[FieldSpec] = &[
         FieldSpec {
@@ -313,13 +354,18 @@ mod tests {
         },
     ];
 
+    fn object(v: Value) -> ObjectMap {
+        match Resolved::from(v) {
+            Resolved::Object(map) => map,
+            _ => ObjectMap::default(),
+        }
+    }
+
     fn run(v: Value, at_root: bool) -> Result<Value, Vec<(String, ErrorCode)>> {
-        let Value::Object(mut map) = v else {
-            panic!("object")
-        };
+        let mut map = object(v);
         prune_empty(&mut map, FIELDS, at_root);
         validate(map, FIELDS)
-            .map(Value::Object)
+            .map(|m| Resolved::Object(m).into_json().unwrap_or(Value::Null))
             .map_err(|e| e.into_iter().map(|e| (e.field, e.code)).collect())
     }
 
@@ -376,11 +422,8 @@ mod tests {
                 ("b".into(), ErrorCode::Type)
             ])
         );
-        let Value::Object(map) = json!({}) else {
-            unreachable!()
-        };
         assert_eq!(
-            validate(map, FIELDS).unwrap_err()[0].message,
+            validate(ObjectMap::default(), FIELDS).unwrap_err()[0].message,
             "Event Name (name) is required"
         );
     }

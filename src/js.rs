@@ -6,7 +6,10 @@
 //! and arrays. This module holds those rules in one place, for both [`serde_json::Value`]
 //! (events) and [`Resolved`] (mapped values, which can hold `undefined`).
 
+use crate::event::Event;
+use crate::json::read::{self, Kind};
 use crate::value::Resolved;
+use serde_json::value::RawValue;
 use serde_json::{Number, Value};
 
 /// `Number.prototype.toString()` for a finite or non-finite `f64`.
@@ -151,6 +154,8 @@ enum Cursor<'a> {
     Json(&'a Value),
     Res(&'a Resolved),
     Owned(Resolved),
+    Event(&'a Event<'a>),
+    Raw(&'a RawValue),
 }
 
 /// Where [`get`] starts: an event (plain JSON) or a value produced by a mapping.
@@ -160,6 +165,8 @@ pub enum Root<'a> {
     Json(&'a Value),
     /// A value produced by a mapping (it may hold `undefined`).
     Resolved(&'a Resolved),
+    /// An event read in place from JSON text.
+    Event(&'a Event<'a>),
 }
 
 impl<'a> Cursor<'a> {
@@ -168,6 +175,14 @@ impl<'a> Cursor<'a> {
             Cursor::Json(v) => json_is_falsy(v),
             Cursor::Res(r) => r.is_falsy(),
             Cursor::Owned(r) => r.is_falsy(),
+            Cursor::Event(_) => false,
+            Cursor::Raw(raw) => match read::kind(raw) {
+                Kind::Null => true,
+                Kind::Bool => raw.get() == "false",
+                Kind::String => raw.get() == "\"\"",
+                Kind::Number => read::value(raw).is_falsy(),
+                Kind::Array | Kind::Object => false,
+            },
         }
     }
 
@@ -193,11 +208,11 @@ impl<'a> Cursor<'a> {
                 _ => Cursor::Owned(Resolved::Undefined),
             },
             Cursor::Res(r) => step_resolved(r, key),
-            Cursor::Owned(r) => Cursor::Owned(match step_resolved(&r, key) {
-                Cursor::Res(inner) => inner.clone(),
-                Cursor::Json(inner) => Resolved::from(inner),
-                Cursor::Owned(inner) => inner,
-            }),
+            Cursor::Owned(r) => Cursor::Owned(step_resolved(&r, key).into_resolved()),
+            Cursor::Event(event) => event
+                .get(key)
+                .map_or(Cursor::Owned(Resolved::Undefined), Cursor::Raw),
+            Cursor::Raw(raw) => step_raw(raw, key),
         }
     }
 
@@ -206,8 +221,31 @@ impl<'a> Cursor<'a> {
             Cursor::Json(v) => Resolved::from(v),
             Cursor::Res(r) => r.clone(),
             Cursor::Owned(r) => r,
+            Cursor::Event(event) => Resolved::Raw(event.raw().to_owned().into()),
+            Cursor::Raw(raw) => read::value(raw),
         }
     }
+}
+
+/// `raw[key]` for JSON text: an object's member, an array's item or `length`, a string's
+/// character or `length`.
+fn step_raw<'a>(raw: &'a RawValue, key: &str) -> Cursor<'a> {
+    let found = match read::kind(raw) {
+        Kind::Object => read::member(raw, key),
+        Kind::Array => {
+            let items = read::items(raw).unwrap_or_default();
+            if key == "length" {
+                return Cursor::Owned(Resolved::from_f64(items.len() as f64));
+            }
+            array_index(key).and_then(|i| items.get(i).copied())
+        }
+        Kind::String => match read::value(raw) {
+            Resolved::String(s) => return Cursor::Owned(string_property(&s, key)),
+            _ => None,
+        },
+        _ => None,
+    };
+    found.map_or(Cursor::Owned(Resolved::Undefined), Cursor::Raw)
 }
 
 fn step_resolved<'a>(r: &'a Resolved, key: &str) -> Cursor<'a> {
@@ -224,6 +262,7 @@ fn step_resolved<'a>(r: &'a Resolved, key: &str) -> Cursor<'a> {
                 .map_or(Cursor::Owned(Resolved::Undefined), Cursor::Res)
         }
         Resolved::String(s) => Cursor::Owned(string_property(s, key)),
+        Resolved::Raw(raw) => step_raw(raw, key),
         _ => Cursor::Owned(Resolved::Undefined),
     }
 }
@@ -248,6 +287,7 @@ fn walk<'a, S: AsRef<str>>(root: Root<'a>, segments: &[S]) -> Cursor<'a> {
     let mut cur = match root {
         Root::Json(v) => Cursor::Json(v),
         Root::Resolved(r) => Cursor::Res(r),
+        Root::Event(e) => Cursor::Event(e),
     };
     for seg in segments {
         cur = cur.step(seg.as_ref());

@@ -8,7 +8,7 @@
 
 use crate::config::{Config, ConfigMemo};
 use crate::error::{ConfigErrors, MappingError, SubscriptionError};
-use crate::plan::{plan_events, Status};
+use crate::plan::{Planner, Status};
 use crate::subscription::Subscription;
 use serde_json::{json, Value};
 use std::rc::Rc;
@@ -110,17 +110,27 @@ fn subscription_error(e: &SubscriptionError) -> JsValue {
 }
 
 thread_local! {
-    /// The last configuration checked, by its JSON text.
-    static LAST_CONFIG: ConfigMemo<String, Config> = const { ConfigMemo::new() };
+    /// The planner of the last configuration checked, by its JSON text.
+    static LAST_PLANNER: ConfigMemo<String, Planner> = const { ConfigMemo::new() };
 }
 
-fn load_config(config: &JsValue) -> Result<Rc<Config>, JsValue> {
+fn load_planner(config: &JsValue) -> Result<Rc<Planner>, JsValue> {
     let text = json_text(config, "config")?;
-    LAST_CONFIG.with(|memo| {
+    LAST_PLANNER.with(|memo| {
         memo.get_or_build(text, |text| {
-            Config::from_json(&parse_text(text, "config")?).map_err(|e| config_error(&e))
+            Config::from_json(&parse_text(text, "config")?)
+                .map(Planner::new)
+                .map_err(|e| config_error(&e))
         })
     })
+}
+
+/// Plans the events in a JSON text with a cached planner.
+fn plan_text(planner: &Planner, events: &JsValue, what: &str) -> Result<crate::Plan, JsValue> {
+    let text = json_text(events, what)?;
+    planner
+        .plan_text(&text)
+        .map_err(|e| error(&format!("{what} is not valid JSON: {e}"), &[]))
 }
 
 /// Plans the delivery of one event or an array of events (SPEC §4).
@@ -129,9 +139,8 @@ pub fn plan(
     #[wasm_bindgen(unchecked_param_type = "SegmentEvent | SegmentEvent[]")] events: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Config")] config: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let config = load_config(&config)?;
-    let events = from_js(&events, "events")?;
-    to_js(&crate::plan::plan(&events, &config))
+    let planner = load_planner(&config)?;
+    to_js(&plan_text(&planner, &events, "events")?)
 }
 
 /// Checks one event against every mapping it matches: `{valid, results}`.
@@ -140,9 +149,8 @@ pub fn validate_event(
     #[wasm_bindgen(unchecked_param_type = "SegmentEvent")] event: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Config")] config: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let config = load_config(&config)?;
-    let event = from_js(&event, "event")?;
-    let plan = plan_events(&[&event], &config);
+    let planner = load_planner(&config)?;
+    let plan = plan_text(&planner, &event, "event")?;
     let results: Vec<_> = plan
         .results
         .into_iter()

@@ -9,6 +9,7 @@ pub mod error;
 pub mod js;
 #[cfg(all(target_arch = "wasm32", not(feature = "worker")))]
 mod js_api;
+pub mod json;
 pub mod mapping;
 pub mod subscription;
 pub mod value;
@@ -31,4 +32,4 @@ pub mod plan;
 pub use actions::Action;
 pub use config::{Config, MappingConfig, Settings};
 pub use fields::{ErrorCode, FieldError};
-pub use plan::{plan, plan_events, EventResult, Plan, Request, Status};
+pub use plan::{plan, EventResult, Plan, Planner, Request, Status};

@@ -1,13 +1,22 @@
-//! [`plan`]: events + configuration in, Nudge requests + one result per event and mapping out.
-//! No I/O: the Worker sends what this returns, the npm package and the CLI show it.
+//! The pure centre: a [`Planner`] (a checked configuration with its requests' URLs and
+//! headers prepared) takes events and returns the Nudge requests to send plus a result for
+//! every event and mapping. No I/O: the Worker sends what this returns, the npm package and the
+//! CLI show it.
+//!
+//! Events are read in place from their JSON text ([`Event`]): only the members mappings and
+//! subscriptions ask for are looked at, pass-through objects (`properties`, `traits`) are
+//! copied as text, and each valid payload is written straight to JSON as it is prepared.
 
 use crate::actions::{Action, PLATFORM};
 use crate::config::{Config, MappingConfig};
-use crate::event::{event_list, excluded_by_integrations, shape_problem};
+use crate::event::{self, Event};
 use crate::fields::{self, ErrorCode, FieldError};
+use crate::js::Root;
+use crate::value::{ObjectMap, Resolved};
 use indexmap::IndexMap;
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::value::RawValue;
+use serde_json::Value;
 
 /// What will happen, or happened, to one event for one mapping.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -45,7 +54,7 @@ pub struct EventResult {
 }
 
 /// One HTTP request to Nudge.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Request {
     /// The action it performs.
     pub action: Action,
@@ -57,13 +66,39 @@ pub struct Request {
     pub url: String,
     /// `apikey`, `p` and `content-type`.
     pub headers: IndexMap<String, String>,
-    /// JSON body.
-    pub body: Value,
+    /// The JSON body, exactly as it is sent.
+    pub body: Box<RawValue>,
     /// Indexes of the events it carries.
     pub events: Vec<usize>,
     /// Position of the mapping in the configuration (names need not be unique).
     #[serde(skip)]
     pub mapping_position: usize,
+}
+
+impl Request {
+    /// The body as a JSON tree.
+    pub fn body_json(&self) -> Value {
+        serde_json::from_str(self.body.get()).unwrap_or(Value::Null)
+    }
+}
+
+impl PartialEq for Request {
+    fn eq(&self, other: &Self) -> bool {
+        (
+            self.action,
+            &self.mapping,
+            self.method,
+            &self.url,
+            &self.headers,
+        ) == (
+            other.action,
+            &other.mapping,
+            other.method,
+            &other.url,
+            &other.headers,
+        ) && self.body.get() == other.body.get()
+            && (&self.events, self.mapping_position) == (&other.events, other.mapping_position)
+    }
 }
 
 /// Everything to send and what becomes of each event.
@@ -93,73 +128,166 @@ impl Plan {
     pub fn all_valid(&self) -> bool {
         self.results.iter().all(|r| r.status != Status::Invalid)
     }
+
+    /// The plan as JSON text.
+    pub fn to_json(&self) -> String {
+        // Every key is a string and every number finite: serialising cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// A configuration made ready to plan: checked, with each mapping's request URL and the
+/// headers built once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Planner {
+    config: Config,
+    urls: Vec<String>,
+    headers: IndexMap<String, String>,
+}
+
+impl Planner {
+    /// Prepares `config` for planning.
+    pub fn new(config: Config) -> Planner {
+        let urls = config
+            .mappings
+            .iter()
+            .map(|m| format!("{}{}", config.settings.endpoint, m.action.route().1))
+            .collect();
+        let headers = [
+            ("apikey", config.settings.apikey.as_str()),
+            ("p", PLATFORM),
+            ("content-type", "application/json"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        Planner {
+            config,
+            urls,
+            headers,
+        }
+    }
+
+    /// The configuration it plans with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Plans the events in a JSON text: an array of events or one event.
+    pub fn plan_text(&self, text: &str) -> Result<Plan, serde_json::Error> {
+        Ok(self.plan_raw(&event::events_in(text)?))
+    }
+
+    /// Plans one event (a JSON object) or an array of events held as a tree.
+    pub fn plan(&self, events: &Value) -> Plan {
+        let text = event::to_text(events);
+        // The text was just written by serde_json: it parses.
+        self.plan_text(&text).unwrap_or_else(|_| Plan {
+            requests: Vec::new(),
+            results: Vec::new(),
+        })
+    }
+
+    /// Plans a list of events, each given as its JSON text.
+    pub fn plan_raw(&self, events: &[&RawValue]) -> Plan {
+        let events: Vec<Event<'_>> = events.iter().map(|raw| Event::new(raw)).collect();
+        self.plan_events(&events)
+    }
+
+    /// Plans a list of events read in place.
+    pub fn plan_events(&self, events: &[Event<'_>]) -> Plan {
+        let mut results: Vec<(usize, usize, EventResult)> = Vec::with_capacity(events.len());
+        let mut requests = Vec::new();
+        // Events that reach the mappings at all: objects not kept away by `integrations`.
+        let mut eligible = vec![true; events.len()];
+        for (index, event) in events.iter().enumerate() {
+            if let Some(problem) = event.shape_problem() {
+                let error = FieldError {
+                    field: String::new(),
+                    code: ErrorCode::Event,
+                    message: problem,
+                };
+                results.push((index, 0, unassigned(index, Status::Invalid, vec![error])));
+                eligible[index] = false;
+            } else if event.excluded_by_integrations() {
+                results.push((index, 0, unassigned(index, Status::Skipped, Vec::new())));
+                eligible[index] = false;
+            }
+        }
+        let mut matched = vec![false; events.len()];
+        for (order, mapping) in self.config.mappings.iter().enumerate() {
+            if !mapping.enabled {
+                continue;
+            }
+            let mut valid: Vec<(usize, String)> = Vec::new();
+            for (index, event) in events.iter().enumerate() {
+                if !eligible[index] || !mapping.subscription.matches_event(event) {
+                    continue;
+                }
+                matched[index] = true;
+                let (status, errors) = match payload_for(mapping, event) {
+                    Ok(payload) => {
+                        valid.push((index, payload));
+                        (Status::Sent, Vec::new())
+                    }
+                    Err(errors) => (Status::Invalid, errors),
+                };
+                let result = EventResult {
+                    index,
+                    mapping: Some(mapping.name.clone()),
+                    action: Some(mapping.action),
+                    status,
+                    errors,
+                    mapping_position: Some(order),
+                };
+                results.push((index, order + 1, result));
+            }
+            self.requests_for(order, mapping, valid, &mut requests);
+        }
+        for index in (0..events.len()).filter(|i| eligible[*i] && !matched[*i]) {
+            results.push((index, 0, unassigned(index, Status::Unmatched, Vec::new())));
+        }
+        results.sort_by_key(|(index, order, _)| (*index, *order));
+        Plan {
+            requests,
+            results: results.into_iter().map(|(_, _, r)| r).collect(),
+        }
+    }
+
+    /// The requests carrying one mapping's valid payloads (JSON texts): one each, or
+    /// `batch_size` to a request when the mapping batches.
+    fn requests_for(
+        &self,
+        position: usize,
+        mapping: &MappingConfig,
+        valid: Vec<(usize, String)>,
+        out: &mut Vec<Request>,
+    ) {
+        let chunk = mapping.batch_size.unwrap_or(1).max(1);
+        let mut rest = valid.into_iter().peekable();
+        while rest.peek().is_some() {
+            let (events, payloads): (Vec<usize>, Vec<String>) = rest.by_ref().take(chunk).unzip();
+            let body = mapping.action.body(&payloads);
+            let Ok(body) = RawValue::from_string(body) else {
+                continue;
+            };
+            out.push(Request {
+                action: mapping.action,
+                mapping: mapping.name.clone(),
+                method: mapping.action.route().0,
+                url: self.urls.get(position).cloned().unwrap_or_default(),
+                headers: self.headers.clone(),
+                body,
+                events,
+                mapping_position: position,
+            });
+        }
+    }
 }
 
 /// Plans the delivery of one event (a JSON object) or an array of events.
 pub fn plan(events: &Value, config: &Config) -> Plan {
-    plan_events(&event_list(events), config)
-}
-
-/// Plans the delivery of a list of events.
-pub fn plan_events(events: &[&Value], config: &Config) -> Plan {
-    let mut results: Vec<(usize, usize, EventResult)> = Vec::new();
-    let mut requests = Vec::new();
-    // Events that reach the mappings at all: objects not kept away by `integrations`.
-    let mut eligible = vec![true; events.len()];
-    for (index, event) in events.iter().enumerate() {
-        if let Some(problem) = shape_problem(event) {
-            let error = FieldError {
-                field: String::new(),
-                code: ErrorCode::Event,
-                message: problem,
-            };
-            results.push((index, 0, unassigned(index, Status::Invalid, vec![error])));
-            eligible[index] = false;
-        } else if excluded_by_integrations(event) {
-            results.push((index, 0, unassigned(index, Status::Skipped, Vec::new())));
-            eligible[index] = false;
-        }
-    }
-    let mut matched = vec![false; events.len()];
-    for (order, mapping) in config
-        .mappings
-        .iter()
-        .enumerate()
-        .filter(|(_, m)| m.enabled)
-    {
-        let mut valid: Vec<(usize, Map<String, Value>)> = Vec::new();
-        for (index, event) in events.iter().enumerate() {
-            if !eligible[index] || !mapping.subscription.matches(event) {
-                continue;
-            }
-            matched[index] = true;
-            let (status, errors) = match payload_for(mapping, event) {
-                Ok(payload) => {
-                    valid.push((index, payload));
-                    (Status::Sent, Vec::new())
-                }
-                Err(errors) => (Status::Invalid, errors),
-            };
-            let result = EventResult {
-                index,
-                mapping: Some(mapping.name.clone()),
-                action: Some(mapping.action),
-                status,
-                errors,
-                mapping_position: Some(order),
-            };
-            results.push((index, order + 1, result));
-        }
-        requests.extend(requests_for(order, mapping, valid, config));
-    }
-    for index in (0..events.len()).filter(|i| eligible[*i] && !matched[*i]) {
-        results.push((index, 0, unassigned(index, Status::Unmatched, Vec::new())));
-    }
-    results.sort_by_key(|(index, order, _)| (*index, *order));
-    Plan {
-        requests,
-        results: results.into_iter().map(|(_, _, r)| r).collect(),
-    }
+    Planner::new(config.clone()).plan(events)
 }
 
 fn unassigned(index: usize, status: Status, errors: Vec<FieldError>) -> EventResult {
@@ -173,73 +301,26 @@ fn unassigned(index: usize, status: Status, errors: Vec<FieldError>) -> EventRes
     }
 }
 
-/// Maps, prunes, validates and prepares one event's payload for one mapping.
-fn payload_for(
-    mapping: &MappingConfig,
-    event: &Value,
-) -> Result<Map<String, Value>, Vec<FieldError>> {
-    let mapped = mapping.mapping.apply(event).map_err(|e| {
-        let field = e
-            .path
-            .trim_start_matches('/')
-            .split('/')
-            .next()
-            .unwrap_or_default()
-            .to_string();
+/// Maps, prunes, validates and prepares one event's payload for one mapping, and writes it as
+/// JSON.
+fn payload_for(mapping: &MappingConfig, event: &Event<'_>) -> Result<String, Vec<FieldError>> {
+    let mapped = mapping.mapping.run(Root::Event(event)).map_err(|e| {
         vec![FieldError {
-            field,
+            field: e.field().to_string(),
             code: ErrorCode::Mapping,
             message: e.to_string(),
         }]
     })?;
-    let mut payload = match mapped {
-        Some(Value::Object(map)) => map,
-        _ => Map::new(),
+    let mut payload = match mapped.materialize() {
+        Resolved::Object(map) => map,
+        _ => ObjectMap::default(),
     };
     let fields = mapping.action.fields();
     // Segment prunes top-level "" only for events sent one by one, not in batches.
     fields::prune_empty(&mut payload, fields, mapping.batch_size.is_none());
     let payload = fields::validate(payload, fields)?;
-    mapping.action.prepare(payload).map_err(|e| vec![e])
-}
-
-fn requests_for(
-    position: usize,
-    mapping: &MappingConfig,
-    valid: Vec<(usize, Map<String, Value>)>,
-    config: &Config,
-) -> Vec<Request> {
-    if valid.is_empty() {
-        return Vec::new();
-    }
-    let (method, path) = mapping.action.route();
-    let url = format!("{}{path}", config.settings.endpoint);
-    let headers: IndexMap<String, String> = [
-        ("apikey", config.settings.apikey.as_str()),
-        ("p", PLATFORM),
-        ("content-type", "application/json"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    let chunk = mapping.batch_size.unwrap_or(1);
-    let mut out = Vec::with_capacity(valid.len().div_ceil(chunk));
-    let mut rest = valid.into_iter().peekable();
-    while rest.peek().is_some() {
-        let (events, payloads): (Vec<usize>, Vec<Map<String, Value>>) =
-            rest.by_ref().take(chunk).unzip();
-        out.push(Request {
-            action: mapping.action,
-            mapping: mapping.name.clone(),
-            method,
-            url: url.clone(),
-            headers: headers.clone(),
-            body: mapping.action.body(payloads),
-            events,
-            mapping_position: position,
-        });
-    }
-    out
+    let payload = mapping.action.prepare(payload).map_err(|e| vec![e])?;
+    fields::write_payload(&payload).map_err(|e| vec![e])
 }
 
 #[cfg(test)]
@@ -274,6 +355,10 @@ mod tests {
         assert_eq!(
             v["requests"][0]["body"],
             json!([{"name": "product_viewed", "ext_id": "user_123", "occurred_at": "2025-05-14T07:30:00.000Z", "props": {"a": 1}}])
+        );
+        assert_eq!(
+            p.requests[0].body.get(),
+            r#"[{"name":"product_viewed","ext_id":"user_123","occurred_at":"2025-05-14T07:30:00.000Z","props":{"a":1}}]"#
         );
         assert_eq!(v["requests"][0]["events"], json!([0]));
         assert_eq!(v["results"][1]["status"], "invalid");
@@ -311,7 +396,7 @@ mod tests {
         let skipped = json!({"type": "page", "integrations": {"All": false}});
         let p = plan(&json!([page, skipped]), &c);
         assert_eq!(p.requests.len(), 1);
-        assert_eq!(p.requests[0].body[0]["name"], "viewed_home");
+        assert_eq!(p.requests[0].body_json()[0]["name"], "viewed_home");
         assert_eq!(p.results[1].status, Status::Skipped);
         assert_eq!(
             serde_json::to_value(p.redacted().requests[0].headers.clone()).unwrap()["apikey"],

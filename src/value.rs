@@ -6,6 +6,9 @@
 //! Modelling `undefined` explicitly keeps those results exact.
 
 use crate::js;
+use crate::json::read::{self, Kind};
+use crate::json::write::{write_js, write_str, Unwritable};
+use crate::json::RawJson;
 /// An object's members in insertion order, hashed with foldhash (randomly seeded, and much
 /// faster than SipHash for the short keys events have).
 pub type ObjectMap = indexmap::IndexMap<String, Resolved, foldhash::fast::RandomState>;
@@ -29,6 +32,9 @@ pub enum Resolved {
     Array(Vec<Resolved>),
     /// An object; `undefined` members are dropped when it becomes JSON.
     Object(ObjectMap),
+    /// An array or object still in its JSON text, as read from an event: passed through
+    /// untouched unless a directive looks inside it ([`Resolved::materialize`]).
+    Raw(RawJson),
 }
 
 /// A member named `__proto__` does not survive JavaScript's object copies (assigning it sets
@@ -37,7 +43,7 @@ pub const PROTO_KEY: &str = "__proto__";
 
 /// Whether `key` is an array index (`"0"`, `"12"`; below 2³² − 1, no leading zeros): JS
 /// lists such keys first, in numeric order.
-fn index_key(key: &str) -> Option<u32> {
+pub(crate) fn index_key(key: &str) -> Option<u32> {
     if key.is_empty()
         || (key.len() > 1 && key.starts_with('0'))
         || !key.bytes().all(|b| b.is_ascii_digit())
@@ -153,6 +159,18 @@ impl Resolved {
             Resolved::String(_) => "string",
             Resolved::Array(_) => "array",
             Resolved::Object(_) => "object",
+            Resolved::Raw(raw) if read::kind(raw) == Kind::Array => "array",
+            Resolved::Raw(_) => "object",
+        }
+    }
+
+    /// The value with any JSON text parsed into a tree, for directives that look inside
+    /// arrays and objects. Text nested deeper than serde_json's limit (128) is `undefined`.
+    pub fn materialize(self) -> Resolved {
+        match self {
+            Resolved::Raw(raw) => serde_json::from_str::<Value>(raw.text())
+                .map_or(Resolved::Undefined, Resolved::from),
+            other => other,
         }
     }
 
@@ -176,22 +194,24 @@ impl Resolved {
                 .collect::<Vec<_>>()
                 .join(","),
             Resolved::Object(_) => "[object Object]".into(),
+            Resolved::Raw(raw) if read::kind(raw) == Kind::Array => {
+                self.clone().materialize().to_js_string()
+            }
+            Resolved::Raw(_) => "[object Object]".into(),
         }
     }
 
-    /// `JSON.stringify(value)`; `None` where JS answers `undefined`.
+    /// `JSON.stringify(value)`; `None` where JS answers `undefined` (or for JSON text too
+    /// deep to rewrite, see [`Unwritable`]).
     pub fn stringify(&self) -> Option<String> {
         let mut out = String::new();
-        if self.write_json(&mut out) {
-            Some(out)
-        } else {
-            None
-        }
+        matches!(self.write_json(&mut out), Ok(true)).then_some(out)
     }
 
-    fn write_json(&self, out: &mut String) -> bool {
+    /// Appends `JSON.stringify(value)`; `false` (nothing written) for `undefined`.
+    pub fn write_json(&self, out: &mut String) -> Result<bool, Unwritable> {
         match self {
-            Resolved::Undefined => return false,
+            Resolved::Undefined => return Ok(false),
             Resolved::Null => out.push_str("null"),
             Resolved::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
             Resolved::Number(n) => {
@@ -202,14 +222,14 @@ impl Resolved {
                     out.push_str("null")
                 }
             }
-            Resolved::String(s) => out.push_str(&Value::String(s.clone()).to_string()),
+            Resolved::String(s) => write_str(s, out),
             Resolved::Array(items) => {
                 out.push('[');
                 for (i, item) in items.iter().enumerate() {
                     if i > 0 {
                         out.push(',');
                     }
-                    if !item.write_json(out) {
+                    if !item.write_json(out)? {
                         out.push_str("null");
                     }
                 }
@@ -219,21 +239,22 @@ impl Resolved {
                 out.push('{');
                 let mut first = true;
                 for (k, v) in js_order(map) {
-                    if v.is_undefined() {
+                    if v.is_undefined() || k == PROTO_KEY {
                         continue;
                     }
                     if !first {
                         out.push(',');
                     }
                     first = false;
-                    out.push_str(&Value::String(k.clone()).to_string());
+                    write_str(k, out);
                     out.push(':');
-                    v.write_json(out);
+                    v.write_json(out)?;
                 }
                 out.push('}');
             }
+            Resolved::Raw(raw) => write_js(raw.text(), out)?,
         }
-        true
+        Ok(true)
     }
 
     /// Segment's `removeUndefined`, then JSON: `undefined` members disappear (and so do
@@ -258,6 +279,7 @@ impl Resolved {
                     .filter_map(|(k, v)| v.into_json().map(|j| (k, j)))
                     .collect::<Map<_, _>>(),
             ),
+            raw @ Resolved::Raw(_) => return raw.materialize().into_json(),
         })
     }
 

@@ -9,7 +9,7 @@
 //! A file argument of `-`, or none, reads standard input. Exit status: 0 done, 1 the input is
 //! well-formed but wrong (a bad mapping, subscription or config), 2 the input is unreadable.
 
-use nudge_edge::{plan_events, transform, Config, Subscription};
+use nudge_edge::{transform, Config, Planner, Subscription};
 use serde_json::Value;
 use std::io::Read;
 use std::process::ExitCode;
@@ -55,8 +55,7 @@ fn run(args: &[String]) -> Result<String, Failure> {
             let (config_path, events_path) = flag_and_input(rest, "--config")?;
             let config = load_config(&config_path)?;
             let events = parse_events(&read_input(events_path.as_deref())?)?;
-            let refs: Vec<&Value> = events.iter().collect();
-            pretty(&plan_events(&refs, &config).redacted())
+            pretty(&Planner::new(config).plan(&Value::Array(events)).redacted())
         }
         "transform" => {
             let (mapping_path, payload_path) = flag_and_input(rest, "--mapping")?;

@@ -36,6 +36,12 @@ impl Mapping {
         &self.document
     }
 
+    /// Runs the mapping on any root (an event read in place, a JSON tree, a mapped value);
+    /// `undefined` members are left in place for the writer to drop.
+    pub fn run(&self, payload: Root<'_>) -> Result<Resolved, MappingError> {
+        run::run_checked(&self.document, payload)
+    }
+
     /// Runs the mapping on `payload` (which must be an object) and returns the result with
     /// `undefined` members removed, or `None` when nothing resolved at all.
     pub fn apply(&self, payload: &Value) -> Result<Option<Value>, MappingError> {

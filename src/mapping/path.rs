@@ -15,6 +15,7 @@ pub fn lookup(root: Root<'_>, path: &str) -> Resolved {
         return match root {
             Root::Json(v) => Resolved::from(v),
             Root::Resolved(r) => r.clone(),
+            Root::Event(e) => Resolved::Raw(e.raw().to_owned().into()),
         };
     }
     js::get(root, &split_path(&path))

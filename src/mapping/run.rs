@@ -219,7 +219,7 @@ fn run_array_path(v: &Value, payload: Root<'_>) -> Run {
     let shape = items
         .get(1)
         .filter(|s| s.as_object().is_some_and(|o| !o.is_empty()));
-    match (shape, root) {
+    match (shape, root.materialize()) {
         (Some(shape), Resolved::Array(list)) => map_shape(shape, &list),
         (Some(shape), root @ Resolved::Object(_)) => map_shape(shape, std::slice::from_ref(&root)),
         (_, root) => Ok(root),
@@ -268,7 +268,7 @@ fn flatten_into(
             format!("{prefix}{separator}{k}")
         }
     };
-    match input {
+    match input.materialize() {
         Resolved::Object(map) => {
             for (k, v) in crate::value::js_order_owned(map) {
                 flatten_into(out, v, &key_for(&k), separator, omit_arrays);
@@ -339,7 +339,7 @@ fn run_merge(v: &Value, payload: Root<'_>) -> Run {
     // `Object.assign({}, ...sources)`: later sources win, `undefined` members included.
     let mut out = ObjectMap::default();
     for source in sources {
-        match source {
+        match source.materialize() {
             Resolved::Object(map) => out.extend(
                 map.into_iter()
                     .filter(|(k, _)| k != crate::value::PROTO_KEY),
@@ -404,6 +404,8 @@ pub fn run_checked(mapping: &Value, payload: Root<'_>) -> Run {
     let payload_type = match payload {
         Root::Json(v) => real_type_of(Some(v)),
         Root::Resolved(r) => r.type_name(),
+        Root::Event(e) if e.shape_problem().is_none() => "object",
+        Root::Event(_) => "not an object",
     };
     if payload_type != "object" {
         return Err(fail(format!("data must be an object, got {payload_type}")));
@@ -414,14 +416,14 @@ pub fn run_checked(mapping: &Value, payload: Root<'_>) -> Run {
 /// `@excludeWhenNull`: `null` becomes `undefined`, and `null` members of objects (at any
 /// object depth) are dropped.
 fn exclude_nulls(value: Resolved) -> Resolved {
-    match value {
+    match value.materialize() {
         Resolved::Null => Resolved::Undefined,
         Resolved::Object(map) => Resolved::Object(
             map.into_iter()
                 .map(|(k, v)| {
                     let v = match v {
                         Resolved::Null => Resolved::Undefined,
-                        obj @ Resolved::Object(_) => exclude_nulls(obj),
+                        obj @ (Resolved::Object(_) | Resolved::Raw(_)) => exclude_nulls(obj),
                         other => other,
                     };
                     (k, v)

@@ -5,10 +5,9 @@
 use super::ast::{Condition, GroupOperator, Literal, Operator, Target};
 use crate::js::{self, Root};
 use crate::value::Resolved;
-use serde_json::Value;
 
 /// Whether `event` matches `condition`.
-pub fn matches(condition: &Condition, event: &Value) -> bool {
+pub fn matches(condition: &Condition, event: Root<'_>) -> bool {
     match condition {
         Condition::Group {
             operator: GroupOperator::And,
@@ -33,11 +32,12 @@ fn field_path(name: &str) -> Vec<&str> {
         .collect()
 }
 
-fn actual(target: &Target, event: &Value) -> Resolved {
-    let top = |key: &str| event.get(key).map_or(Resolved::Undefined, Resolved::from);
-    let nested = |key: &str, name: &str| match event.get(key) {
-        Some(root) => js::get(Root::Json(root), &field_path(name)),
-        None => Resolved::Undefined,
+fn actual(target: &Target, event: Root<'_>) -> Resolved {
+    let top = |key: &str| js::get(event, &[key]);
+    let nested = |key: &str, name: &str| {
+        let mut path = field_path(name);
+        path.insert(0, key);
+        js::get(event, &path)
     };
     match target {
         Target::EventType => top("type"),
@@ -92,10 +92,10 @@ fn compare(actual: &Resolved, operator: Operator, expected: Option<&Literal>) ->
 mod tests {
     use super::super::parse;
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn m(fql: &str, event: Value) -> bool {
-        matches(&parse(fql).unwrap(), &event)
+        matches(&parse(fql).unwrap(), Root::Json(&event))
     }
 
     #[test]

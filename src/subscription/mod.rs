@@ -14,6 +14,8 @@ pub use ast::{Condition, GroupOperator, Literal, Operator, Target};
 pub use parser::parse;
 
 use crate::error::SubscriptionError;
+use crate::event::Event;
+use crate::js::Root;
 use serde_json::Value;
 
 /// A parsed subscription, ready to test events.
@@ -44,6 +46,11 @@ impl Subscription {
 
     /// Whether `event` matches.
     pub fn matches(&self, event: &Value) -> bool {
-        eval::matches(&self.condition, event)
+        eval::matches(&self.condition, Root::Json(event))
+    }
+
+    /// Whether an event read in place matches.
+    pub fn matches_event(&self, event: &Event<'_>) -> bool {
+        eval::matches(&self.condition, Root::Event(event))
     }
 }

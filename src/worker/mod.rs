@@ -11,7 +11,7 @@ use crate::config::{Config, ConfigMemo};
 use crate::delivery::{self, RetryPolicy};
 use crate::error::{ConfigError, ConfigErrors};
 use crate::ingest::{self, Ingested, Route};
-use crate::plan::plan_events;
+use crate::plan::Planner;
 use serde_json::{json, Value};
 use std::convert::Infallible;
 use std::rc::Rc;
@@ -218,10 +218,10 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         return unauthorized();
     }
 
-    let refs: Vec<&Value> = events.iter().collect();
-    let plan = plan_events(&refs, config);
+    let event_count = events.len();
+    let plan = Planner::new(config.clone()).plan(&Value::Array(events));
     if route == Route::Validate {
-        let counts = delivery::counts(&plan.results, events.len());
+        let counts = delivery::counts(&plan.results, event_count);
         let body = json!({"valid": plan.all_valid(), "plan": plan.redacted()});
         return finish(200, body, json!({"dry_run": true, "counts": counts}));
     }
@@ -233,7 +233,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         .map(|(r, d)| json!({"events": r.events.len(), "delivery": d}))
         .collect();
     let settlement = delivery::settle(plan, &deliveries);
-    let body = delivery::response_body(&settlement, events.len());
+    let body = delivery::response_body(&settlement, event_count);
     let fields = json!({"counts": body["counts"], "nudge": nudge});
     let mut res = finish(settlement.status, body, fields)?;
     if let Some(secs) = settlement.retry_after_secs {

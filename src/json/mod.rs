@@ -1,0 +1,50 @@
+//! JSON text handled in place: [`read`] finds members and items without building a tree,
+//! [`write`] prints values exactly as JavaScript's `JSON.stringify` would.
+
+pub mod read;
+pub mod write;
+
+use serde_json::value::RawValue;
+use std::fmt;
+use std::ops::Deref;
+
+/// A JSON array or object kept as its text until something needs to look inside it.
+#[derive(Clone)]
+pub struct RawJson(Box<RawValue>);
+
+impl RawJson {
+    /// The text, trimmed.
+    pub fn text(&self) -> &str {
+        self.0.get()
+    }
+
+    /// Valid JSON text taken as it is; `None` when it is not JSON.
+    pub fn from_text(text: String) -> Option<RawJson> {
+        RawValue::from_string(text).ok().map(RawJson)
+    }
+}
+
+impl From<Box<RawValue>> for RawJson {
+    fn from(raw: Box<RawValue>) -> Self {
+        RawJson(raw)
+    }
+}
+
+impl Deref for RawJson {
+    type Target = RawValue;
+    fn deref(&self) -> &RawValue {
+        &self.0
+    }
+}
+
+impl PartialEq for RawJson {
+    fn eq(&self, other: &Self) -> bool {
+        self.text() == other.text()
+    }
+}
+
+impl fmt::Debug for RawJson {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RawJson({})", self.text())
+    }
+}

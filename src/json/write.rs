@@ -1,0 +1,324 @@
+//! Writing JSON exactly as JavaScript's `JSON.stringify(JSON.parse(text))` would, straight
+//! from the input text: most text is copied as it is, numbers and escapes are rewritten where
+//! JavaScript prints them differently (`1.0` → `1`, `1E5` → `100000`, `-0` → `0`, `"\u00e9"`
+//! → `"é"`), and whitespace is dropped.
+//!
+//! Objects whose member order JavaScript changes — a duplicate key (`JSON.parse` keeps the last
+//! value at the first key's place), an array-index key (listed first, in numeric order), a
+//! `__proto__` key — or that have escaped keys or more members than a quick duplicate check
+//! covers are written from a parsed tree instead (the slow path).
+
+use crate::js;
+use crate::value::Resolved;
+use serde_json::Value;
+use std::fmt;
+
+/// Objects with more members than this take the slow path (the duplicate check is quadratic).
+const MAX_FAST_KEYS: usize = 32;
+
+/// Text the slow path cannot parse: nested deeper than serde_json's limit (128) in an object
+/// that needs reordering, or a string with a lone surrogate in such an object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unwritable;
+
+impl fmt::Display for Unwritable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("nested too deeply to be rewritten as JavaScript would print it")
+    }
+}
+
+/// Appends valid JSON `text` to `out` as JavaScript prints it after parsing it.
+pub fn write_js(text: &str, out: &mut String) -> Result<(), Unwritable> {
+    let mark = out.len();
+    if copy_canonical(text, out) {
+        return Ok(());
+    }
+    out.truncate(mark);
+    let value: Value = serde_json::from_str(text).map_err(|_| Unwritable)?;
+    Resolved::from(value).write_json(out).map(|_| ())
+}
+
+/// [`write_js`] into a new string; `None` when `text` is already written that way.
+pub fn rewrite_js(text: &str) -> Result<Option<String>, Unwritable> {
+    let mut out = String::with_capacity(text.len());
+    write_js(text, &mut out)?;
+    Ok((out != text).then_some(out))
+}
+
+/// Appends `JSON.stringify(s)` for a string.
+pub fn write_str(s: &str, out: &mut String) {
+    out.push('"');
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        if b == b'"' || b == b'\\' || b < 0x20 {
+            // ASCII, so `i` is a character boundary.
+            out.push_str(&s[start..i]);
+            write_code_unit(u32::from(b), out);
+            start = i + 1;
+        }
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
+/// Copies `text`, rewriting scalars, unless an object needs reordering (then `false`, with
+/// `out` partly written).
+fn copy_canonical(text: &str, out: &mut String) -> bool {
+    let b = text.as_bytes();
+    // For each open container: `Some(start of its keys in `keys`)` for an object, `None` for
+    // an array.
+    let mut open: Vec<Option<usize>> = Vec::new();
+    let mut keys: Vec<&str> = Vec::new();
+    let mut expect_key = false;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b' ' | b'\t' | b'\n' | b'\r' => i += 1,
+            b'{' => {
+                out.push('{');
+                open.push(Some(keys.len()));
+                expect_key = true;
+                i += 1;
+            }
+            b'[' => {
+                out.push('[');
+                open.push(None);
+                expect_key = false;
+                i += 1;
+            }
+            close @ (b'}' | b']') => {
+                out.push(close as char);
+                if let Some(Some(start)) = open.pop() {
+                    keys.truncate(start);
+                }
+                expect_key = false;
+                i += 1;
+            }
+            b',' => {
+                out.push(',');
+                expect_key = matches!(open.last(), Some(Some(_)));
+                i += 1;
+            }
+            b':' => {
+                out.push(':');
+                i += 1;
+            }
+            b'"' => {
+                // Quotes are ASCII: both ends are character boundaries.
+                let end = string_end(b, i + 1);
+                let content = text.get(i + 1..end).unwrap_or_default();
+                if expect_key {
+                    let start = open.last().copied().flatten().unwrap_or(0);
+                    if !plain_key(content, &keys[start.min(keys.len())..]) {
+                        return false;
+                    }
+                    keys.push(content);
+                    expect_key = false;
+                }
+                write_string_content(content, out);
+                i = end + 1;
+            }
+            b't' => {
+                out.push_str("true");
+                i += 4;
+            }
+            b'f' => {
+                out.push_str("false");
+                i += 5;
+            }
+            b'n' => {
+                out.push_str("null");
+                i += 4;
+            }
+            _ => {
+                let end = b[i..]
+                    .iter()
+                    .position(|c| !matches!(c, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+                    .map_or(b.len(), |n| i + n);
+                write_number(text.get(i..end).unwrap_or_default(), out);
+                i = end.max(i + 1);
+            }
+        }
+    }
+    true
+}
+
+/// A key JavaScript keeps in place: no escapes, not `__proto__`, not an array index, not
+/// seen before in its object, and the object still small enough to check.
+fn plain_key(key: &str, earlier: &[&str]) -> bool {
+    !key.contains('\\')
+        && key != crate::value::PROTO_KEY
+        && crate::value::index_key(key).is_none()
+        && earlier.len() < MAX_FAST_KEYS
+        && !earlier.contains(&key)
+}
+
+/// Index of the `"` closing a string whose content starts at `from`.
+fn string_end(b: &[u8], from: usize) -> usize {
+    let mut i = from;
+    while i < b.len() {
+        match b[i] {
+            b'"' => return i,
+            b'\\' => i += 2,
+            _ => i += 1,
+        }
+    }
+    b.len()
+}
+
+/// Writes a string (its content as written between the quotes) as `JSON.stringify` prints it.
+fn write_string_content(text: &str, out: &mut String) {
+    out.push('"');
+    let content = text.as_bytes();
+    if !content.contains(&b'\\') {
+        // Valid JSON has no raw control characters, and nothing else needs escaping.
+        out.push_str(text);
+        out.push('"');
+        return;
+    }
+    let mut i = 0;
+    while i < content.len() {
+        // Backslashes and escape letters are ASCII: every index used to slice is a boundary.
+        let Some(offset) = content[i..].iter().position(|c| *c == b'\\') else {
+            out.push_str(text.get(i..).unwrap_or_default());
+            break;
+        };
+        out.push_str(text.get(i..i + offset).unwrap_or_default());
+        i += offset;
+        match content.get(i + 1) {
+            Some(b'u') => {
+                let unit = hex4(content, i + 2);
+                i += 6;
+                let pair = (0xD800..0xDC00)
+                    .contains(&unit)
+                    .then(|| content.get(i..i + 2) == Some(b"\\u"))
+                    .filter(|follows| *follows)
+                    .map(|_| hex4(content, i + 2))
+                    .filter(|low| (0xDC00..0xE000).contains(low));
+                if let Some(low) = pair {
+                    let c = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
+                    out.push(char::from_u32(c).unwrap_or('\u{FFFD}'));
+                    i += 6;
+                } else {
+                    write_code_unit(unit, out);
+                }
+            }
+            Some(b'/') => {
+                out.push('/');
+                i += 2;
+            }
+            Some(&c) => {
+                // \" \\ \b \f \n \r \t are already JavaScript's forms.
+                out.push('\\');
+                out.push(c as char);
+                i += 2;
+            }
+            None => break,
+        }
+    }
+    out.push('"');
+}
+
+fn hex4(b: &[u8], at: usize) -> u32 {
+    b.get(at..at + 4)
+        .and_then(|h| std::str::from_utf8(h).ok())
+        .and_then(|h| u32::from_str_radix(h, 16).ok())
+        .unwrap_or(0xFFFD)
+}
+
+/// One UTF-16 code unit as `JSON.stringify` writes it.
+fn write_code_unit(unit: u32, out: &mut String) {
+    match unit {
+        0x08 => out.push_str("\\b"),
+        0x09 => out.push_str("\\t"),
+        0x0A => out.push_str("\\n"),
+        0x0C => out.push_str("\\f"),
+        0x0D => out.push_str("\\r"),
+        0x22 => out.push_str("\\\""),
+        0x5C => out.push_str("\\\\"),
+        u if u < 0x20 || (0xD800..0xE000).contains(&u) => {
+            out.push_str(&format!("\\u{u:04x}"));
+        }
+        u => out.push(char::from_u32(u).unwrap_or('\u{FFFD}')),
+    }
+}
+
+/// A number as JavaScript prints the double it stands for (`null` beyond its range).
+fn write_number(text: &str, out: &mut String) {
+    let digits = text.strip_prefix('-').unwrap_or(text).as_bytes();
+    let plain_integer = !digits.is_empty()
+        && digits.len() <= 15
+        && digits.iter().all(u8::is_ascii_digit)
+        && (digits[0] != b'0' || (digits.len() == 1 && text.len() == 1));
+    if plain_integer {
+        out.push_str(text);
+        return;
+    }
+    let f: f64 = text.parse().unwrap_or(f64::NAN);
+    if f.is_finite() {
+        out.push_str(&js::number_to_string(f));
+    } else {
+        out.push_str("null");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn js(text: &str) -> String {
+        let mut out = String::new();
+        write_js(text, &mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn strings_as_json_stringify_writes_them() {
+        let mut out = String::new();
+        write_str("a\"b\\c\u{1}\n\u{7f}é\u{2028}", &mut out);
+        assert_eq!(out, "\"a\\\"b\\\\c\\u0001\\n\u{7f}é\u{2028}\"");
+    }
+
+    #[test]
+    fn canonical_text_is_copied() {
+        let t = r#"{"a":[1,-2,"x",true,false,null,{}],"b":{"c":"d\n\"q\"\\"},"e":12.5,"f":[]}"#;
+        assert_eq!(js(t), t);
+        assert_eq!(rewrite_js(t), Ok(None));
+    }
+
+    #[test]
+    fn numbers_as_javascript_prints_them() {
+        assert_eq!(
+            js("[1.0, 1E5, -0, 1e21, 0.1, 123456789012345678, 1e400, 2.50, 0, -0.0]"),
+            "[1,100000,0,1e+21,0.1,123456789012345680,null,2.5,0,0]"
+        );
+    }
+
+    #[test]
+    fn escapes_as_javascript_prints_them() {
+        assert_eq!(
+            js(r#"["\u00e9\/", "\ud83d\ude00", "\ud800x", "\u001F\u0008", "\u0022\u005c"]"#),
+            r#"["é/","😀","\ud800x","\u001f\b","\"\\"]"#
+        );
+        assert_eq!(js(" { \"a\" : [ 1 , 2 ] } "), r#"{"a":[1,2]}"#);
+    }
+
+    #[test]
+    fn reordered_objects_take_the_slow_path() {
+        assert_eq!(js(r#"{"b":1,"a":2,"b":3}"#), r#"{"b":3,"a":2}"#);
+        assert_eq!(js(r#"{"b":1,"10":2,"2":3}"#), r#"{"2":3,"10":2,"b":1}"#);
+        assert_eq!(js(r#"{"a":1,"__proto__":{"x":1}}"#), r#"{"a":1}"#);
+        assert_eq!(js(r#"{"a\u0062":1,"ab":2}"#), r#"{"ab":2}"#);
+        let many: Vec<String> = (0..40).map(|i| format!("\"k{i}\":{i}")).collect();
+        let text = format!("{{{}}}", many.join(","));
+        assert_eq!(js(&text), text);
+    }
+
+    #[test]
+    fn deep_canonical_text_is_copied_and_deep_reordering_is_refused() {
+        let deep = format!("{}{}", "[".repeat(5_000), "]".repeat(5_000));
+        assert_eq!(js(&deep), deep);
+        let deep_dup = format!("{}{{\"a\":1,\"a\":2}}{}", "[".repeat(500), "]".repeat(500));
+        assert_eq!(write_js(&deep_dup, &mut String::new()), Err(Unwritable));
+    }
+}
