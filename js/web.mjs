@@ -3,6 +3,8 @@
 export {
   default,
   initSync,
+  createPlanner,
+  Planner,
   plan,
   validateEvent,
   validateConfig,

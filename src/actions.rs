@@ -242,6 +242,12 @@ fn without_contact_traits(props: Resolved) -> Resolved {
 
 /// Spaces become `_`, then lower case (Nudge's user ID and event name rule).
 pub fn sanitize(s: &str) -> String {
+    if s.is_ascii() {
+        return s
+            .bytes()
+            .map(|b| if b == b' ' { '_' } else { char::from(b.to_ascii_lowercase()) })
+            .collect();
+    }
     s.replace(' ', "_").to_lowercase()
 }
 

@@ -367,7 +367,7 @@ fn parse_mapping(index: usize, entry: &Value, problems: &mut Problems) -> Option
         Mapping::parse(Value::Object(full))
             .map_err(|errors| {
                 for e in errors {
-                    problems.add(format!("{}{}", at("mapping"), e.path), e.message);
+                    problems.add(format!("{}{}", at("mapping"), e.path()), e.message());
                 }
             })
             .ok()

@@ -309,6 +309,49 @@ fn parse_dayjs_pattern(s: &str) -> Option<Option<i64>> {
     ))
 }
 
+/// Whether `s` is already a date in `toISOString` form (`2025-05-14T02:00:00.000Z`, a real
+/// day and time): then it is its own normal form, and parsing it again would give it back.
+pub fn is_iso_string(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+        b.get(range)?.iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let shape = b.len() == 24
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[16] == b':'
+        && b[19] == b'.'
+        && b[23] == b'Z';
+    let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second), Some(_)) = (
+        digits(0..4),
+        digits(5..7),
+        digits(8..10),
+        digits(11..13),
+        digits(14..16),
+        digits(17..19),
+        digits(20..23),
+    ) else {
+        return false;
+    };
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    shape
+        && (1..=12).contains(&month)
+        && (1..=month_days).contains(&day)
+        && hour < 24
+        && minute < 60
+        && second < 60
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -459,5 +502,23 @@ mod tests {
             to_iso_string(253402300800000).as_deref(),
             Some("+010000-01-01T00:00:00.000Z")
         );
+    }
+
+    #[test]
+    fn iso_strings_are_their_own_normal_form() {
+        for s in ["2025-05-14T02:00:00.000Z", "2024-02-29T23:59:59.999Z", "0000-01-01T00:00:00.000Z"] {
+            assert!(is_iso_string(s), "{s}");
+            assert_eq!(iso(Value::from(s)).as_deref(), Some(s));
+        }
+        for s in [
+            "2025-02-29T00:00:00.000Z",
+            "2025-05-14T24:00:00.000Z",
+            "2025-05-14T02:00:00.000+00:00",
+            "2025-05-14T02:00:00Z",
+            "2025-13-01T00:00:00.000Z",
+            "2025-05-14 02:00:00.000Z",
+        ] {
+            assert!(!is_iso_string(s), "{s}");
+        }
     }
 }

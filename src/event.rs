@@ -2,33 +2,75 @@
 //! read in place from the request's text, with the few rules that apply before any mapping
 //! sees them.
 
-use crate::json::read::{self, Kind};
+use crate::json::read::{self, Kind, Level, LevelVisitor};
+use crate::json::write::write_str;
+use crate::json::RawJson;
+use crate::value::Resolved;
+use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::Value;
 use std::borrow::Cow;
+use std::fmt;
 
 /// The destination's name in Segment's `integrations` object.
 pub const DESTINATION_NAME: &str = "Nudge (Actions)";
 
-/// One event, kept as its JSON text with its top-level members found once: the paths
-/// mappings and subscriptions read are looked up without building a tree of the event.
+/// One event, read in place: its top-level members found once, each kept as its JSON text,
+/// so that the paths mappings and subscriptions read are looked up without building a tree.
 pub struct Event<'a> {
-    raw: &'a RawValue,
+    kind: Kind,
     members: Vec<(Cow<'a, str>, &'a RawValue)>,
+    /// The value of an event that is not an object (objects are their members).
+    other: Option<Resolved>,
 }
 
 impl<'a> Event<'a> {
     /// Reads `raw` (any JSON value; only objects are usable events).
     pub fn new(raw: &'a RawValue) -> Event<'a> {
-        Event {
-            raw,
-            members: read::members(raw).unwrap_or_default(),
+        match read::level(raw) {
+            Some(level) => Event::from_level(level),
+            None => Event::from_level(Level::Scalar(Resolved::Undefined)),
         }
     }
 
-    /// The event's text.
-    pub fn raw(&self) -> &'a RawValue {
-        self.raw
+    fn from_level(level: Level<'a>) -> Event<'a> {
+        match level {
+            Level::Object(members) => Event {
+                kind: Kind::Object,
+                members,
+                other: None,
+            },
+            Level::Array(items) => {
+                let mut text = String::from("[");
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        text.push(',');
+                    }
+                    text.push_str(item.get());
+                }
+                text.push(']');
+                Event {
+                    kind: Kind::Array,
+                    members: Vec::new(),
+                    other: Some(RawJson::from_text(text).map_or(Resolved::Undefined, Resolved::Raw)),
+                }
+            }
+            Level::Scalar(value) => Event {
+                kind: match value {
+                    Resolved::Null | Resolved::Undefined => Kind::Null,
+                    Resolved::Bool(_) => Kind::Bool,
+                    Resolved::String(_) => Kind::String,
+                    _ => Kind::Number,
+                },
+                members: Vec::new(),
+                other: Some(value),
+            },
+        }
+    }
+
+    /// What JSON value the event is (only objects are usable).
+    pub fn kind(&self) -> Kind {
+        self.kind
     }
 
     /// `event[key]`, the last one when a key is repeated (as `JSON.parse` keeps it).
@@ -36,18 +78,32 @@ impl<'a> Event<'a> {
         read::find(&self.members, key)
     }
 
+    /// The whole event as a value (for a mapping that reads `$.`).
+    pub fn to_resolved(&self) -> Resolved {
+        if let Some(other) = &self.other {
+            return other.clone();
+        }
+        let mut text = String::with_capacity(2 + self.members.iter().map(|(k, v)| k.len() + v.get().len() + 4).sum::<usize>());
+        text.push('{');
+        for (i, (key, value)) in self.members.iter().enumerate() {
+            if i > 0 {
+                text.push(',');
+            }
+            write_str(key, &mut text);
+            text.push(':');
+            text.push_str(value.get());
+        }
+        text.push('}');
+        RawJson::from_text(text).map_or(Resolved::Undefined, Resolved::Raw)
+    }
+
     /// Why the event cannot be used at all (it is not a JSON object).
     pub fn shape_problem(&self) -> Option<String> {
-        (read::kind(self.raw) != Kind::Object).then(|| {
-            let found = match read::kind(self.raw) {
-                Kind::Null => "null",
-                Kind::Bool => "boolean",
-                Kind::Number => "number",
-                Kind::String => "string",
-                Kind::Array => "array",
-                Kind::Object => "object",
-            };
-            format!("an event must be a JSON object, found {found}")
+        (self.kind != Kind::Object).then(|| {
+            format!(
+                "an event must be a JSON object, found {}",
+                self.kind.type_name()
+            )
         })
     }
 
@@ -73,10 +129,55 @@ impl<'a> Event<'a> {
     }
 }
 
-/// The events in a JSON text: the items of an array, or the one value otherwise.
-pub fn events_in(text: &str) -> Result<Vec<&RawValue>, serde_json::Error> {
-    let raw: &RawValue = serde_json::from_str(text)?;
-    Ok(read::items(raw).unwrap_or_else(|| vec![raw]))
+/// The events in a JSON text: the items of an array, or the one value otherwise. Each event's
+/// members are found in the same pass that finds the events.
+pub fn events_in(text: &str) -> Result<Vec<Event<'_>>, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let events = (&mut de).deserialize_any(EventsVisitor)?;
+    de.end()?;
+    Ok(events)
+}
+
+/// An array of events, or one event: any other value is read as [`Level`] is.
+struct EventsVisitor;
+
+impl<'de> Visitor<'de> for EventsVisitor {
+    type Value = Vec<Event<'de>>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an event or an array of events")
+    }
+    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Self::Value, S::Error> {
+        let mut events = Vec::with_capacity(seq.size_hint().unwrap_or(16));
+        while let Some(level) = seq.next_element::<Level<'de>>()? {
+            events.push(Event::from_level(level));
+        }
+        Ok(events)
+    }
+    fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<Self::Value, M::Error> {
+        one(LevelVisitor.visit_map(map))
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        one(LevelVisitor.visit_unit())
+    }
+    fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<Self::Value, E> {
+        one(LevelVisitor.visit_bool(b))
+    }
+    fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Self::Value, E> {
+        one(LevelVisitor.visit_i64(n))
+    }
+    fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Self::Value, E> {
+        one(LevelVisitor.visit_u64(n))
+    }
+    fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<Self::Value, E> {
+        one(LevelVisitor.visit_f64(n))
+    }
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Self::Value, E> {
+        one(LevelVisitor.visit_str(s))
+    }
+}
+
+fn one<E>(level: Result<Level<'_>, E>) -> Result<Vec<Event<'_>>, E> {
+    level.map(|level| vec![Event::from_level(level)])
 }
 
 /// The JSON text of one event or an array of events, for callers that hold a tree.
@@ -114,9 +215,23 @@ mod tests {
     fn events_come_one_or_many() {
         assert_eq!(events_in(r#"[{"a": 1}, {"b": 2}]"#).unwrap().len(), 2);
         assert_eq!(events_in(r#"{"a": 1}"#).unwrap().len(), 1);
-        let raw = events_in(r#""x""#).unwrap()[0];
-        assert!(Event::new(raw).shape_problem().is_some());
+        let scalar = events_in(r#""x""#).unwrap();
+        assert_eq!(scalar[0].shape_problem().as_deref(), Some("an event must be a JSON object, found string"));
+        let mixed = events_in(r#"[{"a": 1}, 2, [3, "x"], null]"#).unwrap();
+        let kinds: Vec<Kind> = mixed.iter().map(Event::kind).collect();
+        assert_eq!(kinds, [Kind::Object, Kind::Number, Kind::Array, Kind::Null]);
+        assert_eq!(mixed[2].to_resolved().stringify().as_deref(), Some(r#"[3,"x"]"#));
         assert!(events_in("{").is_err());
+        assert!(events_in("[1] x").is_err());
+    }
+
+    #[test]
+    fn the_whole_event_is_a_value() {
+        let events = events_in(r#"{"a": [1, 2.50], "b\u0020c": "d"}"#).unwrap();
+        assert_eq!(
+            events[0].to_resolved().stringify().as_deref(),
+            Some(r#"{"a":[1,2.5],"b c":"d"}"#)
+        );
     }
 
     #[test]

@@ -227,6 +227,7 @@ pub fn write_payload(payload: &ObjectMap) -> Result<String, FieldError> {
 /// A date value's UTC ISO form, when it is a date.
 fn normalize_date(value: &Resolved) -> Option<String> {
     let ms = match value {
+        Resolved::String(s) if datetime::is_iso_string(s) => return Some(s.clone()),
         Resolved::String(s) => datetime::parse_text(s)?,
         Resolved::Number(n) => datetime::parse_timestamp(&serde_json::Value::Number(n.clone()))?,
         _ => return None,

@@ -169,12 +169,33 @@ pub enum Root<'a> {
     Event(&'a Event<'a>),
 }
 
+impl Root<'_> {
+    /// The root itself as a value.
+    pub fn to_resolved(self) -> Resolved {
+        match self {
+            Root::Json(v) => Resolved::from(v),
+            Root::Resolved(r) => r.clone(),
+            Root::Event(e) => e.to_resolved(),
+        }
+    }
+
+    /// Segment's `realTypeOf` name of the root.
+    pub fn type_name(self) -> &'static str {
+        match self {
+            Root::Json(v) => real_type_of(Some(v)),
+            Root::Resolved(r) => r.type_name(),
+            Root::Event(e) => e.kind().type_name(),
+        }
+    }
+}
+
 impl<'a> Cursor<'a> {
     fn is_falsy(&self) -> bool {
         match self {
             Cursor::Json(v) => json_is_falsy(v),
             Cursor::Res(r) => r.is_falsy(),
             Cursor::Owned(r) => r.is_falsy(),
+            // Only object events are walked as events (see `walk`).
             Cursor::Event(_) => false,
             Cursor::Raw(raw) => match read::kind(raw) {
                 Kind::Null => true,
@@ -221,7 +242,7 @@ impl<'a> Cursor<'a> {
             Cursor::Json(v) => Resolved::from(v),
             Cursor::Res(r) => r.clone(),
             Cursor::Owned(r) => r,
-            Cursor::Event(event) => Resolved::Raw(event.raw().to_owned().into()),
+            Cursor::Event(event) => event.to_resolved(),
             Cursor::Raw(raw) => read::value(raw),
         }
     }
@@ -287,7 +308,8 @@ fn walk<'a, S: AsRef<str>>(root: Root<'a>, segments: &[S]) -> Cursor<'a> {
     let mut cur = match root {
         Root::Json(v) => Cursor::Json(v),
         Root::Resolved(r) => Cursor::Res(r),
-        Root::Event(e) => Cursor::Event(e),
+        Root::Event(e) if e.kind() == Kind::Object => Cursor::Event(e),
+        Root::Event(e) => Cursor::Owned(e.to_resolved()),
     };
     for seg in segments {
         cur = cur.step(seg.as_ref());

@@ -74,11 +74,16 @@ fn from_js(value: &JsValue, what: &str) -> Result<Value, JsValue> {
     parse_text(&json_text(value, what)?, what)
 }
 
+/// JSON text as a plain JS value.
+fn to_js_text(text: &str) -> Result<JsValue, JsValue> {
+    js_sys::JSON::parse(text)
+}
+
 /// A Rust value as a plain JS value.
 fn to_js(value: &impl serde::Serialize) -> Result<JsValue, JsValue> {
     let text = serde_json::to_string(value)
         .map_err(|e| error(&format!("cannot serialise the result: {e}"), &[]))?;
-    js_sys::JSON::parse(&text)
+    to_js_text(&text)
 }
 
 fn error(message: &str, props: &[(&str, JsValue)]) -> JsValue {
@@ -98,7 +103,7 @@ fn config_error(errors: &ConfigErrors) -> JsValue {
 fn mapping_error(e: &MappingError) -> JsValue {
     error(
         &format!("invalid mapping: {e}"),
-        &[("path", JsValue::from_str(&e.path))],
+        &[("path", JsValue::from_str(&e.path()))],
     )
 }
 
@@ -133,6 +138,55 @@ fn plan_text(planner: &Planner, events: &JsValue, what: &str) -> Result<crate::P
         .map_err(|e| error(&format!("{what} is not valid JSON: {e}"), &[]))
 }
 
+/// A configuration compiled once: plans events with no per-call checking of the config.
+#[wasm_bindgen(js_name = Planner)]
+pub struct JsPlanner {
+    planner: Planner,
+}
+
+/// Compiles a configuration into a planner (throws with every problem when it is invalid).
+#[wasm_bindgen(js_name = createPlanner)]
+pub fn create_planner(
+    #[wasm_bindgen(unchecked_param_type = "Config")] config: JsValue,
+) -> Result<JsPlanner, JsValue> {
+    let doc = from_js(&config, "config")?;
+    let config = Config::from_json(&doc).map_err(|e| config_error(&e))?;
+    Ok(JsPlanner {
+        planner: Planner::new(config),
+    })
+}
+
+#[wasm_bindgen(js_class = Planner)]
+impl JsPlanner {
+    /// Plans one event or an array of events (SPEC §4).
+    #[wasm_bindgen(unchecked_return_type = "Plan")]
+    pub fn plan(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "SegmentEvent | SegmentEvent[]")] events: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        to_js_text(&plan_text(&self.planner, &events, "events")?.to_json())
+    }
+
+    /// Plans the events in a JSON text (an array or one event) and returns the plan as JSON
+    /// text: no objects are built on either side of the boundary.
+    #[wasm_bindgen(js_name = planText)]
+    pub fn plan_json_text(&self, events: &str) -> Result<String, JsValue> {
+        self.planner
+            .plan_text(events)
+            .map(|plan| plan.to_json())
+            .map_err(|e| error(&format!("events are not valid JSON: {e}"), &[]))
+    }
+
+    /// Checks one event against every mapping it matches: `{valid, results}`.
+    #[wasm_bindgen(js_name = validateEvent, unchecked_return_type = "EventValidation")]
+    pub fn validate_event(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "SegmentEvent")] event: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        event_validation(&self.planner, &event)
+    }
+}
+
 /// Plans the delivery of one event or an array of events (SPEC §4).
 #[wasm_bindgen(unchecked_return_type = "Plan")]
 pub fn plan(
@@ -140,7 +194,7 @@ pub fn plan(
     #[wasm_bindgen(unchecked_param_type = "Config")] config: JsValue,
 ) -> Result<JsValue, JsValue> {
     let planner = load_planner(&config)?;
-    to_js(&plan_text(&planner, &events, "events")?)
+    to_js_text(&plan_text(&planner, &events, "events")?.to_json())
 }
 
 /// Checks one event against every mapping it matches: `{valid, results}`.
@@ -149,8 +203,11 @@ pub fn validate_event(
     #[wasm_bindgen(unchecked_param_type = "SegmentEvent")] event: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Config")] config: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let planner = load_planner(&config)?;
-    let plan = plan_text(&planner, &event, "event")?;
+    event_validation(&*load_planner(&config)?, &event)
+}
+
+fn event_validation(planner: &Planner, event: &JsValue) -> Result<JsValue, JsValue> {
+    let plan = plan_text(planner, event, "event")?;
     let results: Vec<_> = plan
         .results
         .into_iter()

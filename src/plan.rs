@@ -12,6 +12,7 @@ use crate::config::{Config, MappingConfig};
 use crate::event::{self, Event};
 use crate::fields::{self, ErrorCode, FieldError};
 use crate::js::Root;
+use crate::json::write::write_str;
 use crate::value::{ObjectMap, Resolved};
 use indexmap::IndexMap;
 use serde::Serialize;
@@ -54,7 +55,7 @@ pub struct EventResult {
 }
 
 /// One HTTP request to Nudge.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Request {
     /// The action it performs.
     pub action: Action,
@@ -66,38 +67,66 @@ pub struct Request {
     pub url: String,
     /// `apikey`, `p` and `content-type`.
     pub headers: IndexMap<String, String>,
-    /// The JSON body, exactly as it is sent.
-    pub body: Box<RawValue>,
+    /// The JSON body, exactly as it is sent (written by the planner, so valid JSON).
+    pub body: String,
     /// Indexes of the events it carries.
     pub events: Vec<usize>,
     /// Position of the mapping in the configuration (names need not be unique).
-    #[serde(skip)]
     pub mapping_position: usize,
 }
 
 impl Request {
     /// The body as a JSON tree.
     pub fn body_json(&self) -> Value {
-        serde_json::from_str(self.body.get()).unwrap_or(Value::Null)
+        serde_json::from_str(&self.body).unwrap_or(Value::Null)
+    }
+
+    /// Appends the request as JSON (the body as it is, not re-read).
+    fn write_json(&self, out: &mut String) {
+        out.push_str("{\"action\":\"");
+        out.push_str(self.action.key());
+        out.push_str("\",\"mapping\":");
+        write_str(&self.mapping, out);
+        out.push_str(",\"method\":\"");
+        out.push_str(self.method);
+        out.push_str("\",\"url\":");
+        write_str(&self.url, out);
+        out.push_str(",\"headers\":{");
+        for (i, (name, value)) in self.headers.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            write_str(name, out);
+            out.push(':');
+            write_str(value, out);
+        }
+        out.push_str("},\"body\":");
+        out.push_str(&self.body);
+        out.push_str(",\"events\":[");
+        for (i, index) in self.events.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(itoa::Buffer::new().format(*index));
+        }
+        out.push_str("]}");
     }
 }
 
-impl PartialEq for Request {
-    fn eq(&self, other: &Self) -> bool {
-        (
-            self.action,
-            &self.mapping,
-            self.method,
-            &self.url,
-            &self.headers,
-        ) == (
-            other.action,
-            &other.mapping,
-            other.method,
-            &other.url,
-            &other.headers,
-        ) && self.body.get() == other.body.get()
-            && (&self.events, self.mapping_position) == (&other.events, other.mapping_position)
+/// The same JSON as [`Plan::to_json`] writes, for serde callers (the body is re-read).
+impl Serialize for Request {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeStruct};
+        let body = RawValue::from_string(self.body.clone()).map_err(S::Error::custom)?;
+        let mut out = s.serialize_struct("Request", 7)?;
+        out.serialize_field("action", &self.action)?;
+        out.serialize_field("mapping", &self.mapping)?;
+        out.serialize_field("method", self.method)?;
+        out.serialize_field("url", &self.url)?;
+        out.serialize_field("headers", &self.headers)?;
+        out.serialize_field("body", &body)?;
+        out.serialize_field("events", &self.events)?;
+        out.end()
     }
 }
 
@@ -129,10 +158,22 @@ impl Plan {
         self.results.iter().all(|r| r.status != Status::Invalid)
     }
 
-    /// The plan as JSON text.
+    /// The plan as JSON text, written in one buffer (request bodies are copied as they are).
     pub fn to_json(&self) -> String {
-        // Every key is a string and every number finite: serialising cannot fail.
-        serde_json::to_string(self).unwrap_or_default()
+        let body_len: usize = self.requests.iter().map(|r| r.body.len() + 256).sum();
+        let mut out = String::with_capacity(body_len + 96 * self.results.len() + 32);
+        out.push_str("{\"requests\":[");
+        for (i, request) in self.requests.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            request.write_json(&mut out);
+        }
+        out.push_str("],\"results\":");
+        // Results hold strings, enums and integers only: serialising them cannot fail.
+        out.push_str(&serde_json::to_string(&self.results).unwrap_or_else(|_| "[]".into()));
+        out.push('}');
+        out
     }
 }
 
@@ -175,7 +216,7 @@ impl Planner {
 
     /// Plans the events in a JSON text: an array of events or one event.
     pub fn plan_text(&self, text: &str) -> Result<Plan, serde_json::Error> {
-        Ok(self.plan_raw(&event::events_in(text)?))
+        Ok(self.plan_events(&event::events_in(text)?))
     }
 
     /// Plans one event (a JSON object) or an array of events held as a tree.
@@ -267,17 +308,13 @@ impl Planner {
         let mut rest = valid.into_iter().peekable();
         while rest.peek().is_some() {
             let (events, payloads): (Vec<usize>, Vec<String>) = rest.by_ref().take(chunk).unzip();
-            let body = mapping.action.body(&payloads);
-            let Ok(body) = RawValue::from_string(body) else {
-                continue;
-            };
             out.push(Request {
                 action: mapping.action,
                 mapping: mapping.name.clone(),
                 method: mapping.action.route().0,
                 url: self.urls.get(position).cloned().unwrap_or_default(),
                 headers: self.headers.clone(),
-                body,
+                body: mapping.action.body(&payloads),
                 events,
                 mapping_position: position,
             });
@@ -357,7 +394,12 @@ mod tests {
             json!([{"name": "product_viewed", "ext_id": "user_123", "occurred_at": "2025-05-14T07:30:00.000Z", "props": {"a": 1}}])
         );
         assert_eq!(
-            p.requests[0].body.get(),
+            p.to_json(),
+            serde_json::to_string(&p).unwrap(),
+            "the plan's own writer and serde agree"
+        );
+        assert_eq!(
+            p.requests[0].body,
             r#"[{"name":"product_viewed","ext_id":"user_123","occurred_at":"2025-05-14T07:30:00.000Z","props":{"a":1}}]"#
         );
         assert_eq!(v["requests"][0]["events"], json!([0]));

@@ -5,7 +5,7 @@
 //! JSON; nesting depth is not limited here (skipping is iterative), which is why nothing in
 //! this module recurses.
 
-use crate::value::Resolved;
+use crate::value::{canonical_number, Resolved};
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
@@ -28,6 +28,20 @@ pub enum Kind {
     Object,
 }
 
+impl Kind {
+    /// Segment's `realTypeOf` name (`"object"`, `"array"`, …).
+    pub fn type_name(self) -> &'static str {
+        match self {
+            Kind::Null => "null",
+            Kind::Bool => "boolean",
+            Kind::Number => "number",
+            Kind::String => "string",
+            Kind::Array => "array",
+            Kind::Object => "object",
+        }
+    }
+}
+
 /// The kind of a JSON value, from its (trimmed) text.
 pub fn kind(raw: &RawValue) -> Kind {
     match raw.get().as_bytes().first() {
@@ -40,72 +54,120 @@ pub fn kind(raw: &RawValue) -> Kind {
     }
 }
 
-/// An object's members in text order, keys decoded (borrowed when they have no escapes).
-/// Duplicate keys are all listed; [`member`] and [`unique_members`] resolve them as
-/// `JSON.parse` does.
-pub struct Members<'a>(pub Vec<(Cow<'a, str>, &'a RawValue)>);
+/// A key, borrowed from the text when it has no escapes (serde's own `Cow` always copies).
+/// Only read through a map's keys, which are always strings.
+struct Key<'a>(Cow<'a, str>);
 
-impl<'de: 'a, 'a> Deserialize<'de> for Members<'a> {
+impl<'de: 'a, 'a> Deserialize<'de> for Key<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct MembersVisitor;
-        impl<'de> Visitor<'de> for MembersVisitor {
-            type Value = Members<'de>;
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object")
+                f.write_str("a key")
             }
-            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Members<'de>, M::Error> {
-                let mut members = Vec::with_capacity(map.size_hint().unwrap_or(8));
-                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-                    members.push((key, map.next_value::<&'de RawValue>()?));
-                }
-                Ok(Members(members))
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(s)))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(s.to_string())))
             }
         }
-        d.deserialize_map(MembersVisitor)
+        d.deserialize_any(KeyVisitor)
     }
 }
 
-/// An array's items.
-struct Items<'a>(Vec<&'a RawValue>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Items<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct ItemsVisitor;
-        impl<'de> Visitor<'de> for ItemsVisitor {
-            type Value = Items<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON array")
-            }
-            fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Items<'de>, S::Error> {
-                let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(8));
-                while let Some(item) = seq.next_element::<&'de RawValue>()? {
-                    items.push(item);
-                }
-                Ok(Items(items))
-            }
-        }
-        d.deserialize_seq(ItemsVisitor)
+/// Reads an object's members from a map, keys borrowed where they can be.
+pub fn read_members<'de, M: MapAccess<'de>>(
+    mut map: M,
+) -> Result<Vec<(Cow<'de, str>, &'de RawValue)>, M::Error> {
+    let mut members = Vec::with_capacity(map.size_hint().unwrap_or(16));
+    while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+        members.push((key, map.next_value::<&'de RawValue>()?));
     }
+    Ok(members)
+}
+
+/// One level of a JSON value: an object's members or an array's items (each still text), or a
+/// scalar's value. Every kind of value is accepted, so reading never describes a value of the
+/// wrong type (serde's wording of a float would link float formatting into the wasm build).
+pub enum Level<'a> {
+    /// An object's members in text order, keys decoded (borrowed when they have no escapes);
+    /// repeated keys are all listed ([`find`] resolves them as `JSON.parse` does).
+    Object(Vec<(Cow<'a, str>, &'a RawValue)>),
+    /// An array's items.
+    Array(Vec<&'a RawValue>),
+    /// A scalar: `null`, a boolean, a number as JavaScript holds it, or a string.
+    Scalar(Resolved),
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Level<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(LevelVisitor)
+    }
+}
+
+/// Reads any JSON value one level deep.
+pub struct LevelVisitor;
+
+impl<'de> Visitor<'de> for LevelVisitor {
+    type Value = Level<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<Level<'de>, M::Error> {
+        read_members(map).map(Level::Object)
+    }
+    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Level<'de>, S::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(8));
+        while let Some(item) = seq.next_element::<&'de RawValue>()? {
+            items.push(item);
+        }
+        Ok(Level::Array(items))
+    }
+    fn visit_unit<E>(self) -> Result<Level<'de>, E> {
+        Ok(Level::Scalar(Resolved::Null))
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Level<'de>, E> {
+        Ok(Level::Scalar(Resolved::Bool(b)))
+    }
+    fn visit_i64<E>(self, n: i64) -> Result<Level<'de>, E> {
+        Ok(Level::Scalar(Resolved::Number(canonical_number(&n.into()))))
+    }
+    fn visit_u64<E>(self, n: u64) -> Result<Level<'de>, E> {
+        Ok(Level::Scalar(Resolved::Number(canonical_number(&n.into()))))
+    }
+    fn visit_f64<E>(self, n: f64) -> Result<Level<'de>, E> {
+        Ok(Level::Scalar(Resolved::from_f64(n)))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Level<'de>, E> {
+        Ok(Level::Scalar(Resolved::String(s.to_string())))
+    }
+    fn visit_string<E>(self, s: String) -> Result<Level<'de>, E> {
+        Ok(Level::Scalar(Resolved::String(s)))
+    }
+}
+
+/// One level of a JSON text (`None` only for text that is not JSON, which the reader never
+/// hands out).
+pub fn level(raw: &RawValue) -> Option<Level<'_>> {
+    serde_json::from_str(raw.get()).ok()
 }
 
 /// The members of an object (`None` for anything else).
 pub fn members(raw: &RawValue) -> Option<Vec<(Cow<'_, str>, &RawValue)>> {
-    if kind(raw) != Kind::Object {
-        return None;
+    match (kind(raw), level(raw)) {
+        (Kind::Object, Some(Level::Object(members))) => Some(members),
+        _ => None,
     }
-    serde_json::from_str::<Members<'_>>(raw.get())
-        .ok()
-        .map(|m| m.0)
 }
 
 /// The items of an array (`None` for anything else).
 pub fn items(raw: &RawValue) -> Option<Vec<&RawValue>> {
-    if kind(raw) != Kind::Array {
-        return None;
+    match (kind(raw), level(raw)) {
+        (Kind::Array, Some(Level::Array(items))) => Some(items),
+        _ => None,
     }
-    serde_json::from_str::<Items<'_>>(raw.get())
-        .ok()
-        .map(|i| i.0)
 }
 
 /// The value of `key` in a member list: the last one written, as `JSON.parse` keeps it.
@@ -126,21 +188,28 @@ pub fn member<'a>(raw: &'a RawValue, key: &str) -> Option<&'a RawValue> {
 /// objects stay text, as [`Resolved::Raw`].
 pub fn value(raw: &RawValue) -> Resolved {
     match kind(raw) {
-        Kind::Null => Resolved::Null,
-        Kind::Bool => Resolved::Bool(raw.get() == "true"),
-        Kind::Number => number(raw.get()),
-        Kind::String => serde_json::from_str::<Cow<'_, str>>(raw.get())
-            .map_or(Resolved::Undefined, |s| Resolved::String(s.into_owned())),
         Kind::Array | Kind::Object => Resolved::Raw(raw.to_owned().into()),
+        Kind::String => Resolved::String(string(raw).map_or_else(String::new, Cow::into_owned)),
+        kind => match level(raw) {
+            Some(Level::Scalar(v)) => v,
+            // A number beyond serde_json's range (`1e400`): a double that is not finite.
+            _ if kind == Kind::Number => Resolved::from_f64(raw.get().parse().unwrap_or(f64::NAN)),
+            _ => Resolved::Undefined,
+        },
     }
 }
 
-/// A number's text as JavaScript's `JSON.parse` holds it (a double; beyond its range,
-/// ±Infinity, which `JSON.stringify` prints as `null`).
-fn number(text: &str) -> Resolved {
-    match serde_json::from_str::<serde_json::Number>(text) {
-        Ok(n) => Resolved::Number(crate::value::canonical_number(&n)),
-        Err(_) => Resolved::from_f64(text.parse::<f64>().unwrap_or(f64::NAN)),
+/// A string's value, borrowed from the text when it has no escapes (`None` for anything
+/// but a string).
+pub fn string(raw: &RawValue) -> Option<Cow<'_, str>> {
+    let text = raw.get();
+    let content = text.strip_prefix('"')?.strip_suffix('"')?;
+    if !content.contains('\\') {
+        return Some(Cow::Borrowed(content));
+    }
+    match level(raw)? {
+        Level::Scalar(Resolved::String(s)) => Some(Cow::Owned(s)),
+        _ => None,
     }
 }
 

@@ -61,8 +61,8 @@ pub fn write_str(s: &str, out: &mut String) {
     out.push('"');
 }
 
-/// Copies `text`, rewriting scalars, unless an object needs reordering (then `false`, with
-/// `out` partly written).
+/// Copies `text`, rewriting the tokens JavaScript prints differently, unless an object needs
+/// reordering (then `false`, with `out` partly written). Canonical runs are copied in one go.
 fn copy_canonical(text: &str, out: &mut String) -> bool {
     let b = text.as_bytes();
     // For each open container: `Some(start of its keys in `keys`)` for an object, `None` for
@@ -70,24 +70,29 @@ fn copy_canonical(text: &str, out: &mut String) -> bool {
     let mut open: Vec<Option<usize>> = Vec::new();
     let mut keys: Vec<&str> = Vec::new();
     let mut expect_key = false;
+    // Everything before `copied` is in `out` already.
+    let mut copied = 0;
     let mut i = 0;
     while i < b.len() {
         match b[i] {
-            b' ' | b'\t' | b'\n' | b'\r' => i += 1,
+            b' ' | b'\t' | b'\n' | b'\r' => {
+                out.push_str(&text[copied..i]);
+                while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
+                    i += 1;
+                }
+                copied = i;
+            }
             b'{' => {
-                out.push('{');
                 open.push(Some(keys.len()));
                 expect_key = true;
                 i += 1;
             }
             b'[' => {
-                out.push('[');
                 open.push(None);
                 expect_key = false;
                 i += 1;
             }
-            close @ (b'}' | b']') => {
-                out.push(close as char);
+            b'}' | b']' => {
                 if let Some(Some(start)) = open.pop() {
                     keys.truncate(start);
                 }
@@ -95,75 +100,113 @@ fn copy_canonical(text: &str, out: &mut String) -> bool {
                 i += 1;
             }
             b',' => {
-                out.push(',');
                 expect_key = matches!(open.last(), Some(Some(_)));
                 i += 1;
             }
-            b':' => {
-                out.push(':');
-                i += 1;
-            }
             b'"' => {
-                // Quotes are ASCII: both ends are character boundaries.
-                let end = string_end(b, i + 1);
-                let content = text.get(i + 1..end).unwrap_or_default();
+                // Quotes and backslashes are ASCII: every index used to slice is a boundary.
+                let (end, escaped) = string_end(b, i + 1);
+                let content = &text[i + 1..end];
                 if expect_key {
                     let start = open.last().copied().flatten().unwrap_or(0);
-                    if !plain_key(content, &keys[start.min(keys.len())..]) {
+                    if escaped || !plain_key(content, &keys[start.min(keys.len())..]) {
                         return false;
                     }
                     keys.push(content);
                     expect_key = false;
+                } else if escaped && !canonical_escapes(content) {
+                    out.push_str(&text[copied..i]);
+                    write_string_content(content, out);
+                    copied = end + 1;
                 }
-                write_string_content(content, out);
                 i = end + 1;
             }
-            b't' => {
-                out.push_str("true");
-                i += 4;
-            }
-            b'f' => {
-                out.push_str("false");
-                i += 5;
-            }
-            b'n' => {
-                out.push_str("null");
-                i += 4;
-            }
+            b't' | b'n' => i += 4,
+            b'f' => i += 5,
+            b':' => i += 1,
             _ => {
                 let end = b[i..]
                     .iter()
                     .position(|c| !matches!(c, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
-                    .map_or(b.len(), |n| i + n);
-                write_number(text.get(i..end).unwrap_or_default(), out);
-                i = end.max(i + 1);
+                    .map_or(b.len(), |n| i + n)
+                    .max(i + 1);
+                let number = &text[i..end];
+                if !plain_number(number) {
+                    out.push_str(&text[copied..i]);
+                    write_number(number, out);
+                    copied = end;
+                }
+                i = end;
             }
+        }
+    }
+    out.push_str(&text[copied.min(text.len())..]);
+    true
+}
+
+/// Where the string whose content starts at `from` ends (its closing quote), and whether it
+/// has escapes.
+fn string_end(b: &[u8], from: usize) -> (usize, bool) {
+    let mut i = from;
+    let mut escaped = false;
+    while let Some(offset) = b.get(i..).and_then(|rest| memchr::memchr2(b'"', b'\\', rest)) {
+        i += offset;
+        if b[i] == b'"' {
+            return (i, escaped);
+        }
+        escaped = true;
+        i += 2;
+    }
+    (b.len(), escaped)
+}
+
+/// Whether every escape in a string's content is one `JSON.stringify` writes.
+fn canonical_escapes(content: &str) -> bool {
+    let b = content.as_bytes();
+    let mut i = 0;
+    while let Some(offset) = b.get(i..).and_then(|rest| memchr::memchr(b'\\', rest)) {
+        i += offset;
+        match b.get(i + 1) {
+            Some(b'"' | b'\\' | b'b' | b'f' | b'n' | b'r' | b't') => i += 2,
+            Some(b'u') => {
+                let hex = b.get(i + 2..i + 6).unwrap_or_default();
+                let lower = hex.iter().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'));
+                let unit = hex4(b, i + 2);
+                let short_form = matches!(unit, 0x08 | 0x09 | 0x0A | 0x0C | 0x0D);
+                // Control characters without a short form, and surrogates (paired ones are
+                // written as the character itself, so only lone ones stay escaped).
+                let kept = (unit < 0x20 && !short_form) || is_lone_surrogate(b, i, unit);
+                if !(lower && kept) {
+                    return false;
+                }
+                i += 6;
+            }
+            _ => return false,
         }
     }
     true
 }
 
-/// A key JavaScript keeps in place: no escapes, not `__proto__`, not an array index, not
-/// seen before in its object, and the object still small enough to check.
-fn plain_key(key: &str, earlier: &[&str]) -> bool {
-    !key.contains('\\')
-        && key != crate::value::PROTO_KEY
-        && crate::value::index_key(key).is_none()
-        && earlier.len() < MAX_FAST_KEYS
-        && !earlier.contains(&key)
+/// Whether the `\uXXXX` escape at `at` (standing for `unit`) is a surrogate without its pair.
+fn is_lone_surrogate(b: &[u8], at: usize, unit: u32) -> bool {
+    let escape_at = |i: usize| (b.get(i..i + 2) == Some(b"\\u")).then(|| hex4(b, i + 2));
+    match unit {
+        0xD800..=0xDBFF => !escape_at(at + 6).is_some_and(|u| (0xDC00..0xE000).contains(&u)),
+        0xDC00..=0xDFFF => {
+            !(at >= 6 && escape_at(at - 6).is_some_and(|u| (0xD800..0xDC00).contains(&u)))
+        }
+        _ => false,
+    }
 }
 
-/// Index of the `"` closing a string whose content starts at `from`.
-fn string_end(b: &[u8], from: usize) -> usize {
-    let mut i = from;
-    while i < b.len() {
-        match b[i] {
-            b'"' => return i,
-            b'\\' => i += 2,
-            _ => i += 1,
-        }
-    }
-    b.len()
+/// A key JavaScript keeps in place: not `__proto__`, not an array index, not seen before in
+/// its object, and the object still small enough to check.
+fn plain_key(key: &str, earlier: &[&str]) -> bool {
+    key != crate::value::PROTO_KEY
+        && (!key.starts_with(|c: char| c.is_ascii_digit())
+            || crate::value::index_key(key).is_none())
+        && earlier.len() < MAX_FAST_KEYS
+        && !earlier.contains(&key)
 }
 
 /// Writes a string (its content as written between the quotes) as `JSON.stringify` prints it.
@@ -243,14 +286,19 @@ fn write_code_unit(unit: u32, out: &mut String) {
     }
 }
 
-/// A number as JavaScript prints the double it stands for (`null` beyond its range).
-fn write_number(text: &str, out: &mut String) {
+/// Whether JavaScript prints this number as it is written.
+fn plain_number(text: &str) -> bool {
     let digits = text.strip_prefix('-').unwrap_or(text).as_bytes();
     let plain_integer = !digits.is_empty()
         && digits.len() <= 15
         && digits.iter().all(u8::is_ascii_digit)
         && (digits[0] != b'0' || (digits.len() == 1 && text.len() == 1));
-    if plain_integer {
+    plain_integer || plain_decimal(text)
+}
+
+/// A number as JavaScript prints the double it stands for (`null` beyond its range).
+fn write_number(text: &str, out: &mut String) {
+    if plain_number(text) {
         out.push_str(text);
         return;
     }
@@ -260,6 +308,32 @@ fn write_number(text: &str, out: &mut String) {
     } else {
         out.push_str("null");
     }
+}
+
+/// Whether JavaScript prints this decimal as it is written: no exponent, at most 15
+/// significant digits (so no shorter text stands for the same double), no trailing zero after
+/// the point, no leading zero before it but a lone `0`, and not below 1e-6 (printed as `1e-7`).
+fn plain_decimal(text: &str) -> bool {
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    let Some((int, frac)) = unsigned.split_once('.') else {
+        return false;
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(int) || !digits(frac) || frac.ends_with('0') {
+        return false;
+    }
+    let significant = if int == "0" {
+        let zeros = frac.len() - frac.trim_start_matches('0').len();
+        if zeros > 5 {
+            return false;
+        }
+        frac.len() - zeros
+    } else if int.starts_with('0') {
+        return false;
+    } else {
+        int.len() + frac.len()
+    };
+    significant <= 15
 }
 
 #[cfg(test)]
@@ -292,6 +366,17 @@ mod tests {
             js("[1.0, 1E5, -0, 1e21, 0.1, 123456789012345678, 1e400, 2.50, 0, -0.0]"),
             "[1,100000,0,1e+21,0.1,123456789012345680,null,2.5,0,0]"
         );
+    }
+
+    #[test]
+    fn plain_decimals_are_copied_and_agree_with_javascript() {
+        for text in ["99.5", "-0.25", "0.000001", "123456789.012345", "10.01"] {
+            assert!(plain_decimal(text), "{text}");
+            assert_eq!(js::number_to_string(text.parse().unwrap()), text);
+        }
+        for text in ["0.0000001", "1.50", "01.5", "1234567890.1234567", "1e5", "5.", "-.5"] {
+            assert!(!plain_decimal(text), "{text}");
+        }
     }
 
     #[test]

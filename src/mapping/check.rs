@@ -1,34 +1,15 @@
 //! Checking a mapping before it runs: the shape of every directive, with the JSON path of
 //! each problem (`/f3/@case/value should be a string or a mapping directive …`).
 //!
-//! The rules are Segment's: directive options are checked field by field, raw objects are
-//! checked key by key, and arrays are accepted as they are (their items are only looked at
-//! when the mapping runs).
+//! The rules are Segment's: raw objects are checked key by key, each directive's options by
+//! its own `check` (in `directives/`), with the rules below; arrays are accepted as they are
+//! (their items are only looked at when the mapping runs).
 
-use crate::error::MappingError;
+use super::directives;
+use super::MAX_DEPTH;
+use crate::error::{Expected, MappingError, Reason};
 use crate::js::real_type_of;
 use serde_json::{Map, Value};
-
-/// Longest `@replace` pattern, in UTF-16 code units.
-pub const MAX_PATTERN_LENGTH: usize = 10;
-/// Longest `@replace` replacement, in UTF-16 code units.
-pub const MAX_REPLACEMENT_LENGTH: usize = 10;
-
-/// Every directive name the mapping language knows.
-pub const DIRECTIVES: &[&str] = &[
-    "@if",
-    "@path",
-    "@template",
-    "@literal",
-    "@arrayPath",
-    "@case",
-    "@replace",
-    "@merge",
-    "@transform",
-    "@flatten",
-    "@json",
-    "@excludeWhenNull",
-];
 
 /// Checks a whole mapping; every problem is reported.
 pub fn check_mapping(mapping: &Value) -> Result<(), Vec<MappingError>> {
@@ -57,6 +38,8 @@ pub fn is_directive(map: &Map<String, Value>) -> bool {
         && map.keys().all(|k| k.starts_with('@') || k == "_metadata")
 }
 
+/// What the checker calls a value: `directive` for any object with an `@` key, else its
+/// Segment type name.
 fn kind(v: Option<&Value>) -> &'static str {
     match v {
         Some(Value::Object(map)) if map.keys().any(|k| k.starts_with('@')) => "directive",
@@ -64,39 +47,36 @@ fn kind(v: Option<&Value>) -> &'static str {
     }
 }
 
-fn article(type_name: &str) -> &'static str {
-    if type_name.starts_with(['a', 'e', 'i', 'o', 'u']) {
-        "an"
-    } else {
-        "a"
-    }
-}
-
-fn it_is(v: Option<&Value>) -> String {
-    let k = kind(v);
-    format!("it is {} {k}", article(k))
-}
-
 /// What a directive option must be.
 #[derive(Clone, Copy)]
-enum Rule {
+pub enum Rule {
+    /// Anything but `undefined`; directives are checked.
     DirectiveOrRaw,
+    /// A string or a directive.
     DirectiveOrString,
+    /// An object (checked as a raw object) or a directive.
     DirectiveOrObject,
+    /// A string.
     Str,
+    /// A string of at least and at most so many UTF-16 units.
     StrLen(usize, usize),
+    /// `true` or `false`.
     Boolean,
+    /// One of these strings, in any case.
     OneOf(&'static [&'static str]),
+    /// An array.
     Array,
 }
 
-struct Field {
+/// One option of a directive given as an object.
+pub struct Field {
     name: &'static str,
     required: bool,
     rule: Rule,
 }
 
-const fn opt(name: &'static str, rule: Rule) -> Field {
+/// An option that may be left out.
+pub const fn opt(name: &'static str, rule: Rule) -> Field {
     Field {
         name,
         required: false,
@@ -104,7 +84,8 @@ const fn opt(name: &'static str, rule: Rule) -> Field {
     }
 }
 
-const fn req(name: &'static str, rule: Rule) -> Field {
+/// An option that must be given.
+pub const fn req(name: &'static str, rule: Rule) -> Field {
     Field {
         name,
         required: true,
@@ -112,18 +93,28 @@ const fn req(name: &'static str, rule: Rule) -> Field {
     }
 }
 
-struct Checker {
+/// Walks a mapping, keeping the path to where it is and every problem found.
+pub struct Checker {
     stack: Vec<String>,
     errors: Vec<MappingError>,
 }
 
 impl Checker {
-    fn fail(&mut self, message: String) -> bool {
-        self.errors.push(MappingError::at(&self.stack, message));
+    /// Records a problem here; always `false`, so that checks can end with it.
+    pub fn fail(&mut self, reason: Reason) -> bool {
+        self.errors.push(MappingError::at(&self.stack, reason));
         false
     }
 
-    fn nested<R>(&mut self, key: &str, f: impl FnOnce(&mut Self) -> R) -> R {
+    fn should_be(&mut self, expected: Expected, v: Option<&Value>) -> bool {
+        self.fail(Reason::ShouldBe {
+            expected,
+            found: kind(v),
+        })
+    }
+
+    /// Runs `f` one level down, under `key`.
+    pub fn nested<R>(&mut self, key: &str, f: impl FnOnce(&mut Self) -> R) -> R {
         self.stack.push(key.to_string());
         let r = f(self);
         self.stack.pop();
@@ -131,7 +122,7 @@ impl Checker {
     }
 
     /// Any mapping value: directives and raw objects are checked, everything else is fine.
-    fn any(&mut self, v: Option<&Value>) -> bool {
+    pub fn any(&mut self, v: Option<&Value>) -> bool {
         match kind(v) {
             "directive" => self.directive(v),
             "object" => self.object(v),
@@ -139,10 +130,18 @@ impl Checker {
         }
     }
 
-    fn object(&mut self, v: Option<&Value>) -> bool {
+    fn too_deep(&mut self) -> bool {
+        self.stack.len() > MAX_DEPTH && !self.fail(Reason::TooDeep(MAX_DEPTH))
+    }
+
+    /// A raw object: each member is checked.
+    pub fn object(&mut self, v: Option<&Value>) -> bool {
         let Some(Value::Object(map)) = v.filter(|_| kind(v) == "object") else {
-            return self.fail(format!("should be an object but {}", it_is(v)));
+            return self.should_be(Expected::Object, v);
         };
+        if self.too_deep() {
+            return false;
+        }
         let mut ok = true;
         for (k, item) in map {
             ok &= self.nested(k, |c| c.any(Some(item)));
@@ -152,100 +151,29 @@ impl Checker {
 
     fn directive(&mut self, v: Option<&Value>) -> bool {
         let Some(Value::Object(map)) = v else {
-            return self.fail(format!("should be a directive object but {}", it_is(v)));
+            return self.should_be(Expected::DirectiveObject, v);
         };
+        if self.too_deep() {
+            return false;
+        }
         let directive_keys: Vec<&String> = map.keys().filter(|k| k.starts_with('@')).collect();
         if directive_keys.len() > 1 {
-            return self.fail(format!(
-                "should only have one @-prefixed key but it has {} keys",
-                directive_keys.len()
-            ));
+            return self.fail(Reason::TooManyKeys(directive_keys.len()));
         }
         if map.keys().any(|k| !k.starts_with('@') && k != "_metadata") {
-            return self.fail(format!(
-                "should only have one @-prefixed key but it has {} keys",
-                map.len()
-            ));
+            return self.fail(Reason::TooManyKeys(map.len()));
         }
         let name = directive_keys[0].as_str();
-        if !DIRECTIVES.contains(&name) {
-            return self.fail(format!("has an invalid directive: {name}"));
+        if !directives::NAMES.contains(&name) {
+            return self.fail(Reason::InvalidDirective(name.to_string()));
         }
         let options = map.get(name);
-        self.nested(name, |c| c.directive_options(name, options))
-    }
-
-    fn directive_options(&mut self, name: &str, v: Option<&Value>) -> bool {
-        use Rule::*;
-        match name {
-            "@if" => self.fields(
-                v,
-                &[
-                    opt("exists", DirectiveOrRaw),
-                    opt("then", DirectiveOrRaw),
-                    opt("else", DirectiveOrRaw),
-                ],
-            ),
-            "@case" => self.fields(v, &[opt("operator", Str), opt("value", DirectiveOrString)]),
-            "@replace" => self.fields(
-                v,
-                &[
-                    req("pattern", StrLen(1, MAX_PATTERN_LENGTH)),
-                    opt("replacement", StrLen(0, MAX_REPLACEMENT_LENGTH)),
-                    req("value", DirectiveOrString),
-                    opt("ignorecase", Boolean),
-                    opt("global", Boolean),
-                ],
-            ),
-            "@arrayPath" => {
-                let Some(Value::Array(items)) = v else {
-                    return self.fail(format!("should be an array but {}", it_is(v)));
-                };
-                self.rule(items.first(), DirectiveOrString) && self.any(items.get(1))
-            }
-            "@path" | "@template" => self.rule(v, DirectiveOrString),
-            "@literal" | "@excludeWhenNull" => self.rule(v, DirectiveOrRaw),
-            "@json" => self.fields(
-                v,
-                &[
-                    req("value", DirectiveOrRaw),
-                    req("mode", OneOf(&["encode", "decode"])),
-                ],
-            ),
-            "@flatten" => self.fields(v, &[opt("separator", Str), req("value", DirectiveOrRaw)]),
-            "@merge" => {
-                let ok = self.fields(
-                    v,
-                    &[
-                        opt("direction", OneOf(&["left", "right"])),
-                        req("objects", Array),
-                    ],
-                );
-                let Some(Value::Array(objects)) = v.and_then(|o| o.get("objects")) else {
-                    return ok;
-                };
-                self.nested("objects", |c| {
-                    let mut all = ok;
-                    for (i, item) in objects.iter().enumerate() {
-                        all &= c.nested(&i.to_string(), |c| c.rule(Some(item), DirectiveOrObject));
-                    }
-                    all
-                })
-            }
-            "@transform" => self.fields(
-                v,
-                &[
-                    req("apply", DirectiveOrObject),
-                    req("mapping", DirectiveOrObject),
-                ],
-            ),
-            _ => self.fail(format!("has an invalid directive: {name}")),
-        }
+        self.nested(name, |c| directives::check(name, c, options))
     }
 
     /// Options given as an object: the object itself is checked like a raw object, then each
     /// listed field against its rule.
-    fn fields(&mut self, v: Option<&Value>, fields: &[Field]) -> bool {
+    pub fn fields(&mut self, v: Option<&Value>, fields: &[Field]) -> bool {
         if !self.object(v) {
             return false;
         }
@@ -253,12 +181,7 @@ impl Checker {
         for field in fields {
             let value = v.and_then(|o| o.get(field.name));
             match value {
-                None if field.required => {
-                    ok &= self.fail(format!(
-                        "should have field \"{}\" but it doesn't",
-                        field.name
-                    ));
-                }
+                None if field.required => ok &= self.fail(Reason::MissingField(field.name)),
                 None => {}
                 Some(_) => ok &= self.nested(field.name, |c| c.rule(value, field.rule)),
             }
@@ -266,64 +189,51 @@ impl Checker {
         ok
     }
 
-    fn rule(&mut self, v: Option<&Value>, rule: Rule) -> bool {
+    /// One value against one rule.
+    pub fn rule(&mut self, v: Option<&Value>, rule: Rule) -> bool {
         let k = kind(v);
         match rule {
             Rule::DirectiveOrRaw => match k {
                 "directive" => self.directive(v),
-                "undefined" => self.fail(format!(
-                    "should be a mapping directive or a JSON value but {}",
-                    it_is(v)
-                )),
+                "undefined" => self.should_be(Expected::DirectiveOrValue, v),
                 _ => true,
             },
             Rule::DirectiveOrString => match k {
                 "directive" => self.directive(v),
                 "string" => true,
-                _ => self.fail(format!(
-                    "should be a string or a mapping directive but {}",
-                    it_is(v)
-                )),
+                _ => self.should_be(Expected::StringOrDirective, v),
             },
             Rule::DirectiveOrObject => match k {
                 "directive" => self.directive(v),
                 "object" => self.object(v),
-                _ => self.fail(format!(
-                    "should be a object or a mapping directive but {}",
-                    it_is(v)
-                )),
+                _ => self.should_be(Expected::ObjectOrDirective, v),
             },
-            Rule::Str => k == "string" || self.fail(format!("should be a string but {}", it_is(v))),
+            Rule::Str => k == "string" || self.should_be(Expected::String, v),
             Rule::StrLen(min, max) => {
                 let Some(Value::String(s)) = v else {
-                    return self.fail(format!("should be a string but {}", it_is(v)));
+                    return self.should_be(Expected::String, v);
                 };
                 let len = crate::js::utf16_len(s);
                 if len < min {
-                    self.fail(format!("should be a string of length {min} or greater"))
+                    self.fail(Reason::TooShort(min))
                 } else if len > max {
-                    self.fail(format!("should be a string of length {max} or less"))
+                    self.fail(Reason::TooLong(max))
                 } else {
                     true
                 }
             }
-            Rule::Boolean => {
-                k == "boolean" || self.fail(format!("should be a boolean but {}", it_is(v)))
-            }
+            Rule::Boolean => k == "boolean" || self.should_be(Expected::Boolean, v),
             Rule::OneOf(allowed) => {
                 let Some(Value::String(s)) = v else {
-                    return self.fail(format!("should be a string but {}", it_is(v)));
+                    return self.should_be(Expected::String, v);
                 };
                 allowed.contains(&s.to_lowercase().as_str())
-                    || self.fail(format!(
-                        "should be one of {} but it is {}",
-                        allowed.join(", "),
-                        Value::String(s.clone())
-                    ))
+                    || self.fail(Reason::NotOneOf {
+                        allowed,
+                        found: s.clone(),
+                    })
             }
-            Rule::Array => {
-                k == "array" || self.fail(format!("should be an array but {}", it_is(v)))
-            }
+            Rule::Array => k == "array" || self.should_be(Expected::Array, v),
         }
     }
 }
@@ -366,23 +276,25 @@ mod tests {
     fn reports_every_problem() {
         let e =
             errors(json!({"a": {"@nope": 1}, "b": {"@path": 5}, "c": {"@path": "x", "extra": 1}}));
-        assert_eq!(e.len(), 3, "{e:?}");
-        assert!(e[0].starts_with("/a has an invalid directive: @nope"));
-        assert!(e[1]
-            .starts_with("/b/@path should be a string or a mapping directive but it is a number"));
-        assert!(e[2].starts_with("/c should only have one @-prefixed key"));
+        assert_eq!(
+            e,
+            [
+                "/a has an invalid directive: @nope",
+                "/b/@path should be a string or a mapping directive but it is a number",
+                "/c should only have one @-prefixed key but it has 2 keys"
+            ]
+        );
     }
 
     #[test]
-    fn checks_merge_objects_and_json_mode() {
-        assert_eq!(
-            errors(json!({"m": {"@merge": {"objects": [1], "direction": "left"}}})).len(),
-            1
-        );
-        assert_eq!(
-            errors(json!({"j": {"@json": {"value": 1, "mode": "both"}}})).len(),
-            1
-        );
-        assert!(errors(json!({"j": {"@json": {"value": 1, "mode": "ENCODE"}}})).is_empty());
+    fn nesting_is_bounded() {
+        let mut deep = json!("x");
+        for _ in 0..(MAX_DEPTH + 10) {
+            deep = json!({ "a": deep });
+        }
+        let e = check_mapping(&deep).unwrap_err();
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].code(), crate::error::MappingErrorCode::TooDeep);
+        assert_eq!(e[0].segments().len(), MAX_DEPTH + 1);
     }
 }

@@ -26,7 +26,7 @@ enum Attempt {
 
 async fn deliver(planned: &PlannedRequest, policy: &RetryPolicy) -> Delivery {
     let started = Date::now().as_millis();
-    let body = serde_json::to_string(&planned.body).unwrap_or_default();
+    let body = planned.body.clone();
     let mut attempts = 0;
     loop {
         attempts += 1;

@@ -1,0 +1,159 @@
+//! `@merge`: objects merged into one, as `Object.assign({}, …objects)` does
+//! (`{"@merge": {"direction": "right", "objects": [{"@path": "$.traits"}, {"plan": "pro"}]}}`).
+//!
+//! With `"right"` later objects win; with `"left"` earlier ones do. As in JavaScript, arrays
+//! and strings merge their indexes, other values nothing, and an `undefined` member still
+//! overrides.
+
+use super::super::check::{opt, req, Checker, Rule};
+use super::super::node::{compile_opt, resolve_opt, Node, Run};
+use super::{options_object, requires};
+use crate::error::{MappingError, Reason};
+use crate::js::{truthy, Root};
+use crate::value::{ObjectMap, Resolved, PROTO_KEY};
+use serde_json::Value;
+
+/// The directive's name.
+pub const NAME: &str = "@merge";
+
+/// Its options: `objects` (each an object or a directive) and `direction`.
+pub fn check(c: &mut Checker, options: Option<&Value>) -> bool {
+    let ok = c.fields(
+        options,
+        &[
+            opt("direction", Rule::OneOf(&["left", "right"])),
+            req("objects", Rule::Array),
+        ],
+    );
+    let Some(Value::Array(objects)) = options.and_then(|o| o.get("objects")) else {
+        return ok;
+    };
+    c.nested("objects", |c| {
+        let mut all = ok;
+        for (i, item) in objects.iter().enumerate() {
+            all &= c.nested(&i.to_string(), |c| c.rule(Some(item), Rule::DirectiveOrObject));
+        }
+        all
+    })
+}
+
+/// A compiled `@merge`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Merge(Result<Options, MappingError>);
+
+/// The options of a usable `@merge`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Options {
+    direction: Option<Node>,
+    /// The objects, or the error Segment gives (after resolving `direction`) when `objects` is
+    /// not an array.
+    objects: Result<Vec<Node>, MappingError>,
+}
+
+impl Merge {
+    /// Reads the options; the run-time errors of unusable ones are kept.
+    pub fn compile(options: &Value, depth: usize) -> Merge {
+        Merge(
+            options_object(
+                options,
+                "@merge requires an object with an \"objects\" key and a \"direction\" key",
+            )
+            .and_then(|opts| {
+                if !truthy(opts.get("direction")) {
+                    return Err(requires("@merge requires a \"direction\" key"));
+                }
+                let objects = match opts.get("objects") {
+                    Some(Value::Array(objects)) => Ok(objects
+                        .iter()
+                        .map(|o| Node::compile_at(o, depth + 2))
+                        .collect()),
+                    other if !truthy(other) => Err(requires("@merge requires a \"objects\" key")),
+                    Some(other) => Err(MappingError::new(Reason::MergeObjectsNotArray(
+                        js_typeof(other),
+                    ))),
+                    None => Err(requires("@merge requires a \"objects\" key")),
+                };
+                Ok(Options {
+                    direction: compile_opt(opts, "direction", depth),
+                    objects,
+                })
+            }),
+        )
+    }
+
+    /// The merged object.
+    pub fn run(&self, payload: Root<'_>) -> Run {
+        let opts = self.0.as_ref().map_err(Clone::clone)?;
+        let direction = resolve_opt(&opts.direction, "direction", payload)?;
+        let objects = opts.objects.as_ref().map_err(Clone::clone)?;
+        let mut sources = objects
+            .iter()
+            .enumerate()
+            .map(|(i, o)| {
+                o.resolve_within(&i.to_string(), payload)
+                    .map_err(|e| e.within("objects"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if matches!(&direction, Resolved::String(d) if d == "left") {
+            sources.reverse();
+        }
+        let mut out = ObjectMap::default();
+        for source in sources {
+            match source.materialize() {
+                Resolved::Object(map) => out.extend(map.into_iter().filter(|(k, _)| k != PROTO_KEY)),
+                Resolved::Array(items) => {
+                    out.extend(items.into_iter().enumerate().map(|(i, v)| (i.to_string(), v)))
+                }
+                Resolved::String(s) => out.extend(s.encode_utf16().enumerate().map(|(i, unit)| {
+                    (i.to_string(), Resolved::String(String::from_utf16_lossy(&[unit])))
+                })),
+                _ => {}
+            }
+        }
+        Ok(Resolved::Object(out))
+    }
+}
+
+/// JavaScript's `typeof` of a JSON value.
+fn js_typeof(v: &Value) -> &'static str {
+    match v {
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        _ => "object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{err, t};
+    use serde_json::json;
+
+    #[test]
+    fn later_or_earlier_objects_win() {
+        assert_eq!(
+            t(json!({
+                "merged": {"@merge": {"direction": "right", "objects": [{"a": 1, "b": 1}, {"a": 2, "b": {"@path": "$.missing"}}]}},
+                "left": {"@merge": {"direction": "left", "objects": [{"a": 1}, {"a": 2}]}},
+                "props": {"@merge": {"direction": "right", "objects": [{"@path": "$.properties.nested"}, {"e": "g"}]}}
+            })),
+            Some(json!({
+                "merged": {"a": 2},
+                "left": {"a": 1},
+                "props": {"a": {"b": 1, "c": [1, {"d": 2}]}, "e": "g"}
+            }))
+        );
+    }
+
+    #[test]
+    fn needs_a_direction() {
+        assert_eq!(
+            err(json!({"m": [{"@merge": {"objects": [{}]}}]})),
+            "/m/0/@merge @merge requires a \"direction\" key"
+        );
+        assert_eq!(
+            err(json!({"m": [{"@merge": {"objects": "x", "direction": "left"}}]})),
+            "/m/0/@merge @merge: expected opts.array, got string"
+        );
+    }
+}
