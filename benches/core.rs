@@ -107,5 +107,31 @@ fn bench_fql(c: &mut Criterion) {
     c.bench_function("fql/match", |b| b.iter(|| sub.matches(black_box(&event))));
 }
 
-criterion_group!(benches, bench_plan, bench_fql);
+/// JavaScript's `Number.prototype.toString` (`String(n)`), used wherever Segment prints a
+/// number into text (`@template`, string coercion, FQL literals).
+fn bench_number_to_string(c: &mut Criterion) {
+    let numbers = [
+        0.1 + 0.2,
+        19.99,
+        123456.789,
+        -3.5,
+        1e21,
+        1.5e-7,
+        5e-324,
+        1.7976931348623157e308,
+        0.000001,
+        4.35,
+        1715672000123.0,
+        2.5e-3,
+    ];
+    c.bench_function("js/number_to_string (12 numbers)", |b| {
+        b.iter(|| {
+            for n in numbers {
+                black_box(nudge_edge::js::number_to_string(black_box(n)));
+            }
+        })
+    });
+}
+
+criterion_group!(benches, bench_plan, bench_fql, bench_number_to_string);
 criterion_main!(benches);

@@ -101,6 +101,11 @@ pub fn parse_text(s: &str) -> Option<i64> {
     v8::parse(s).and_then(time_clip)
 }
 
+/// JavaScript's `Date.parse` (V8's reader, local time being UTC).
+pub fn date_parse(text: &str) -> Option<i64> {
+    v8::parse(text).and_then(time_clip)
+}
+
 /// JS `MakeDay`: `month` is 0-based and may be out of range (it rolls into the year).
 fn make_day(year: i64, month: i64, day: i64) -> Option<i64> {
     let y = year.checked_add(month.div_euclid(12))?;
@@ -178,7 +183,7 @@ const DAYJS_PATTERN: [Step; 13] = [
         optional: false,
     },
     Step::Chars {
-        set: |c| c == 'T' || c == 't' || c.is_whitespace() || c == '\u{feff}',
+        set: |c| c == 'T' || c == 't' || js::is_space_or_line_end(c),
         max: usize::MAX,
     },
     Step::Digits {
@@ -271,8 +276,7 @@ fn parse_dayjs_pattern(s: &str) -> Option<Option<i64>> {
     let possible = |c: char| {
         c.is_ascii_digit()
             || matches!(c, '-' | '/' | ':' | '.' | 'T' | 't')
-            || c.is_whitespace()
-            || c == '\u{feff}'
+            || js::is_space_or_line_end(c)
     };
     if !s.starts_with(|c: char| c.is_ascii_digit()) || !s.chars().all(possible) {
         return None;

@@ -27,6 +27,8 @@
 //! a word's length only matters for pure-ASCII keywords, so reading Unicode scalar values
 //! instead of UTF-16 code units gives the same results.
 
+use crate::js::{is_space, is_space_or_line_end};
+
 /// Milliseconds in a day.
 const MS_PER_DAY: i64 = 86_400_000;
 /// The largest distance from the epoch a JavaScript `Date` can hold (`TimeClip`), in ms.
@@ -129,25 +131,10 @@ impl Token {
     }
 }
 
-/// ECMAScript white space (`WhiteSpace`, not line terminators): tab, vertical tab, form feed,
-/// space, no-break space, the byte-order mark and the Unicode space separators (`Zs`).
-fn is_js_space(c: char) -> bool {
-    matches!(
-        c,
-        '\t' | '\u{0B}' | '\u{0C}' | ' ' | '\u{A0}' | '\u{FEFF}' | '\u{1680}' | '\u{2000}'
-            ..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}'
-    )
-}
-
-/// ECMAScript white space or line terminator (LF, CR, U+2028, U+2029).
-fn is_js_space_or_line_end(c: char) -> bool {
-    is_js_space(c) || matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}')
-}
-
 /// A character of a word: anything from `A` up that is not white space (so `é`, `日` and even
 /// U+2028 are letters here; digits and ASCII punctuation are not).
 fn is_word_char(c: char) -> bool {
-    c >= 'A' && !is_js_space(c)
+    c >= 'A' && !is_space(c)
 }
 
 /// The keywords V8 knows, by their lower-case prefix of up to three letters.
@@ -286,7 +273,7 @@ impl<'a> Scanner<'a> {
             let (kind, value) = classify_word(prefix, len);
             return Token::Word { kind, value, len };
         }
-        if is_js_space_or_line_end(c) {
+        if is_space_or_line_end(c) {
             self.advance();
             return Token::WhiteSpace;
         }
