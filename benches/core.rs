@@ -133,5 +133,28 @@ fn bench_number_to_string(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench_plan, bench_fql, bench_number_to_string);
+/// A timestamp read and printed in UTC ISO form (what every `occurred_at` goes through).
+fn bench_timestamps(c: &mut Criterion) {
+    let values = [
+        json!("2025-05-14T07:30:00+05:30"),
+        json!("2025-05-14 07:30:00"),
+        json!("Wed, 14 May 2025 07:30:00 GMT"),
+        json!(1715672000000i64),
+    ];
+    c.bench_function("datetime/normalize (4 timestamps)", |b| {
+        b.iter(|| {
+            for v in &values {
+                black_box(nudge_edge::datetime::normalize(black_box(v)));
+            }
+        })
+    });
+}
+
+criterion_group!(
+    benches,
+    bench_plan,
+    bench_fql,
+    bench_number_to_string,
+    bench_timestamps
+);
 criterion_main!(benches);
