@@ -3,10 +3,10 @@
 //!
 //! Segment accepts what `dayjs` accepts: numbers (epoch milliseconds), strings of digits
 //! (Unix times), `YYYY[-MM[-DD]][ HH[:mm[:ss[.SSS]]]]` read as UTC with JavaScript's roll-over
-//! of out-of-range parts, and otherwise whatever JavaScript's `Date.parse` reads ([`v8`]: ISO
-//! 8601, RFC 2822, `toString` forms and V8's lenient legacy reading). Local time is UTC here,
-//! as at the edge. Both readers compute dates on chrono's calendar ([`calendar`]), which also
-//! prints the ISO form.
+//! of out-of-range parts, and otherwise whatever JavaScript's `Date.parse` reads
+//! (`datetime/v8.rs`: ISO 8601, RFC 2822, `toString` forms and V8's lenient legacy reading).
+//! Local time is UTC here, as at the edge. Both readers compute dates on chrono's calendar
+//! (`datetime/calendar.rs`), which also prints the ISO form.
 
 mod calendar;
 mod v8;
