@@ -20,6 +20,7 @@ pub use mapping::{transform, Mapping};
 pub use subscription::Subscription;
 pub use value::Resolved;
 pub mod actions;
+pub mod budget;
 pub mod config;
 pub mod datetime;
 pub mod delivery;
@@ -27,6 +28,7 @@ pub mod event;
 pub mod fields;
 pub mod ingest;
 pub mod plan;
+pub mod queue;
 
 pub use actions::Action;
 pub use config::{Config, MappingConfig, Settings};
