@@ -1,9 +1,10 @@
 //! The Cloudflare Worker: a thin `#[event(fetch)]` over the core.
 //!
 //! It reads the deployment's environment, routes with [`crate::ingest::route`], checks the
-//! write key, turns the body into events, asks [`crate::plan()`] what to send, sends it
-//! ([`forward`]) and answers with [`crate::delivery::settle`]'s verdict. Every decision is made
-//! in the core; this module only moves bytes.
+//! write key, turns the body into events, asks [`crate::plan()`] what to send, and either
+//! enqueues it ([`queue`], queue mode) or sends it ([`forward`], direct mode) and answers with
+//! [`crate::delivery::settle`]'s verdict. The queue handler is in [`queue`], the dead-letter
+//! routes in [`admin`]. Every decision is made in the core; these modules only move bytes.
 
 mod admin;
 mod forward;
