@@ -74,6 +74,7 @@ fn number(env: &Env, name: &str, default: u64) -> u64 {
 impl Deployment {
     fn from_env(env: &Env) -> Deployment {
         let defaults = RetryPolicy::default();
+        let backoff = Schedule::default();
         let config = cached_config((
             text(env, "NUDGE_API_KEY"),
             text(env, "NUDGE_ENDPOINT"),
@@ -99,16 +100,8 @@ impl Deployment {
             subrequest_budget: number(env, "SUBREQUEST_BUDGET", DEFAULT_SUBREQUESTS.into())
                 .clamp(1, 10_000) as u32,
             schedule: Schedule::new(
-                number(
-                    env,
-                    "QUEUE_RETRY_BASE_DELAY_S",
-                    Schedule::default().base_delay_s.into(),
-                ),
-                number(
-                    env,
-                    "QUEUE_RETRY_MAX_DELAY_S",
-                    Schedule::default().max_delay_s.into(),
-                ),
+                number(env, "QUEUE_RETRY_BASE_DELAY_S", backoff.base_delay_s.into()),
+                number(env, "QUEUE_RETRY_MAX_DELAY_S", backoff.max_delay_s.into()),
             ),
         }
     }
