@@ -21,6 +21,7 @@ pub use mapping::{transform, Mapping};
 pub use subscription::Subscription;
 pub use value::Resolved;
 pub mod actions;
+pub mod budget;
 pub mod config;
 pub mod datetime;
 pub mod delivery;
@@ -28,6 +29,7 @@ pub mod event;
 pub mod fields;
 pub mod ingest;
 pub mod plan;
+pub mod queue;
 
 pub use actions::Action;
 pub use config::{Config, MappingConfig, Settings};

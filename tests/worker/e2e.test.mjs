@@ -39,7 +39,7 @@ const MAPPINGS = [
     },
   },
 ];
-const RETRY = { RETRY_MAX_ATTEMPTS: '4', RETRY_BASE_DELAY_MS: '50', RETRY_MAX_DELAY_MS: '200', RETRY_BUDGET_MS: '4000', NUDGE_TIMEOUT_MS: '700' };
+const RETRY = { DELIVERY: 'direct', RETRY_MAX_ATTEMPTS: '4', RETRY_BASE_DELAY_MS: '50', RETRY_MAX_DELAY_MS: '200', RETRY_BUDGET_MS: '4000', NUDGE_TIMEOUT_MS: '700' };
 
 async function freePort() {
   const srv = net.createServer();
