@@ -6,7 +6,7 @@ use crate::json::read;
 use crate::json::write::write_str;
 use crate::json::RawJson;
 use crate::value::{ObjectMap, Resolved};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// Nudge's API base when the settings name none.
@@ -17,7 +17,7 @@ pub const PLATFORM: &str = "17";
 pub const DEFAULT_BATCH_SIZE: usize = 100;
 
 /// A Nudge action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Action {
     /// `identifyUser`: `PUT {endpoint}/identify` with one user.
     #[serde(rename = "identifyUser")]
@@ -245,7 +245,13 @@ pub fn sanitize(s: &str) -> String {
     if s.is_ascii() {
         return s
             .bytes()
-            .map(|b| if b == b' ' { '_' } else { char::from(b.to_ascii_lowercase()) })
+            .map(|b| {
+                if b == b' ' {
+                    '_'
+                } else {
+                    char::from(b.to_ascii_lowercase())
+                }
+            })
             .collect();
     }
     s.replace(' ', "_").to_lowercase()

@@ -116,10 +116,7 @@ pub(crate) enum Reason {
     MergeObjectsNotArray(&'static str),
     /// `@replace requires a "pattern" less than N characters` (and the same for
     /// `replacement`).
-    ReplaceTooLong {
-        option: &'static str,
-        max: usize,
-    },
+    ReplaceTooLong { option: &'static str, max: usize },
     /// `data must be an object, got y`.
     DataNotObject(&'static str),
     /// Nested beyond the bound.

@@ -52,7 +52,9 @@ impl<'a> Event<'a> {
                 Event {
                     kind: Kind::Array,
                     members: Vec::new(),
-                    other: Some(RawJson::from_text(text).map_or(Resolved::Undefined, Resolved::Raw)),
+                    other: Some(
+                        RawJson::from_text(text).map_or(Resolved::Undefined, Resolved::Raw),
+                    ),
                 }
             }
             Level::Scalar(value) => Event {
@@ -83,7 +85,13 @@ impl<'a> Event<'a> {
         if let Some(other) = &self.other {
             return other.clone();
         }
-        let mut text = String::with_capacity(2 + self.members.iter().map(|(k, v)| k.len() + v.get().len() + 4).sum::<usize>());
+        let mut text = String::with_capacity(
+            2 + self
+                .members
+                .iter()
+                .map(|(k, v)| k.len() + v.get().len() + 4)
+                .sum::<usize>(),
+        );
         text.push('{');
         for (i, (key, value)) in self.members.iter().enumerate() {
             if i > 0 {
@@ -216,11 +224,17 @@ mod tests {
         assert_eq!(events_in(r#"[{"a": 1}, {"b": 2}]"#).unwrap().len(), 2);
         assert_eq!(events_in(r#"{"a": 1}"#).unwrap().len(), 1);
         let scalar = events_in(r#""x""#).unwrap();
-        assert_eq!(scalar[0].shape_problem().as_deref(), Some("an event must be a JSON object, found string"));
+        assert_eq!(
+            scalar[0].shape_problem().as_deref(),
+            Some("an event must be a JSON object, found string")
+        );
         let mixed = events_in(r#"[{"a": 1}, 2, [3, "x"], null]"#).unwrap();
         let kinds: Vec<Kind> = mixed.iter().map(Event::kind).collect();
         assert_eq!(kinds, [Kind::Object, Kind::Number, Kind::Array, Kind::Null]);
-        assert_eq!(mixed[2].to_resolved().stringify().as_deref(), Some(r#"[3,"x"]"#));
+        assert_eq!(
+            mixed[2].to_resolved().stringify().as_deref(),
+            Some(r#"[3,"x"]"#)
+        );
         assert!(events_in("{").is_err());
         assert!(events_in("[1] x").is_err());
     }

@@ -3,7 +3,7 @@
 //! unknown keys are dropped, and every problem is reported, each naming its field.
 
 use crate::datetime;
-use crate::js;
+use crate::js::{self, Root};
 use crate::json::write as json_write;
 use crate::value::{ObjectMap, Resolved, PROTO_KEY};
 use serde::Serialize;
@@ -238,7 +238,7 @@ fn normalize_date(value: &Resolved) -> Option<String> {
 fn has_type(v: &Resolved, t: FieldType) -> bool {
     match (t, v) {
         (FieldType::String, Resolved::String(_)) => true,
-        (FieldType::Object, r) => r.type_name() == "object",
+        (FieldType::Object, r) => Root::Resolved(r).type_name() == "object",
         (FieldType::Datetime, Resolved::String(_) | Resolved::Number(_)) => true,
         (FieldType::Boolean, Resolved::Bool(_)) => true,
         (FieldType::Number, Resolved::Number(_)) => true,

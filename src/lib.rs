@@ -11,6 +11,7 @@ pub mod js;
 mod js_api;
 pub mod json;
 pub mod mapping;
+mod number;
 pub mod subscription;
 pub mod value;
 #[cfg(all(target_arch = "wasm32", feature = "worker"))]
@@ -21,6 +22,7 @@ pub use mapping::{transform, Mapping};
 pub use subscription::Subscription;
 pub use value::Resolved;
 pub mod actions;
+pub mod budget;
 pub mod config;
 pub mod datetime;
 pub mod delivery;
@@ -28,6 +30,7 @@ pub mod event;
 pub mod fields;
 pub mod ingest;
 pub mod plan;
+pub mod queue;
 
 pub use actions::Action;
 pub use config::{Config, MappingConfig, Settings};

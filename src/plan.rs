@@ -8,7 +8,7 @@
 //! copied as text, and each valid payload is written straight to JSON as it is prepared.
 
 use crate::actions::{Action, PLATFORM};
-use crate::config::{Config, MappingConfig};
+use crate::config::{Config, MappingConfig, Settings};
 use crate::event::{self, Event};
 use crate::fields::{self, ErrorCode, FieldError};
 use crate::js::Root;
@@ -177,36 +177,70 @@ impl Plan {
     }
 }
 
-/// A configuration made ready to plan: checked, with each mapping's request URL and the
-/// headers built once.
+/// Where one action's requests go and what they carry besides the body: built once per
+/// configuration by the planner, and by the queue consumer for the payloads it groups.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Planner {
-    config: Config,
-    urls: Vec<String>,
+pub struct Route {
+    action: Action,
+    url: String,
     headers: IndexMap<String, String>,
 }
 
-impl Planner {
-    /// Prepares `config` for planning.
-    pub fn new(config: Config) -> Planner {
-        let urls = config
-            .mappings
-            .iter()
-            .map(|m| format!("{}{}", config.settings.endpoint, m.action.route().1))
-            .collect();
+impl Route {
+    /// The route of `action` on the settings' endpoint, with the API key and platform headers.
+    pub fn new(action: Action, settings: &Settings) -> Route {
         let headers = [
-            ("apikey", config.settings.apikey.as_str()),
+            ("apikey", settings.apikey.as_str()),
             ("p", PLATFORM),
             ("content-type", "application/json"),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-        Planner {
-            config,
-            urls,
+        Route {
+            action,
+            url: format!("{}{}", settings.endpoint, action.route().1),
             headers,
         }
+    }
+
+    /// The request carrying `payloads` (each a payload's JSON text) of one mapping.
+    pub fn request(
+        &self,
+        mapping: &str,
+        mapping_position: usize,
+        payloads: &[String],
+        events: Vec<usize>,
+    ) -> Request {
+        Request {
+            action: self.action,
+            mapping: mapping.to_string(),
+            method: self.action.route().0,
+            url: self.url.clone(),
+            headers: self.headers.clone(),
+            body: self.action.body(payloads),
+            events,
+            mapping_position,
+        }
+    }
+}
+
+/// A configuration made ready to plan: checked, with its requests' routes built once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Planner {
+    config: Config,
+    /// One per action, in [`Action::ALL`]'s order.
+    routes: Vec<Route>,
+}
+
+impl Planner {
+    /// Prepares `config` for planning.
+    pub fn new(config: Config) -> Planner {
+        let routes = Action::ALL
+            .into_iter()
+            .map(|action| Route::new(action, &config.settings))
+            .collect();
+        Planner { config, routes }
     }
 
     /// The configuration it plans with.
@@ -304,20 +338,14 @@ impl Planner {
         valid: Vec<(usize, String)>,
         out: &mut Vec<Request>,
     ) {
+        let Some(route) = self.routes.iter().find(|r| r.action == mapping.action) else {
+            return;
+        };
         let chunk = mapping.batch_size.unwrap_or(1).max(1);
         let mut rest = valid.into_iter().peekable();
         while rest.peek().is_some() {
             let (events, payloads): (Vec<usize>, Vec<String>) = rest.by_ref().take(chunk).unzip();
-            out.push(Request {
-                action: mapping.action,
-                mapping: mapping.name.clone(),
-                method: mapping.action.route().0,
-                url: self.urls.get(position).cloned().unwrap_or_default(),
-                headers: self.headers.clone(),
-                body: mapping.action.body(&payloads),
-                events,
-                mapping_position: position,
-            });
+            out.push(route.request(&mapping.name, position, &payloads, events));
         }
     }
 }

@@ -18,6 +18,17 @@ impl RawJson {
         self.0.get()
     }
 
+    /// A JSON tree written as text.
+    pub fn from_value(value: &serde_json::Value) -> RawJson {
+        // A `Value` always serialises: its keys are strings.
+        RawJson(serde_json::value::to_raw_value(value).unwrap_or_default())
+    }
+
+    /// The text read back as a JSON tree.
+    pub fn to_value(&self) -> serde_json::Value {
+        serde_json::from_str(self.text()).unwrap_or_default()
+    }
+
     /// Valid JSON text taken as it is; `None` when it is not JSON.
     pub fn from_text(text: String) -> Option<RawJson> {
         RawValue::from_string(text).ok().map(RawJson)
@@ -34,6 +45,19 @@ impl Deref for RawJson {
     type Target = RawValue;
     fn deref(&self) -> &RawValue {
         &self.0
+    }
+}
+
+/// Written and read as the JSON it holds (not as a string).
+impl serde::Serialize for RawJson {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RawJson {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Box::<RawValue>::deserialize(d).map(RawJson)
     }
 }
 

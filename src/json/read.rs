@@ -245,7 +245,7 @@ mod tests {
         assert_eq!(values[2], Resolved::Null);
         assert_eq!(values[3], Resolved::Bool(true));
         assert_eq!(values[4].stringify().as_deref(), Some("null"));
-        assert_eq!(values[5].type_name(), "object");
+        assert_eq!(crate::js::Root::Resolved(&values[5]).type_name(), "object");
     }
 
     #[test]

@@ -149,7 +149,10 @@ fn copy_canonical(text: &str, out: &mut String) -> bool {
 fn string_end(b: &[u8], from: usize) -> (usize, bool) {
     let mut i = from;
     let mut escaped = false;
-    while let Some(offset) = b.get(i..).and_then(|rest| memchr::memchr2(b'"', b'\\', rest)) {
+    while let Some(offset) = b
+        .get(i..)
+        .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
+    {
         i += offset;
         if b[i] == b'"' {
             return (i, escaped);
@@ -374,7 +377,15 @@ mod tests {
             assert!(plain_decimal(text), "{text}");
             assert_eq!(js::number_to_string(text.parse().unwrap()), text);
         }
-        for text in ["0.0000001", "1.50", "01.5", "1234567890.1234567", "1e5", "5.", "-.5"] {
+        for text in [
+            "0.0000001",
+            "1.50",
+            "01.5",
+            "1234567890.1234567",
+            "1e5",
+            "5.",
+            "-.5",
+        ] {
             assert!(!plain_decimal(text), "{text}");
         }
     }

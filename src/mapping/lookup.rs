@@ -109,5 +109,4 @@ mod tests {
         let v = json!({"a": 1});
         assert_eq!(lookup(Root::Json(&v), "$."), Resolved::from(&v));
     }
-
 }

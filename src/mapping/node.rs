@@ -68,7 +68,8 @@ impl Node {
         match self {
             Node::Value(v) => Ok(v.clone()),
             Node::Object(members) => {
-                let mut out = ObjectMap::with_capacity_and_hasher(members.len(), Default::default());
+                let mut out =
+                    ObjectMap::with_capacity_and_hasher(members.len(), Default::default());
                 for (k, node) in members {
                     out.insert(k.clone(), node.resolve(payload).map_err(|e| e.within(k))?);
                 }
@@ -87,7 +88,11 @@ impl Node {
 }
 
 /// An option of a directive: compiled when given, `undefined` when left out.
-pub fn compile_opt(options: &serde_json::Map<String, Value>, key: &str, depth: usize) -> Option<Node> {
+pub fn compile_opt(
+    options: &serde_json::Map<String, Value>,
+    key: &str,
+    depth: usize,
+) -> Option<Node> {
     options.get(key).map(|v| Node::compile_at(v, depth + 1))
 }
 

@@ -1,21 +1,50 @@
-//! Sending planned requests to Nudge: all at once, each retried by the core's
-//! [`RetryPolicy`] (back-off, jitter, `Retry-After`, time budget) with a timeout per attempt.
+//! Sending planned requests to Nudge: at most six at a time and within the invocation's
+//! subrequest budget ([`crate::budget`]), each retried by the core's [`RetryPolicy`]
+//! (back-off, jitter, `Retry-After`, time budget) with a timeout per attempt.
 
+use crate::budget::{Allowance, MAX_IN_FLIGHT};
 use crate::delivery::{
     attempt_timeout_ms, next_wait, retry_after_ms, verdict, Delivery, RetryPolicy, Verdict,
 };
 use crate::plan::Request as PlannedRequest;
-use futures_util::future::{join_all, select, Either};
+use futures_util::future::{select, Either};
+use futures_util::stream::{self, StreamExt};
 use std::time::Duration;
 use worker::{AbortController, Date, Delay, Fetch, Headers, Method, Request, RequestInit};
 
-/// Sends every request concurrently; the answer for each, in order.
-pub async fn deliver_all(requests: &[PlannedRequest], policy: &RetryPolicy) -> Vec<Delivery> {
-    join_all(requests.iter().map(|r| deliver(r, policy))).await
+/// Sends the requests, at most [`MAX_IN_FLIGHT`] at once; the answer for each, in order. Of
+/// `budget` subrequests, the first `budget` requests get their first attempt and retries take
+/// what is left; requests beyond the budget are not started (unavailable: the sender retries).
+/// The policy's time budget runs from the first request, so that waiting for a free
+/// connection does not make the answer later.
+pub async fn deliver_all(
+    requests: &[PlannedRequest],
+    policy: &RetryPolicy,
+    budget: u32,
+) -> Vec<Delivery> {
+    let sendable = requests.len().min(budget as usize);
+    let retries = Allowance::new(budget.saturating_sub(sendable as u32));
+    let retries = &retries;
+    let started = Date::now().as_millis();
+    stream::iter(requests.iter().enumerate().map(|(i, r)| async move {
+        if i < sendable {
+            deliver(r, policy, retries, started).await
+        } else {
+            Delivery::Unavailable {
+                status: None,
+                attempts: 0,
+                detail: format!("not sent: over the Worker's {budget} subrequests per request"),
+                retry_after_ms: None,
+            }
+        }
+    }))
+    .buffered(MAX_IN_FLIGHT)
+    .collect()
+    .await
 }
 
 /// What one attempt got back.
-enum Attempt {
+pub(super) enum Attempt {
     Answered {
         status: u16,
         retry_after: Option<String>,
@@ -24,8 +53,12 @@ enum Attempt {
     NoAnswer(String),
 }
 
-async fn deliver(planned: &PlannedRequest, policy: &RetryPolicy) -> Delivery {
-    let started = Date::now().as_millis();
+async fn deliver(
+    planned: &PlannedRequest,
+    policy: &RetryPolicy,
+    retries: &Allowance,
+    started: u64,
+) -> Delivery {
     let body = planned.body.clone();
     let mut attempts = 0;
     loop {
@@ -63,7 +96,9 @@ async fn deliver(planned: &PlannedRequest, policy: &RetryPolicy) -> Delivery {
             retry_after,
             js_sys::Math::random(),
             elapsed,
-        ) {
+        )
+        .filter(|_| retries.take())
+        {
             Some(wait) => Delay::from(Duration::from_millis(wait)).await,
             None => {
                 return Delivery::Unavailable {
@@ -79,7 +114,7 @@ async fn deliver(planned: &PlannedRequest, policy: &RetryPolicy) -> Delivery {
 
 /// The start of Nudge's answer, for the sender and the log, with the API key taken out in
 /// case Nudge echoes the request's headers.
-fn excerpt(body: &str, planned: &PlannedRequest) -> String {
+pub(super) fn excerpt(body: &str, planned: &PlannedRequest) -> String {
     let start: String = body.chars().take(200).collect();
     match planned.headers.get("apikey").filter(|k| !k.is_empty()) {
         Some(key) => start.replace(key.as_str(), crate::plan::REDACTED),
@@ -87,7 +122,7 @@ fn excerpt(body: &str, planned: &PlannedRequest) -> String {
     }
 }
 
-async fn attempt(planned: &PlannedRequest, body: &str, timeout_ms: u64) -> Attempt {
+pub(super) async fn attempt(planned: &PlannedRequest, body: &str, timeout_ms: u64) -> Attempt {
     let request = match build(planned, body) {
         Ok(r) => r,
         Err(e) => return Attempt::NoAnswer(format!("cannot build the request: {e}")),

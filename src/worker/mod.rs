@@ -1,17 +1,23 @@
 //! The Cloudflare Worker: a thin `#[event(fetch)]` over the core.
 //!
 //! It reads the deployment's environment, routes with [`crate::ingest::route`], checks the
-//! write key, turns the body into events, asks [`crate::plan()`] what to send, sends it
-//! ([`forward`]) and answers with [`crate::delivery::settle`]'s verdict. Every decision is made
-//! in the core; this module only moves bytes.
+//! write key, turns the body into events, asks [`crate::plan()`] what to send, and either
+//! enqueues it ([`queue`], queue mode) or sends it ([`forward`], direct mode) and answers with
+//! [`crate::delivery::settle`]'s verdict. The queue handler is in [`queue`], the dead-letter
+//! routes in [`admin`]. Every decision is made in the core; these modules only move bytes.
 
+mod admin;
 mod forward;
+mod queue;
 
+use crate::budget::DEFAULT_SUBREQUESTS;
 use crate::config::{Config, ConfigMemo};
 use crate::delivery::{self, RetryPolicy};
 use crate::error::{ConfigError, ConfigErrors};
 use crate::ingest::{self, Ingested, Route};
 use crate::plan::Planner;
+use crate::queue::backoff::Schedule;
+use crate::queue::DeliveryMode;
 use serde_json::{json, Value};
 use std::convert::Infallible;
 use std::rc::Rc;
@@ -23,6 +29,9 @@ struct Deployment {
     write_keys: Vec<String>,
     allowed_origins: String,
     policy: RetryPolicy,
+    delivery: std::result::Result<DeliveryMode, ConfigError>,
+    subrequest_budget: u32,
+    schedule: Schedule,
 }
 
 fn text(env: &Env, name: &str) -> Option<String> {
@@ -65,6 +74,7 @@ fn number(env: &Env, name: &str, default: u64) -> u64 {
 impl Deployment {
     fn from_env(env: &Env) -> Deployment {
         let defaults = RetryPolicy::default();
+        let backoff = Schedule::default();
         let config = cached_config((
             text(env, "NUDGE_API_KEY"),
             text(env, "NUDGE_ENDPOINT"),
@@ -86,6 +96,13 @@ impl Deployment {
                 attempt_timeout_ms: number(env, "NUDGE_TIMEOUT_MS", defaults.attempt_timeout_ms)
                     .clamp(1, 120_000),
             },
+            delivery: queue::delivery_mode(env),
+            subrequest_budget: number(env, "SUBREQUEST_BUDGET", DEFAULT_SUBREQUESTS.into())
+                .clamp(1, 10_000) as u32,
+            schedule: Schedule::new(
+                number(env, "QUEUE_RETRY_BASE_DELAY_S", backoff.base_delay_s.into()),
+                number(env, "QUEUE_RETRY_MAX_DELAY_S", backoff.max_delay_s.into()),
+            ),
         }
     }
 }
@@ -112,6 +129,9 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let started = Date::now().as_millis();
     let method = req.method().to_string();
     let path = req.path();
+    if let Some(admin_route) = crate::queue::admin::route(&method, &path) {
+        return admin::handle(admin_route, req, &env).await;
+    }
     let route = ingest::route(&method, &path);
     let deployment = Deployment::from_env(&env);
     let origin = req.headers().get("origin")?;
@@ -153,14 +173,19 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         }
         _ => {}
     }
-    let config = match (&*deployment.config, deployment.write_keys.is_empty()) {
-        (Ok(config), false) => config,
-        (result, no_write_keys) => {
+    let (config, mode) = match (
+        &*deployment.config,
+        deployment.write_keys.is_empty(),
+        &deployment.delivery,
+    ) {
+        (Ok(config), false, Ok(mode)) => (config, *mode),
+        (result, no_write_keys, mode) => {
             let mut errors = result
                 .as_ref()
                 .err()
                 .map(|e| e.0.clone())
                 .unwrap_or_default();
+            errors.extend(mode.as_ref().err().cloned());
             if no_write_keys {
                 errors.push(ConfigError {
                     path: "WRITE_KEYS".into(),
@@ -225,7 +250,16 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         let body = json!({"valid": plan.all_valid(), "plan": plan.redacted()});
         return finish(200, body, json!({"dry_run": true, "counts": counts}));
     }
-    let deliveries = forward::deliver_all(&plan.requests, &deployment.policy).await;
+    if mode == DeliveryMode::Queue {
+        let (status, body, fields) = queue::enqueue(&env, plan, config, event_count).await;
+        return finish(status, body, fields);
+    }
+    let deliveries = forward::deliver_all(
+        &plan.requests,
+        &deployment.policy,
+        deployment.subrequest_budget,
+    )
+    .await;
     let nudge: Vec<Value> = plan
         .requests
         .iter()

@@ -39,7 +39,7 @@ const MAPPINGS = [
     },
   },
 ];
-const RETRY = { RETRY_MAX_ATTEMPTS: '4', RETRY_BASE_DELAY_MS: '50', RETRY_MAX_DELAY_MS: '200', RETRY_BUDGET_MS: '4000', NUDGE_TIMEOUT_MS: '700' };
+const RETRY = { DELIVERY: 'direct', RETRY_MAX_ATTEMPTS: '4', RETRY_BASE_DELAY_MS: '50', RETRY_MAX_DELAY_MS: '200', RETRY_BUDGET_MS: '4000', NUDGE_TIMEOUT_MS: '700' };
 
 async function freePort() {
   const srv = net.createServer();
@@ -201,6 +201,16 @@ test('429 with Retry-After is honoured', async () => {
   assert.equal(calls.length, 2);
   assert.ok(calls[1].at - calls[0].at >= 950, `waited ${calls[1].at - calls[0].at} ms`);
   assert.ok(Date.now() - t0 < 3500);
+});
+
+test('429 with Retry-After as an HTTP date is honoured', async () => {
+  // Whole seconds: the date is 1 to 2 s ahead when Nudge answers.
+  nudge.setMode({ mode: 'rate', times: 1, retryAfter: new Date(Date.now() + 2000).toUTCString() });
+  const res = await send('/v1/track', { body: track() });
+  assert.equal(res.status, 200);
+  const calls = nudgeCalls();
+  assert.equal(calls.length, 2);
+  assert.ok(calls[1].at - calls[0].at >= 900, `waited ${calls[1].at - calls[0].at} ms`);
 });
 
 test('retries that run out: the sender gets 503 and every event is reported, none lost', async () => {

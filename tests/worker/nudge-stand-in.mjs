@@ -1,8 +1,10 @@
 // A small local stand-in for Nudge's API, for `scripts/dev.sh` and the end-to-end tests.
 //
 // It records and prints every request it receives and answers like Nudge: 200 by default, or,
-// when told through POST /__control/mode, 500, 429 with Retry-After, 401, or no answer at all
-// (hang), for the next `times` requests or until told otherwise.
+// when told through POST /__control/mode, 500, 429 with Retry-After, 401, 400, or no answer at
+// all (hang), for the next `times` requests, for the next `forMs` milliseconds, or until told
+// otherwise; with `match`, only requests whose body contains that text get it. `delayMs` holds
+// every answer back that long; `stats()` reports the most requests it had in flight at once.
 //
 //   node tests/worker/nudge-stand-in.mjs [port] [--quiet]   (default 8788, on 127.0.0.1)
 import { createServer } from 'node:http';
@@ -11,8 +13,19 @@ import { fileURLToPath } from 'node:url';
 /** Starts the stand-in; resolves to { url, requests, setMode, reset, close }. */
 export async function startStandIn({ port = 0, quiet = false } = {}) {
   const requests = [];
-  let mode = { mode: 'ok', times: Infinity, retryAfter: '1' };
+  const ok = () => ({ mode: 'ok', times: Infinity, retryAfter: '1', until: Infinity, delayMs: 0 });
+  const toMode = (next) => ({
+    mode: next.mode ?? 'ok',
+    times: next.times ?? Infinity,
+    retryAfter: String(next.retryAfter ?? '1'),
+    until: next.forMs === undefined ? Infinity : Date.now() + next.forMs,
+    delayMs: next.delayMs ?? 0,
+    match: next.match,
+  });
+  let mode = ok();
   const hanging = new Set();
+  let inFlight = 0;
+  let maxInFlight = 0;
 
   const answer = (res, status, body, headers = {}) => {
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
@@ -26,52 +39,64 @@ export async function startStandIn({ port = 0, quiet = false } = {}) {
       const body = Buffer.concat(chunks).toString('utf8');
       if (req.url.startsWith('/__control/')) {
         if (req.url === '/__control/mode') {
-          const next = JSON.parse(body || '{}');
-          mode = { mode: next.mode ?? 'ok', times: next.times ?? Infinity, retryAfter: String(next.retryAfter ?? '1') };
+          mode = toMode(JSON.parse(body || '{}'));
           return answer(res, 200, { mode });
         }
         if (req.url === '/__control/requests') return answer(res, 200, requests);
         if (req.url === '/__control/reset') {
           requests.length = 0;
-          mode = { mode: 'ok', times: Infinity, retryAfter: '1' };
+          mode = ok();
+          maxInFlight = 0;
           return answer(res, 200, { ok: true });
         }
         return answer(res, 404, { error: 'unknown control' });
       }
-      const current = mode.times > 0 ? mode.mode : 'ok';
-      if (mode.times > 0 && mode.mode !== 'ok') mode.times -= 1;
+      const active = mode.times > 0 && Date.now() < mode.until && (mode.match === undefined || body.includes(mode.match));
+      const current = active ? mode.mode : 'ok';
+      if (active && mode.mode !== 'ok') mode.times -= 1;
       const record = { method: req.method, path: req.url, headers: req.headers, body, answeredWith: current, at: Date.now() };
       requests.push(record);
       if (requests.length > 10000) requests.splice(0, requests.length - 10000);
       if (!quiet) console.log(`nudge stand-in: ${req.method} ${req.url} → ${current} ${body}`);
-      switch (current) {
-        case 'fail':
-          return answer(res, 500, { success: false, message: 'stand-in: internal error' });
-        case 'rate':
-          return answer(res, 429, { success: false, message: 'stand-in: slow down' }, { 'retry-after': mode.retryAfter });
-        case 'unauthorized':
-          return answer(res, 401, { success: false, message: 'stand-in: invalid api key' });
-        case 'reject':
-          return answer(res, 400, { success: false, message: 'stand-in: validation failed' });
-        case 'hang':
-          hanging.add(res);
-          return undefined;
-        default:
-          return answer(res, 200, { success: true });
-      }
+      inFlight += 1;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      res.on('close', () => (inFlight -= 1));
+      if (mode.delayMs > 0) setTimeout(() => reply(res, current), mode.delayMs);
+      else reply(res, current);
     });
   });
+  const reply = (res, current) => {
+    switch (current) {
+      case 'fail':
+        return answer(res, 500, { success: false, message: 'stand-in: internal error' });
+      case 'rate':
+        return answer(res, 429, { success: false, message: 'stand-in: slow down' }, { 'retry-after': mode.retryAfter });
+      case 'unauthorized':
+        return answer(res, 401, { success: false, message: 'stand-in: invalid api key' });
+      case 'reject':
+        return answer(res, 400, { success: false, message: 'stand-in: validation failed' });
+      case 'hang':
+        hanging.add(res);
+        return undefined;
+      default:
+        return answer(res, 200, { success: true });
+    }
+  };
   await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${server.address().port}`;
   return {
     url,
     requests,
     setMode(next) {
-      mode = { mode: next.mode ?? 'ok', times: next.times ?? Infinity, retryAfter: String(next.retryAfter ?? '1') };
+      mode = toMode(next);
     },
     reset() {
       requests.length = 0;
-      mode = { mode: 'ok', times: Infinity, retryAfter: '1' };
+      mode = ok();
+      maxInFlight = 0;
+    },
+    stats() {
+      return { maxInFlight };
     },
     close() {
       for (const res of hanging) res.destroy();

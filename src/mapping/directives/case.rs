@@ -17,7 +17,10 @@ pub const NAME: &str = "@case";
 pub fn check(c: &mut Checker, options: Option<&Value>) -> bool {
     c.fields(
         options,
-        &[opt("operator", Rule::Str), opt("value", Rule::DirectiveOrString)],
+        &[
+            opt("operator", Rule::Str),
+            opt("value", Rule::DirectiveOrString),
+        ],
     )
 }
 
@@ -44,22 +47,24 @@ pub struct Options {
 impl Case {
     /// Reads the options; the run-time errors of unusable ones are kept.
     pub fn compile(options: &Value, depth: usize) -> Case {
-        Case(options_object(options, "@case requires an object with a \"operator\" key").and_then(
-            |opts| {
-                if !truthy(opts.get("operator")) {
-                    return Err(requires("@case requires a \"operator\" key"));
-                }
-                let operator = match opts.get("operator").and_then(Value::as_str) {
-                    Some("lower") => Some(Operator::Lower),
-                    Some("upper") => Some(Operator::Upper),
-                    _ => None,
-                };
-                let value = truthy(opts.get("value"))
-                    .then(|| compile_opt(opts, "value", depth))
-                    .flatten();
-                Ok(Options { operator, value })
-            },
-        ))
+        Case(
+            options_object(options, "@case requires an object with a \"operator\" key").and_then(
+                |opts| {
+                    if !truthy(opts.get("operator")) {
+                        return Err(requires("@case requires a \"operator\" key"));
+                    }
+                    let operator = match opts.get("operator").and_then(Value::as_str) {
+                        Some("lower") => Some(Operator::Lower),
+                        Some("upper") => Some(Operator::Upper),
+                        _ => None,
+                    };
+                    let value = truthy(opts.get("value"))
+                        .then(|| compile_opt(opts, "value", depth))
+                        .flatten();
+                    Ok(Options { operator, value })
+                },
+            ),
+        )
     }
 
     /// The value in the chosen case.

@@ -17,7 +17,10 @@ pub const NAME: &str = "@flatten";
 pub fn check(c: &mut Checker, options: Option<&Value>) -> bool {
     c.fields(
         options,
-        &[opt("separator", Rule::Str), req("value", Rule::DirectiveOrRaw)],
+        &[
+            opt("separator", Rule::Str),
+            req("value", Rule::DirectiveOrRaw),
+        ],
     )
 }
 
@@ -37,17 +40,20 @@ impl Flatten {
     /// Reads the options; the run-time errors of unusable ones are kept.
     pub fn compile(options: &Value, depth: usize) -> Flatten {
         Flatten(
-            options_object(options, "@flatten requires an object with a \"separator\" key")
-                .and_then(|opts| {
-                    if !truthy(opts.get("separator")) {
-                        return Err(requires("@flatten requires a \"separator\" key"));
-                    }
-                    Ok(Options {
-                        separator: compile_opt(opts, "separator", depth),
-                        value: compile_opt(opts, "value", depth),
-                        omit_arrays: truthy(opts.get("omitArrays")),
-                    })
-                }),
+            options_object(
+                options,
+                "@flatten requires an object with a \"separator\" key",
+            )
+            .and_then(|opts| {
+                if !truthy(opts.get("separator")) {
+                    return Err(requires("@flatten requires a \"separator\" key"));
+                }
+                Ok(Options {
+                    separator: compile_opt(opts, "separator", depth),
+                    value: compile_opt(opts, "value", depth),
+                    omit_arrays: truthy(opts.get("omitArrays")),
+                })
+            }),
         )
     }
 
@@ -67,7 +73,13 @@ impl Flatten {
 
 /// Adds `input`'s leaves to `out` under `prefix`. Bounded: a value's depth is bounded by
 /// serde_json's limit and the mapping's.
-fn flatten_into(out: &mut ObjectMap, input: Resolved, prefix: &str, separator: &str, omit_arrays: bool) {
+fn flatten_into(
+    out: &mut ObjectMap,
+    input: Resolved,
+    prefix: &str,
+    separator: &str,
+    omit_arrays: bool,
+) {
     let key_for = |k: &str| {
         if prefix.is_empty() {
             k.to_string()
@@ -91,7 +103,6 @@ fn flatten_into(out: &mut ObjectMap, input: Resolved, prefix: &str, separator: &
         }
     }
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -121,7 +132,9 @@ mod tests {
             "/a/0/@flatten @flatten requires a \"separator\" key"
         );
         assert_eq!(
-            err(json!({"a": [{"@flatten": {"value": 1, "separator": {"@path": "$.properties.price"}}}]})),
+            err(
+                json!({"a": [{"@flatten": {"value": 1, "separator": {"@path": "$.properties.price"}}}]})
+            ),
             "/a/0/@flatten @flatten requires a string separator"
         );
     }

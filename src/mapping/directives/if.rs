@@ -77,7 +77,9 @@ impl Branches {
         let opts = options_object(options, "@if requires an object with an \"exists\" key")?;
         let (exists, blank) = (opts.get("exists"), opts.get("blank"));
         if !truthy(exists) && !truthy(blank) {
-            return Err(requires("@if requires an \"exists\" key or a \"blank\" key"));
+            return Err(requires(
+                "@if requires an \"exists\" key or a \"blank\" key",
+            ));
         }
         let test = match exists {
             Some(v) => Test::Exists(Node::compile_at(v, depth + 1)),
@@ -100,7 +102,7 @@ fn loosely_empty(v: &Resolved) -> bool {
         Resolved::Bool(b) => !b,
         Resolved::String(s) => s.is_empty(),
         Resolved::Array(_) | Resolved::Raw(_) => {
-            v.type_name() == "array" && v.to_js_string().is_empty()
+            Root::Resolved(v).type_name() == "array" && v.to_js_string().is_empty()
         }
         _ => false,
     }

@@ -38,7 +38,9 @@ mod tests {
     #[test]
     fn keeps_text_as_written() {
         assert_eq!(
-            t(json!({"lit": {"@literal": "{{userId}}"}, "obj": {"@literal": {"a": {"@path": "$.userId"}}}})),
+            t(
+                json!({"lit": {"@literal": "{{userId}}"}, "obj": {"@literal": {"a": {"@path": "$.userId"}}}})
+            ),
             Some(json!({"lit": "{{userId}}", "obj": {"a": "User Two"}}))
         );
     }

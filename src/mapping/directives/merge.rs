@@ -9,7 +9,7 @@ use super::super::check::{opt, req, Checker, Rule};
 use super::super::node::{compile_opt, resolve_opt, Node, Run};
 use super::{options_object, requires};
 use crate::error::{MappingError, Reason};
-use crate::js::{truthy, Root};
+use crate::js::{real_type_of, truthy, Root};
 use crate::value::{ObjectMap, Resolved, PROTO_KEY};
 use serde_json::Value;
 
@@ -31,7 +31,9 @@ pub fn check(c: &mut Checker, options: Option<&Value>) -> bool {
     c.nested("objects", |c| {
         let mut all = ok;
         for (i, item) in objects.iter().enumerate() {
-            all &= c.nested(&i.to_string(), |c| c.rule(Some(item), Rule::DirectiveOrObject));
+            all &= c.nested(&i.to_string(), |c| {
+                c.rule(Some(item), Rule::DirectiveOrObject)
+            });
         }
         all
     })
@@ -68,8 +70,10 @@ impl Merge {
                         .map(|o| Node::compile_at(o, depth + 2))
                         .collect()),
                     other if !truthy(other) => Err(requires("@merge requires a \"objects\" key")),
+                    // `typeof` in Segment's message; for a truthy value that is no array it is
+                    // the same name as `realTypeOf`'s.
                     Some(other) => Err(MappingError::new(Reason::MergeObjectsNotArray(
-                        js_typeof(other),
+                        real_type_of(Some(other)),
                     ))),
                     None => Err(requires("@merge requires a \"objects\" key")),
                 };
@@ -100,27 +104,25 @@ impl Merge {
         let mut out = ObjectMap::default();
         for source in sources {
             match source.materialize() {
-                Resolved::Object(map) => out.extend(map.into_iter().filter(|(k, _)| k != PROTO_KEY)),
-                Resolved::Array(items) => {
-                    out.extend(items.into_iter().enumerate().map(|(i, v)| (i.to_string(), v)))
+                Resolved::Object(map) => {
+                    out.extend(map.into_iter().filter(|(k, _)| k != PROTO_KEY))
                 }
+                Resolved::Array(items) => out.extend(
+                    items
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, v)| (i.to_string(), v)),
+                ),
                 Resolved::String(s) => out.extend(s.encode_utf16().enumerate().map(|(i, unit)| {
-                    (i.to_string(), Resolved::String(String::from_utf16_lossy(&[unit])))
+                    (
+                        i.to_string(),
+                        Resolved::String(String::from_utf16_lossy(&[unit])),
+                    )
                 })),
                 _ => {}
             }
         }
         Ok(Resolved::Object(out))
-    }
-}
-
-/// JavaScript's `typeof` of a JSON value.
-fn js_typeof(v: &Value) -> &'static str {
-    match v {
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        _ => "object",
     }
 }
 

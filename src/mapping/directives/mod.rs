@@ -111,9 +111,7 @@ impl Directive {
             case::NAME => Directive::Case(case::Case::compile(options, depth)),
             replace::NAME => Directive::Replace(replace::Replace::compile(options, depth)),
             merge::NAME => Directive::Merge(merge::Merge::compile(options, depth)),
-            transform::NAME => {
-                Directive::Transform(transform::Transform::compile(options, depth))
-            }
+            transform::NAME => Directive::Transform(transform::Transform::compile(options, depth)),
             flatten::NAME => Directive::Flatten(flatten::Flatten::compile(options, depth)),
             json::NAME => Directive::Json(json::Json::compile(options, depth)),
             exclude_when_null::NAME => Directive::ExcludeWhenNull(
@@ -180,12 +178,15 @@ fn requires(message: &'static str) -> MappingError {
 }
 
 /// A value that must resolve to a string (`@path`, `@template`, `@flatten`'s separator).
-fn expect_string(name: &'static str, value: crate::value::Resolved) -> Result<String, MappingError> {
+fn expect_string(
+    name: &'static str,
+    value: crate::value::Resolved,
+) -> Result<String, MappingError> {
     match value {
         crate::value::Resolved::String(s) => Ok(s),
         other => Err(MappingError::new(Reason::ExpectedString {
             directive: name,
-            found: other.type_name(),
+            found: Root::Resolved(&other).type_name(),
         })),
     }
 }

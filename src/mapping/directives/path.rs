@@ -55,7 +55,9 @@ mod tests {
     #[test]
     fn reads_paths_and_leaves_missing_values_out() {
         assert_eq!(
-            t(json!({"a": {"@path": "$.properties.price"}, "b": {"@path": "$.missing"}, "c": [{"@path": "$.missing"}], "d": null})),
+            t(
+                json!({"a": {"@path": "$.properties.price"}, "b": {"@path": "$.missing"}, "c": [{"@path": "$.missing"}], "d": null})
+            ),
             Some(json!({"a": 3, "c": [null], "d": null}))
         );
         assert_eq!(t(json!({"@path": "$.missing"})), None);

@@ -62,20 +62,22 @@ impl Replace {
     /// Reads the options; the run-time errors of unusable ones are kept.
     pub fn compile(options: &Value, depth: usize) -> Replace {
         Replace(
-            options_object(options, "@replace requires an object with a \"pattern\" key").and_then(
-                |opts| {
-                    if !truthy(opts.get("pattern")) {
-                        return Err(requires("@replace requires a \"pattern\" key"));
-                    }
-                    let value = truthy(opts.get("value"))
-                        .then(|| compile_opt(opts, "value", depth))
-                        .flatten();
-                    Ok(Options {
-                        value,
-                        rules: Rules::read(opts),
-                    })
-                },
-            ),
+            options_object(
+                options,
+                "@replace requires an object with a \"pattern\" key",
+            )
+            .and_then(|opts| {
+                if !truthy(opts.get("pattern")) {
+                    return Err(requires("@replace requires a \"pattern\" key"));
+                }
+                let value = truthy(opts.get("value"))
+                    .then(|| compile_opt(opts, "value", depth))
+                    .flatten();
+                Ok(Options {
+                    value,
+                    rules: Rules::read(opts),
+                })
+            }),
         )
     }
 
@@ -126,9 +128,14 @@ impl Rules {
             return None;
         };
         let second = truthy(opts.get("pattern2"))
-            .then(|| match (opts.get("pattern2"), or_default("replacement2", Value::from(""))) {
-                (Some(Value::String(p)), Value::String(r)) => Some(lengths_checked(p, &r)),
-                _ => None,
+            .then(|| {
+                match (
+                    opts.get("pattern2"),
+                    or_default("replacement2", Value::from("")),
+                ) {
+                    (Some(Value::String(p)), Value::String(r)) => Some(lengths_checked(p, &r)),
+                    _ => None,
+                }
             })
             .flatten();
         Some(Rules {
@@ -290,7 +297,9 @@ mod tests {
                 "obj": {"@replace": {"pattern": "a", "value": {"@path": "$.properties.nested"}}},
                 "missing": {"@replace": {"pattern": "a", "value": {"@path": "$.missing"}}}
             })),
-            Some(json!({"r": "User_Two", "r2": "fo Boo", "ri": "x Two", "rn": "4", "obj": "", "missing": ""}))
+            Some(
+                json!({"r": "User_Two", "r2": "fo Boo", "ri": "x Two", "rn": "4", "obj": "", "missing": ""})
+            )
         );
     }
 }

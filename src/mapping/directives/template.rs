@@ -80,7 +80,9 @@ impl Template {
                 out
             }
             Template::TwoPass(template) => render(template, payload),
-            Template::Computed(node) => render(&expect_string(NAME, node.resolve(payload)?)?, payload),
+            Template::Computed(node) => {
+                render(&expect_string(NAME, node.resolve(payload)?)?, payload)
+            }
         };
         Ok(Resolved::String(text))
     }
@@ -160,7 +162,10 @@ mod tests {
         };
         assert_eq!(r("{{userId}} - {{traits.name}} end"), "u1 -  end");
         assert_eq!(r("{{{ userId }}}"), "u1");
-        assert_eq!(r("{{traits.tags}}|{{traits.o}}|{{n}}"), "a,b|[object Object]|1e+21");
+        assert_eq!(
+            r("{{traits.tags}}|{{traits.o}}|{{n}}"),
+            "a,b|[object Object]|1e+21"
+        );
         assert_eq!(r("{{}} {{ {{userId}}"), "{{}} ");
         assert_eq!(r("{{$.userId}}"), "");
         // Values filled by the first pass are scanned by the second.

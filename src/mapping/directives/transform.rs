@@ -84,7 +84,9 @@ mod tests {
     #[test]
     fn maps_the_applied_result() {
         assert_eq!(
-            t(json!({"tr": {"@transform": {"apply": {"x": {"@path": "$.properties"}}, "mapping": {"p": {"@path": "$.x.price"}}}}})),
+            t(
+                json!({"tr": {"@transform": {"apply": {"x": {"@path": "$.properties"}}, "mapping": {"p": {"@path": "$.x.price"}}}}})
+            ),
             Some(json!({"tr": {"p": 3}}))
         );
     }
