@@ -168,7 +168,7 @@ impl Config {
         }
         let mut unreadable = None;
         if let Some(text) = mappings_json.filter(|m| !m.trim().is_empty()) {
-            match serde_json::from_str::<Value>(text) {
+            match crate::json::read::tree(text) {
                 // Either the `mappings` array itself or a whole `{ "mappings": [...] }` document.
                 Ok(Value::Object(mut o)) if o.contains_key("mappings") => {
                     doc["mappings"] = o.remove("mappings").unwrap_or(Value::Null);

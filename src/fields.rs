@@ -147,11 +147,14 @@ pub fn validate(
     fields: &[FieldSpec],
 ) -> Result<ObjectMap, Vec<FieldError>> {
     payload.retain(|key, value| key != PROTO_KEY && !value.is_undefined());
-    let mut errors: Vec<(usize, FieldError)> = fields
+    // At most one problem per field (a missing field has no value to be wrong), kept in field
+    // order.
+    let mut errors: Vec<Option<FieldError>> = fields
         .iter()
-        .enumerate()
-        .filter(|(_, spec)| spec.required && !payload.contains_key(spec.key))
-        .map(|(i, spec)| (i, FieldError::new(spec, ErrorCode::Required, "is required")))
+        .map(|spec| {
+            (spec.required && !payload.contains_key(spec.key))
+                .then(|| FieldError::new(spec, ErrorCode::Required, "is required"))
+        })
         .collect();
     payload.retain(|key, value| {
         let Some((i, spec)) = fields.iter().enumerate().find(|(_, f)| f.key == key) else {
@@ -185,14 +188,17 @@ pub fn validate(
                 &format!("must be {}", spec.field_type.describe()),
             ),
         };
-        errors.push((i, problem));
+        if let Some(slot) = errors.get_mut(i) {
+            *slot = Some(problem);
+        }
         false
     });
+    let errors: Vec<FieldError> = errors.into_iter().flatten().collect();
     if errors.is_empty() {
-        return Ok(payload);
+        Ok(payload)
+    } else {
+        Err(errors)
     }
-    errors.sort_by_key(|(i, _)| *i);
-    Err(errors.into_iter().map(|(_, e)| e).collect())
 }
 
 /// A prepared payload as the JSON text sent to Nudge. Fails only for a pass-through object

@@ -10,7 +10,7 @@ use crate::config::{Config, ConfigMemo};
 use crate::error::{ConfigErrors, MappingError, SubscriptionError};
 use crate::plan::{Planner, Status};
 use crate::subscription::Subscription;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
@@ -66,7 +66,7 @@ fn json_text(value: &JsValue, what: &str) -> Result<String, JsValue> {
 }
 
 fn parse_text(text: &str, what: &str) -> Result<Value, JsValue> {
-    serde_json::from_str(text).map_err(|e| error(&format!("{what} is not valid JSON: {e}"), &[]))
+    crate::json::read::tree(text).map_err(|e| error(&format!("{what} is not valid JSON: {e}"), &[]))
 }
 
 /// A JS value as JSON.
@@ -214,7 +214,26 @@ fn event_validation(planner: &Planner, event: &JsValue) -> Result<JsValue, JsVal
         .filter(|r| r.mapping.is_some() || r.status == Status::Invalid)
         .collect();
     let valid = results.iter().all(|r| r.status != Status::Invalid);
-    to_js(&json!({ "valid": valid, "results": results }))
+    to_js(&EventValidation {
+        valid,
+        results: &results,
+    })
+}
+
+// The answers of `validateEvent` and `validateConfig`, serialised straight to text (a `json!`
+// tree would link serde_json's raw-value reader, and with it float formatting, into the
+// package).
+
+#[derive(serde::Serialize)]
+struct EventValidation<'a> {
+    valid: bool,
+    results: &'a [crate::plan::EventResult],
+}
+
+#[derive(serde::Serialize)]
+struct ConfigValidation<'a> {
+    valid: bool,
+    errors: &'a [crate::error::ConfigError],
 }
 
 /// Checks a whole configuration: `{valid, errors}`, every problem listed.
@@ -227,7 +246,10 @@ pub fn validate_config(
         .err()
         .map(|e| e.0)
         .unwrap_or_default();
-    to_js(&json!({ "valid": errors.is_empty(), "errors": errors }))
+    to_js(&ConfigValidation {
+        valid: errors.is_empty(),
+        errors: &errors,
+    })
 }
 
 /// Runs a mapping on a payload; `undefined` when nothing resolves.

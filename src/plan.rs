@@ -78,7 +78,7 @@ pub struct Request {
 impl Request {
     /// The body as a JSON tree.
     pub fn body_json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or(Value::Null)
+        crate::json::read::tree(&self.body).unwrap_or(Value::Null)
     }
 
     /// Appends the request as JSON (the body as it is, not re-read).
@@ -269,12 +269,13 @@ impl Planner {
         self.plan_events(&events)
     }
 
-    /// Plans a list of events read in place.
+    /// Plans a list of events read in place. Results come in event order, then mapping order;
+    /// requests in mapping order, then event order.
     pub fn plan_events(&self, events: &[Event<'_>]) -> Plan {
-        let mut results: Vec<(usize, usize, EventResult)> = Vec::with_capacity(events.len());
-        let mut requests = Vec::new();
-        // Events that reach the mappings at all: objects not kept away by `integrations`.
-        let mut eligible = vec![true; events.len()];
+        let mappings = &self.config.mappings;
+        let mut results = Vec::with_capacity(events.len());
+        // Each mapping's valid payloads (JSON text), with the position of their event.
+        let mut valid: Vec<Vec<(usize, String)>> = vec![Vec::new(); mappings.len()];
         for (index, event) in events.iter().enumerate() {
             if let Some(problem) = event.shape_problem() {
                 let error = FieldError {
@@ -282,51 +283,43 @@ impl Planner {
                     code: ErrorCode::Event,
                     message: problem,
                 };
-                results.push((index, 0, unassigned(index, Status::Invalid, vec![error])));
-                eligible[index] = false;
-            } else if event.excluded_by_integrations() {
-                results.push((index, 0, unassigned(index, Status::Skipped, Vec::new())));
-                eligible[index] = false;
-            }
-        }
-        let mut matched = vec![false; events.len()];
-        for (order, mapping) in self.config.mappings.iter().enumerate() {
-            if !mapping.enabled {
+                results.push(unassigned(index, Status::Invalid, vec![error]));
                 continue;
             }
-            let mut valid: Vec<(usize, String)> = Vec::new();
-            for (index, event) in events.iter().enumerate() {
-                if !eligible[index] || !mapping.subscription.matches_event(event) {
+            if event.excluded_by_integrations() {
+                results.push(unassigned(index, Status::Skipped, Vec::new()));
+                continue;
+            }
+            let before = results.len();
+            for (order, mapping) in mappings.iter().enumerate() {
+                if !mapping.enabled || !mapping.subscription.matches_event(event) {
                     continue;
                 }
-                matched[index] = true;
                 let (status, errors) = match payload_for(mapping, event) {
                     Ok(payload) => {
-                        valid.push((index, payload));
+                        valid[order].push((index, payload));
                         (Status::Sent, Vec::new())
                     }
                     Err(errors) => (Status::Invalid, errors),
                 };
-                let result = EventResult {
+                results.push(EventResult {
                     index,
                     mapping: Some(mapping.name.clone()),
                     action: Some(mapping.action),
                     status,
                     errors,
                     mapping_position: Some(order),
-                };
-                results.push((index, order + 1, result));
+                });
             }
-            self.requests_for(order, mapping, valid, &mut requests);
+            if results.len() == before {
+                results.push(unassigned(index, Status::Unmatched, Vec::new()));
+            }
         }
-        for index in (0..events.len()).filter(|i| eligible[*i] && !matched[*i]) {
-            results.push((index, 0, unassigned(index, Status::Unmatched, Vec::new())));
+        let mut requests = Vec::new();
+        for ((order, mapping), payloads) in mappings.iter().enumerate().zip(valid) {
+            self.requests_for(order, mapping, payloads, &mut requests);
         }
-        results.sort_by_key(|(index, order, _)| (*index, *order));
-        Plan {
-            requests,
-            results: results.into_iter().map(|(_, _, r)| r).collect(),
-        }
+        Plan { requests, results }
     }
 
     /// The requests carrying one mapping's valid payloads (JSON texts): one each, or

@@ -75,18 +75,36 @@ fn ordered<K: AsRef<str>, V, I: Iterator<Item = (K, V)>>(iter: I, reorder: bool)
     if !reorder {
         return JsOrder::AsInserted(iter);
     }
-    let mut sorted: Vec<(K, V)> = iter.collect();
-    // A stable sort keeps the other keys in insertion order.
-    sorted.sort_by_key(|(k, _)| index_key(k.as_ref()).map_or((1, 0), |i| (0, i)));
-    JsOrder::Sorted(sorted.into_iter())
+    let members: Vec<(K, V)> = iter.collect();
+    JsOrder::Sorted(
+        js_positions(members.iter().map(|(k, _)| k.as_ref())),
+        members.into_iter().map(Some).collect(),
+    )
+}
+
+/// The order JavaScript lists an object's keys in, as positions in insertion order: array-index
+/// keys first, ascending (each is unique), then the others as inserted.
+fn js_positions<'k>(keys: impl Iterator<Item = &'k str>) -> std::vec::IntoIter<usize> {
+    let mut indexes: Vec<(usize, usize)> = Vec::new();
+    let mut others: Vec<usize> = Vec::new();
+    for (position, key) in keys.enumerate() {
+        match index_key(key) {
+            Some(index) => indexes.push((index, position)),
+            None => others.push(position),
+        }
+    }
+    indexes.sort_unstable();
+    let mut order: Vec<usize> = indexes.into_iter().map(|(_, position)| position).collect();
+    order.extend(others);
+    order.into_iter()
 }
 
 /// The iterator [`js_order`] returns.
 pub enum JsOrder<I: Iterator> {
     /// No index keys: insertion order is JS order.
     AsInserted(I),
-    /// Index keys moved to the front.
-    Sorted(std::vec::IntoIter<I::Item>),
+    /// Index keys moved to the front: the members, taken in the order of the positions.
+    Sorted(std::vec::IntoIter<usize>, Vec<Option<I::Item>>),
 }
 
 impl<I: Iterator> Iterator for JsOrder<I> {
@@ -95,7 +113,7 @@ impl<I: Iterator> Iterator for JsOrder<I> {
     fn next(&mut self) -> Option<I::Item> {
         match self {
             JsOrder::AsInserted(i) => i.next(),
-            JsOrder::Sorted(i) => i.next(),
+            JsOrder::Sorted(order, members) => members.get_mut(order.next()?)?.take(),
         }
     }
 }
@@ -141,8 +159,9 @@ impl Resolved {
     /// arrays and objects. Text nested deeper than serde_json's limit (128) is `undefined`.
     pub fn materialize(self) -> Resolved {
         match self {
-            Resolved::Raw(raw) => serde_json::from_str::<Value>(raw.text())
-                .map_or(Resolved::Undefined, Resolved::from),
+            Resolved::Raw(raw) => {
+                read::tree(raw.text()).map_or(Resolved::Undefined, Resolved::from)
+            }
             other => other,
         }
     }

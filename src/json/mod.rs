@@ -26,7 +26,7 @@ impl RawJson {
 
     /// The text read back as a JSON tree.
     pub fn to_value(&self) -> serde_json::Value {
-        serde_json::from_str(self.text()).unwrap_or_default()
+        read::tree(self.text()).unwrap_or_default()
     }
 
     /// Valid JSON text taken as it is; `None` when it is not JSON.

@@ -8,6 +8,7 @@
 use crate::value::{canonical_number, Resolved};
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
+use serde_json::{Map, Number, Value};
 use std::borrow::Cow;
 use std::fmt;
 
@@ -145,6 +146,68 @@ impl<'de> Visitor<'de> for LevelVisitor {
     }
     fn visit_string<E>(self, s: String) -> Result<Level<'de>, E> {
         Ok(Level::Scalar(Resolved::String(s)))
+    }
+}
+
+/// A JSON text as a tree, as `serde_json::from_str::<Value>` reads it (the last of repeated keys
+/// wins, at the first one's place; at most 128 levels deep). serde_json's own `Value` reader
+/// also looks for its raw-value marker, whose error path would link float formatting into the
+/// wasm build; this one reads plain JSON only.
+pub fn tree(text: &str) -> Result<Value, serde_json::Error> {
+    serde_json::from_str::<Tree>(text).map(|tree| tree.0)
+}
+
+/// A JSON value read whole.
+struct Tree(Value);
+
+impl<'de> Deserialize<'de> for Tree {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(TreeVisitor)
+    }
+}
+
+struct TreeVisitor;
+
+impl<'de> Visitor<'de> for TreeVisitor {
+    type Value = Tree;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Tree, M::Error> {
+        let mut out = Map::new();
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            let Tree(value) = map.next_value::<Tree>()?;
+            out.insert(key.into_owned(), value);
+        }
+        Ok(Tree(Value::Object(out)))
+    }
+    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Tree, S::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(8));
+        while let Some(Tree(item)) = seq.next_element::<Tree>()? {
+            items.push(item);
+        }
+        Ok(Tree(Value::Array(items)))
+    }
+    fn visit_unit<E>(self) -> Result<Tree, E> {
+        Ok(Tree(Value::Null))
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Tree, E> {
+        Ok(Tree(Value::Bool(b)))
+    }
+    fn visit_i64<E>(self, n: i64) -> Result<Tree, E> {
+        Ok(Tree(Value::from(n)))
+    }
+    fn visit_u64<E>(self, n: u64) -> Result<Tree, E> {
+        Ok(Tree(Value::from(n)))
+    }
+    fn visit_f64<E>(self, n: f64) -> Result<Tree, E> {
+        Ok(Tree(Number::from_f64(n).map_or(Value::Null, Value::Number)))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Tree, E> {
+        Ok(Tree(Value::String(s.to_string())))
+    }
+    fn visit_string<E>(self, s: String) -> Result<Tree, E> {
+        Ok(Tree(Value::String(s)))
     }
 }
 

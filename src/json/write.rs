@@ -10,7 +10,6 @@
 
 use crate::js;
 use crate::value::Resolved;
-use serde_json::Value;
 use std::fmt;
 
 /// Objects with more members than this take the slow path (the duplicate check is quadratic).
@@ -34,7 +33,7 @@ pub fn write_js(text: &str, out: &mut String) -> Result<(), Unwritable> {
         return Ok(());
     }
     out.truncate(mark);
-    let value: Value = serde_json::from_str(text).map_err(|_| Unwritable)?;
+    let value = super::read::tree(text).map_err(|_| Unwritable)?;
     Resolved::from(value).write_json(out).map(|_| ())
 }
 

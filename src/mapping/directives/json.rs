@@ -69,7 +69,7 @@ impl Json {
                 .map_or(Resolved::Undefined, Resolved::String),
             Mode::Decode => match value {
                 Resolved::String(s) => {
-                    serde_json::from_str::<Value>(&s).map_or(Resolved::String(s), Resolved::from)
+                    crate::json::read::tree(&s).map_or(Resolved::String(s), Resolved::from)
                 }
                 other => other,
             },
