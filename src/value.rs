@@ -160,7 +160,7 @@ impl Resolved {
     pub fn materialize(self) -> Resolved {
         match self {
             Resolved::Raw(raw) => {
-                read::tree(raw.text()).map_or(Resolved::Undefined, Resolved::from)
+                read::tree_of(&raw, 0).map_or(Resolved::Undefined, Resolved::from)
             }
             other => other,
         }

@@ -6,7 +6,7 @@
 //! this module recurses.
 
 use crate::value::{canonical_number, Resolved};
-use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Number, Value};
 use std::borrow::Cow;
@@ -149,66 +149,58 @@ impl<'de> Visitor<'de> for LevelVisitor {
     }
 }
 
-/// A JSON text as a tree, as `serde_json::from_str::<Value>` reads it (the last of repeated keys
-/// wins, at the first one's place; at most 128 levels deep). serde_json's own `Value` reader
-/// also looks for its raw-value marker, whose error path would link float formatting into the
-/// wasm build; this one reads plain JSON only.
+/// How many levels of arrays and objects a JSON text may nest to be read into a tree (as
+/// serde_json's own reader allows).
+pub const MAX_TREE_DEPTH: usize = 128;
+
+/// A JSON text as a tree, as JavaScript's `JSON.parse` reads it: the last of repeated keys
+/// wins, at the first one's place, and numbers are the nearest double (or integer), read from
+/// their text. (serde_json's own `Value` reader is off by one unit in the last place for some
+/// long numbers unless its large `float_roundtrip` reader is linked, and with `raw_value` on it
+/// links float formatting into the wasm build.) At most [`MAX_TREE_DEPTH`] levels deep.
 pub fn tree(text: &str) -> Result<Value, serde_json::Error> {
-    serde_json::from_str::<Tree>(text).map(|tree| tree.0)
+    let raw: &RawValue = serde_json::from_str(text)?;
+    tree_of(raw, 0).ok_or_else(|| de::Error::custom("recursion limit exceeded"))
 }
 
-/// A JSON value read whole.
-struct Tree(Value);
-
-impl<'de> Deserialize<'de> for Tree {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(TreeVisitor)
+/// The tree of a JSON text already read, `None` past [`MAX_TREE_DEPTH`]. Each level reads its
+/// members as text, so a value nested `d` levels deep is read `d` times: bounded by the depth.
+pub fn tree_of(raw: &RawValue, depth: usize) -> Option<Value> {
+    if kind(raw) == Kind::Number {
+        return Some(number(raw.get()).map_or(Value::Null, Value::Number));
+    }
+    match level(raw)? {
+        Level::Object(members) if depth < MAX_TREE_DEPTH => {
+            let mut map = Map::new();
+            for (key, value) in members {
+                map.insert(key.into_owned(), tree_of(value, depth + 1)?);
+            }
+            Some(Value::Object(map))
+        }
+        Level::Array(items) if depth < MAX_TREE_DEPTH => items
+            .into_iter()
+            .map(|item| tree_of(item, depth + 1))
+            .collect::<Option<Vec<_>>>()
+            .map(Value::Array),
+        Level::Scalar(Resolved::Null) => Some(Value::Null),
+        Level::Scalar(Resolved::Bool(b)) => Some(Value::Bool(b)),
+        Level::Scalar(Resolved::String(s)) => Some(Value::String(s)),
+        _ => None,
     }
 }
 
-struct TreeVisitor;
-
-impl<'de> Visitor<'de> for TreeVisitor {
-    type Value = Tree;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Tree, M::Error> {
-        let mut out = Map::new();
-        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-            let Tree(value) = map.next_value::<Tree>()?;
-            out.insert(key.into_owned(), value);
+/// A number's text as the number JavaScript reads (integers exactly while they fit; `None`
+/// beyond the range of a double, where JavaScript has ±Infinity).
+pub fn number(text: &str) -> Option<Number> {
+    if !text.contains(['.', 'e', 'E']) {
+        if let Ok(i) = text.parse::<i64>() {
+            return Some(Number::from(i));
         }
-        Ok(Tree(Value::Object(out)))
-    }
-    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Tree, S::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(8));
-        while let Some(Tree(item)) = seq.next_element::<Tree>()? {
-            items.push(item);
+        if let Ok(u) = text.parse::<u64>() {
+            return Some(Number::from(u));
         }
-        Ok(Tree(Value::Array(items)))
     }
-    fn visit_unit<E>(self) -> Result<Tree, E> {
-        Ok(Tree(Value::Null))
-    }
-    fn visit_bool<E>(self, b: bool) -> Result<Tree, E> {
-        Ok(Tree(Value::Bool(b)))
-    }
-    fn visit_i64<E>(self, n: i64) -> Result<Tree, E> {
-        Ok(Tree(Value::from(n)))
-    }
-    fn visit_u64<E>(self, n: u64) -> Result<Tree, E> {
-        Ok(Tree(Value::from(n)))
-    }
-    fn visit_f64<E>(self, n: f64) -> Result<Tree, E> {
-        Ok(Tree(Number::from_f64(n).map_or(Value::Null, Value::Number)))
-    }
-    fn visit_str<E>(self, s: &str) -> Result<Tree, E> {
-        Ok(Tree(Value::String(s.to_string())))
-    }
-    fn visit_string<E>(self, s: String) -> Result<Tree, E> {
-        Ok(Tree(Value::String(s)))
-    }
+    text.parse::<f64>().ok().and_then(Number::from_f64)
 }
 
 /// One level of a JSON text (`None` only for text that is not JSON, which the reader never
@@ -253,10 +245,13 @@ pub fn value(raw: &RawValue) -> Resolved {
     match kind(raw) {
         Kind::Array | Kind::Object => Resolved::Raw(raw.to_owned().into()),
         Kind::String => Resolved::String(string(raw).map_or_else(String::new, Cow::into_owned)),
-        kind => match level(raw) {
+        Kind::Number => match number(raw.get()) {
+            Some(n) => Resolved::Number(canonical_number(&n)),
+            // Beyond a double's range (`1e400`): JavaScript's ±Infinity.
+            None => Resolved::from_f64(raw.get().parse().unwrap_or(f64::NAN)),
+        },
+        _ => match level(raw) {
             Some(Level::Scalar(v)) => v,
-            // A number beyond serde_json's range (`1e400`): a double that is not finite.
-            _ if kind == Kind::Number => Resolved::from_f64(raw.get().parse().unwrap_or(f64::NAN)),
             _ => Resolved::Undefined,
         },
     }
@@ -320,5 +315,37 @@ mod tests {
         );
         let r: &RawValue = serde_json::from_str(&deep).unwrap();
         assert_eq!(member(r, "a").map(RawValue::get), Some("1"));
+    }
+
+    #[test]
+    fn numbers_are_read_as_javascript_reads_them() {
+        // serde_json's default reader is one unit in the last place off for this one.
+        let text = "-3.6641799985156705e-91";
+        let exact: f64 = text.parse().unwrap();
+        assert_eq!(number(text).and_then(|n| n.as_f64()), Some(exact));
+        assert_eq!(tree(&format!("[{text}]")).unwrap()[0].as_f64(), Some(exact));
+        assert_eq!(
+            number("9007199254740993").and_then(|n| n.as_u64()),
+            Some(9007199254740993)
+        );
+        assert_eq!(number("1e400"), None);
+    }
+
+    #[test]
+    fn trees_are_bounded_in_depth() {
+        let ok = format!(
+            "{}{}",
+            "[".repeat(MAX_TREE_DEPTH),
+            "]".repeat(MAX_TREE_DEPTH)
+        );
+        assert!(tree(&ok).is_ok());
+        let deep = format!(
+            "{}{}",
+            "[".repeat(MAX_TREE_DEPTH + 2),
+            "]".repeat(MAX_TREE_DEPTH + 2)
+        );
+        assert!(tree(&deep).is_err());
+        let repeated = tree(r#"{"a": 1, "b": 2, "a": 3}"#).unwrap();
+        assert_eq!(repeated.to_string(), r#"{"a":3,"b":2}"#);
     }
 }
