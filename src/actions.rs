@@ -1,7 +1,7 @@
 //! Nudge's two actions, `identifyUser` and `trackEvent`: their fields and defaults, the
 //! changes Nudge's destination makes before sending, and the HTTP requests it sends.
 
-use crate::fields::{ErrorCode, FieldError, FieldSpec, FieldType};
+use crate::fields::{ErrorCode, FieldError, FieldSpec, FieldType, Payload};
 use crate::json::read;
 use crate::json::write::write_str;
 use crate::json::RawJson;
@@ -139,7 +139,7 @@ impl Action {
     ///
     /// Fails only for an `occurred_at` that passed Segment's schema but is no time at all (a
     /// number beyond the ±8.64e15 ms a date can hold).
-    pub fn prepare(self, mut payload: ObjectMap) -> Result<ObjectMap, FieldError> {
+    pub fn prepare(self, mut payload: Payload) -> Result<Payload, FieldError> {
         let sanitize_keys: &[&str] = match self {
             Action::IdentifyUser => &["ext_id"],
             Action::TrackEvent => &["ext_id", "name"],
@@ -151,11 +151,12 @@ impl Action {
         }
         match self {
             Action::IdentifyUser => {
-                let props = payload.shift_remove("props").map_or(
+                // Taken out and put back: `props` goes last, as the destination sets it.
+                let props = payload.take("props").map_or(
                     Resolved::Object(ObjectMap::default()),
                     without_contact_traits,
                 );
-                payload.insert("props".into(), props);
+                payload.set("props", props);
             }
             Action::TrackEvent => {
                 // Validation gave dates their ISO form; a number left is beyond any date.
@@ -181,11 +182,17 @@ impl Action {
         }
     }
 
+    /// Whether requests carry an array of payloads (track) rather than one payload (identify,
+    /// which is never batched).
+    pub fn body_is_array(self) -> bool {
+        self == Action::TrackEvent
+    }
+
     /// The request body for prepared payloads, each given as its JSON text (identify: the
     /// one payload; track: an array).
     pub fn body(self, payloads: &[String]) -> String {
-        match (self, payloads) {
-            (Action::IdentifyUser, [one]) => one.clone(),
+        match (self.body_is_array(), payloads) {
+            (false, [one]) => one.clone(),
             _ => {
                 let len = payloads.iter().map(|p| p.len() + 1).sum::<usize>() + 2;
                 let mut body = String::with_capacity(len);
@@ -262,20 +269,23 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn obj(v: Value) -> ObjectMap {
-        match Resolved::from(v) {
-            Resolved::Object(map) => map,
-            _ => ObjectMap::default(),
-        }
+    /// A validated payload of `action` from a JSON object.
+    fn payload(action: Action, v: Value) -> Payload {
+        let Resolved::Object(map) = Resolved::from(v) else {
+            panic!("an object")
+        };
+        crate::fields::validate(map, action.fields(), false).expect("a valid payload")
     }
 
-    fn json(map: ObjectMap) -> Value {
-        Resolved::Object(map).into_json().unwrap_or_default()
+    fn json(payload: Payload) -> Value {
+        let mut text = String::new();
+        payload.write_json(&mut text).unwrap();
+        serde_json::from_str(&text).unwrap()
     }
 
     #[test]
     fn identify_cleans_ids_and_props() {
-        let out = Action::IdentifyUser.prepare(obj(json!({"ext_id": "MiXeD CaSe Id", "props": {"name": "A", "phone": "1", "email": "e", "plan": 1}}))).unwrap();
+        let out = Action::IdentifyUser.prepare(payload(Action::IdentifyUser, json!({"ext_id": "MiXeD CaSe Id", "props": {"name": "A", "phone": "1", "email": "e", "plan": 1}}))).unwrap();
         assert_eq!(
             json(out),
             json!({"ext_id": "mixed_case_id", "props": {"plan": 1}})
@@ -283,23 +293,28 @@ mod tests {
         assert_eq!(
             json(
                 Action::IdentifyUser
-                    .prepare(obj(json!({"ext_id": "u"})))
+                    .prepare(payload(Action::IdentifyUser, json!({"ext_id": "u"})))
                     .unwrap()
             ),
             json!({"ext_id": "u", "props": {}})
         );
         let raw = RawJson::from_text(r#"{"name": "A", "plan": [1], "email": "e"}"#.into());
-        let mut payload = obj(json!({"ext_id": "u"}));
-        payload.insert("props".into(), Resolved::Raw(raw.unwrap()));
+        let mut raw_props = payload(Action::IdentifyUser, json!({"ext_id": "u"}));
+        raw_props.set("props", Resolved::Raw(raw.unwrap()));
         assert_eq!(
-            Action::IdentifyUser.prepare(payload).unwrap()["props"],
-            Resolved::Raw(RawJson::from_text(r#"{"plan":[1]}"#.into()).unwrap())
+            Action::IdentifyUser
+                .prepare(raw_props)
+                .unwrap()
+                .get("props"),
+            Some(&Resolved::Raw(
+                RawJson::from_text(r#"{"plan":[1]}"#.into()).unwrap()
+            ))
         );
     }
 
     #[test]
     fn track_cleans_names() {
-        let out = Action::TrackEvent.prepare(obj(json!({"name": "Product Viewed", "ext_id": "U 1", "occurred_at": "2025-05-14T02:00:00.000Z"}))).unwrap();
+        let out = Action::TrackEvent.prepare(payload(Action::TrackEvent, json!({"name": "Product Viewed", "ext_id": "U 1", "occurred_at": "2025-05-14T02:00:00.000Z"}))).unwrap();
         assert_eq!(
             json(out),
             json!({"name": "product_viewed", "ext_id": "u_1", "occurred_at": "2025-05-14T02:00:00.000Z"})
@@ -310,7 +325,8 @@ mod tests {
     #[test]
     fn a_number_beyond_any_date_cannot_be_prepared() {
         let err = Action::TrackEvent
-            .prepare(obj(
+            .prepare(payload(
+                Action::TrackEvent,
                 json!({"name": "n", "ext_id": "u", "occurred_at": 1e21}),
             ))
             .unwrap_err();

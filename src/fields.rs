@@ -5,7 +5,7 @@
 use crate::datetime;
 use crate::js::{self, Root};
 use crate::json::write as json_write;
-use crate::value::{ObjectMap, Resolved, PROTO_KEY};
+use crate::value::{ObjectMap, Resolved};
 use serde::Serialize;
 
 /// Segment's field types.
@@ -119,68 +119,118 @@ impl FieldError {
     }
 }
 
-/// Segment's `removeEmptyValues`: `null`s go, and so do `""`s where the field is not text;
-/// at the top level of a single event's payload (`at_root`) every `""` goes.
-pub fn prune_empty(payload: &mut ObjectMap, fields: &[FieldSpec], at_root: bool) {
-    payload.retain(|key, value| {
-        let spec = fields.iter().find(|f| f.key == key);
-        match (spec, &*value) {
-            // `undefined` members were never there.
-            (_, Resolved::Undefined) => false,
-            (_, Resolved::String(s)) if s.is_empty() && at_root => false,
-            (Some(_), Resolved::Null) => false,
-            (Some(spec), Resolved::String(s)) if s.is_empty() => {
-                spec.field_type.accepts_empty_string()
-            }
-            _ => true,
+/// A validated payload: the action's fields only, in the order the mapping gave them, each
+/// coerced to its type.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Payload(Vec<(&'static str, Resolved)>);
+
+impl Payload {
+    /// The value of field `key`.
+    pub fn get(&self, key: &str) -> Option<&Resolved> {
+        self.0.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+
+    /// The value of field `key`, to change.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Resolved> {
+        self.0.iter_mut().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+
+    /// Takes field `key` out.
+    pub fn take(&mut self, key: &str) -> Option<Resolved> {
+        let at = self.0.iter().position(|(k, _)| *k == key)?;
+        Some(self.0.remove(at).1)
+    }
+
+    /// Sets field `key`, in place if it is there, last otherwise.
+    pub fn set(&mut self, key: &'static str, value: Resolved) {
+        match self.get_mut(key) {
+            Some(slot) => *slot = value,
+            None => self.0.push((key, value)),
         }
-    });
+    }
+
+    /// Appends the payload as JSON to `out`. Fails only for a pass-through object JavaScript
+    /// would reorder that is nested too deeply to be rewritten (then `out` is as it was).
+    pub fn write_json(&self, out: &mut String) -> Result<(), FieldError> {
+        let start = out.len();
+        out.push('{');
+        let mut first = true;
+        for (key, value) in &self.0 {
+            let mark = out.len();
+            if !first {
+                out.push(',');
+            }
+            json_write::write_str(key, out);
+            out.push(':');
+            match value.write_json(out) {
+                Ok(true) => first = false,
+                Ok(false) => out.truncate(mark),
+                Err(e) => {
+                    out.truncate(start);
+                    return Err(FieldError {
+                        field: (*key).to_string(),
+                        code: ErrorCode::Format,
+                        message: format!("{key} is {e}"),
+                    });
+                }
+            }
+        }
+        out.push('}');
+        Ok(())
+    }
 }
 
-/// Validates and coerces `payload` against `fields`, keeping only known keys (in the
-/// payload's order, as Segment sends them). Dates are given in UTC `toISOString` form; a
-/// number no date can hold passes unchanged, as in Segment's schema.
+/// Segment's `removeEmptyValues`, then its schema validation, in one pass over the mapped
+/// object: `undefined`s and `null`s go, `""`s go where the field is not text (and at the top
+/// level of a single event's payload, `at_root`, every `""` goes); unknown keys are dropped;
+/// each value is coerced to its field's type (dates to their UTC `toISOString` form; a number
+/// no date can hold passes unchanged, as in Segment's schema).
 ///
-/// Returns the coerced payload or every error found, in field order.
+/// Returns the payload or every error found, in field order.
 pub fn validate(
-    mut payload: ObjectMap,
+    mapped: ObjectMap,
     fields: &[FieldSpec],
-) -> Result<ObjectMap, Vec<FieldError>> {
-    payload.retain(|key, value| key != PROTO_KEY && !value.is_undefined());
+    at_root: bool,
+) -> Result<Payload, Vec<FieldError>> {
+    let mut payload = Payload(Vec::with_capacity(fields.len()));
     // At most one problem per field (a missing field has no value to be wrong), kept in field
     // order.
-    let mut errors: Vec<Option<FieldError>> = fields
-        .iter()
-        .map(|spec| {
-            (spec.required && !payload.contains_key(spec.key))
-                .then(|| FieldError::new(spec, ErrorCode::Required, "is required"))
-        })
-        .collect();
-    payload.retain(|key, value| {
+    let mut errors: Vec<Option<FieldError>> = vec![None; fields.len()];
+    for (key, value) in mapped {
         let Some((i, spec)) = fields.iter().enumerate().find(|(_, f)| f.key == key) else {
-            return false;
+            continue;
         };
-        let problem = match coerce(std::mem::take(value), spec.field_type) {
+        let pruned = match &value {
+            Resolved::Undefined | Resolved::Null => true,
+            Resolved::String(s) if s.is_empty() => {
+                at_root || !spec.field_type.accepts_empty_string()
+            }
+            _ => false,
+        };
+        if pruned {
+            continue;
+        }
+        let problem = match coerce(value, spec.field_type) {
             // A date is kept in its UTC ISO form. As in Segment's schema, the date check
             // applies to strings: a number that is no time at all passes unchanged.
             Some(date) if spec.field_type == FieldType::Datetime => {
                 match (normalize_date(&date), date) {
                     (Some(iso), _) => {
-                        *value = Resolved::String(iso);
-                        return true;
+                        payload.set(spec.key, Resolved::String(iso));
+                        continue;
                     }
                     (None, Resolved::String(_)) => {
                         FieldError::new(spec, ErrorCode::Format, "must be a valid date-like string")
                     }
                     (None, number) => {
-                        *value = number;
-                        return true;
+                        payload.set(spec.key, number);
+                        continue;
                     }
                 }
             }
             Some(coerced) => {
-                *value = coerced;
-                return true;
+                payload.set(spec.key, coerced);
+                continue;
             }
             None => FieldError::new(
                 spec,
@@ -188,46 +238,19 @@ pub fn validate(
                 &format!("must be {}", spec.field_type.describe()),
             ),
         };
-        if let Some(slot) = errors.get_mut(i) {
-            *slot = Some(problem);
+        errors[i] = Some(problem);
+    }
+    for (i, spec) in fields.iter().enumerate() {
+        if spec.required && errors[i].is_none() && payload.get(spec.key).is_none() {
+            errors[i] = Some(FieldError::new(spec, ErrorCode::Required, "is required"));
         }
-        false
-    });
+    }
     let errors: Vec<FieldError> = errors.into_iter().flatten().collect();
     if errors.is_empty() {
         Ok(payload)
     } else {
         Err(errors)
     }
-}
-
-/// A prepared payload as the JSON text sent to Nudge. Fails only for a pass-through object
-/// JavaScript would reorder that is nested too deeply to be rewritten.
-pub fn write_payload(payload: &ObjectMap) -> Result<String, FieldError> {
-    let mut out = String::with_capacity(256);
-    out.push('{');
-    let mut first = true;
-    for (key, value) in payload {
-        let mark = out.len();
-        if !first {
-            out.push(',');
-        }
-        json_write::write_str(key, &mut out);
-        out.push(':');
-        match value.write_json(&mut out) {
-            Ok(true) => first = false,
-            Ok(false) => out.truncate(mark),
-            Err(e) => {
-                return Err(FieldError {
-                    field: key.clone(),
-                    code: ErrorCode::Format,
-                    message: format!("{key} is {e}"),
-                })
-            }
-        }
-    }
-    out.push('}');
-    Ok(out)
 }
 
 /// A date value's UTC ISO form, when it is a date.
@@ -369,10 +392,12 @@ mod tests {
     }
 
     fn run(v: Value, at_root: bool) -> Result<Value, Vec<(String, ErrorCode)>> {
-        let mut map = object(v);
-        prune_empty(&mut map, FIELDS, at_root);
-        validate(map, FIELDS)
-            .map(|m| Resolved::Object(m).into_json().unwrap_or(Value::Null))
+        validate(object(v), FIELDS, at_root)
+            .map(|p| {
+                let mut text = String::new();
+                p.write_json(&mut text).unwrap();
+                serde_json::from_str(&text).unwrap()
+            })
             .map_err(|e| e.into_iter().map(|e| (e.field, e.code)).collect())
     }
 
@@ -430,7 +455,7 @@ mod tests {
             ])
         );
         assert_eq!(
-            validate(ObjectMap::default(), FIELDS).unwrap_err()[0].message,
+            validate(ObjectMap::default(), FIELDS, true).unwrap_err()[0].message,
             "Event Name (name) is required"
         );
     }

@@ -54,6 +54,50 @@ pub struct EventResult {
     pub mapping_position: Option<usize>,
 }
 
+impl Status {
+    /// The status as its JSON name (`"sent"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Sent => "sent",
+            Status::Invalid => "invalid",
+            Status::Unmatched => "unmatched",
+            Status::Skipped => "skipped",
+            Status::Failed => "failed",
+        }
+    }
+}
+
+impl EventResult {
+    /// Appends the result as JSON, as serde writes it.
+    fn write_json(&self, out: &mut String) {
+        out.push_str("{\"index\":");
+        out.push_str(itoa::Buffer::new().format(self.index));
+        out.push_str(",\"mapping\":");
+        match &self.mapping {
+            Some(name) => write_str(name, out),
+            None => out.push_str("null"),
+        }
+        out.push_str(",\"action\":");
+        match self.action {
+            Some(action) => {
+                out.push('"');
+                out.push_str(action.key());
+                out.push('"');
+            }
+            None => out.push_str("null"),
+        }
+        out.push_str(",\"status\":\"");
+        out.push_str(self.status.as_str());
+        out.push('"');
+        if !self.errors.is_empty() {
+            out.push_str(",\"errors\":");
+            // Field errors hold strings and a unit enum: serialising them cannot fail.
+            out.push_str(&serde_json::to_string(&self.errors).unwrap_or_else(|_| "[]".into()));
+        }
+        out.push('}');
+    }
+}
+
 /// One HTTP request to Nudge.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Request {
@@ -169,10 +213,14 @@ impl Plan {
             }
             request.write_json(&mut out);
         }
-        out.push_str("],\"results\":");
-        // Results hold strings, enums and integers only: serialising them cannot fail.
-        out.push_str(&serde_json::to_string(&self.results).unwrap_or_else(|_| "[]".into()));
-        out.push('}');
+        out.push_str("],\"results\":[");
+        for (i, result) in self.results.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            result.write_json(&mut out);
+        }
+        out.push_str("]}");
         out
     }
 }
@@ -212,13 +260,25 @@ impl Route {
         payloads: &[String],
         events: Vec<usize>,
     ) -> Request {
+        let body = self.action.body(payloads);
+        self.request_with_body(mapping, mapping_position, body, events)
+    }
+
+    /// The request carrying a body already written (see [`Action::body`]).
+    pub fn request_with_body(
+        &self,
+        mapping: &str,
+        mapping_position: usize,
+        body: String,
+        events: Vec<usize>,
+    ) -> Request {
         Request {
             action: self.action,
             mapping: mapping.to_string(),
             method: self.action.route().0,
             url: self.url.clone(),
             headers: self.headers.clone(),
-            body: self.action.body(payloads),
+            body,
             events,
             mapping_position,
         }
@@ -274,8 +334,11 @@ impl Planner {
     pub fn plan_events(&self, events: &[Event<'_>]) -> Plan {
         let mappings = &self.config.mappings;
         let mut results = Vec::with_capacity(events.len());
-        // Each mapping's valid payloads (JSON text), with the position of their event.
-        let mut valid: Vec<Vec<(usize, String)>> = vec![Vec::new(); mappings.len()];
+        let mut batches: Vec<Batches<'_>> = mappings
+            .iter()
+            .enumerate()
+            .map(|(position, mapping)| Batches::new(self.route(mapping.action), mapping, position))
+            .collect();
         for (index, event) in events.iter().enumerate() {
             if let Some(problem) = event.shape_problem() {
                 let error = FieldError {
@@ -291,15 +354,13 @@ impl Planner {
                 continue;
             }
             let before = results.len();
-            for (order, mapping) in mappings.iter().enumerate() {
+            for (position, batch) in batches.iter_mut().enumerate() {
+                let mapping = batch.mapping;
                 if !mapping.enabled || !mapping.subscription.matches_event(event) {
                     continue;
                 }
-                let (status, errors) = match payload_for(mapping, event) {
-                    Ok(payload) => {
-                        valid[order].push((index, payload));
-                        (Status::Sent, Vec::new())
-                    }
+                let (status, errors) = match batch.add(index, event) {
+                    Ok(()) => (Status::Sent, Vec::new()),
                     Err(errors) => (Status::Invalid, errors),
                 };
                 results.push(EventResult {
@@ -308,38 +369,94 @@ impl Planner {
                     action: Some(mapping.action),
                     status,
                     errors,
-                    mapping_position: Some(order),
+                    mapping_position: Some(position),
                 });
             }
             if results.len() == before {
                 results.push(unassigned(index, Status::Unmatched, Vec::new()));
             }
         }
-        let mut requests = Vec::new();
-        for ((order, mapping), payloads) in mappings.iter().enumerate().zip(valid) {
-            self.requests_for(order, mapping, payloads, &mut requests);
-        }
+        let requests = batches.into_iter().flat_map(Batches::finish).collect();
         Plan { requests, results }
     }
 
-    /// The requests carrying one mapping's valid payloads (JSON texts): one each, or
-    /// `batch_size` to a request when the mapping batches.
-    fn requests_for(
-        &self,
-        position: usize,
-        mapping: &MappingConfig,
-        valid: Vec<(usize, String)>,
-        out: &mut Vec<Request>,
-    ) {
-        let Some(route) = self.routes.iter().find(|r| r.action == mapping.action) else {
-            return;
-        };
-        let chunk = mapping.batch_size.unwrap_or(1).max(1);
-        let mut rest = valid.into_iter().peekable();
-        while rest.peek().is_some() {
-            let (events, payloads): (Vec<usize>, Vec<String>) = rest.by_ref().take(chunk).unzip();
-            out.push(route.request(&mapping.name, position, &payloads, events));
+    fn route(&self, action: Action) -> &Route {
+        // One route per action, in `Action::ALL`'s order.
+        &self.routes[Action::ALL.iter().position(|a| *a == action).unwrap_or(0)]
+    }
+}
+
+/// One mapping's requests, filled as its valid payloads come: each payload is written straight
+/// into the body of the request that will carry it.
+struct Batches<'p> {
+    route: &'p Route,
+    mapping: &'p MappingConfig,
+    position: usize,
+    /// Payloads per request: `batch_size` when the mapping batches, else one.
+    size: usize,
+    /// Whether bodies are arrays of payloads (see [`Action::body`]).
+    array: bool,
+    body: String,
+    events: Vec<usize>,
+    requests: Vec<Request>,
+}
+
+impl<'p> Batches<'p> {
+    fn new(route: &'p Route, mapping: &'p MappingConfig, position: usize) -> Batches<'p> {
+        let size = mapping.batch_size.unwrap_or(1).max(1);
+        Batches {
+            route,
+            mapping,
+            position,
+            size,
+            array: mapping.action.body_is_array() || size > 1,
+            body: String::new(),
+            events: Vec::new(),
+            requests: Vec::new(),
         }
+    }
+
+    /// Maps, validates and writes `event`'s payload into the open request; every problem
+    /// when it is invalid (the request is left as it was).
+    fn add(&mut self, index: usize, event: &Event<'_>) -> Result<(), Vec<FieldError>> {
+        let mark = self.body.len();
+        match (self.events.is_empty(), self.array) {
+            (true, true) => self.body.push('['),
+            (false, _) => self.body.push(','),
+            (true, false) => {}
+        }
+        if let Err(errors) = write_payload(self.mapping, event, &mut self.body) {
+            self.body.truncate(mark);
+            return Err(errors);
+        }
+        self.events.push(index);
+        if self.events.len() == self.size {
+            self.close();
+        }
+        Ok(())
+    }
+
+    /// Closes the open request, if it carries anything.
+    fn close(&mut self) {
+        if self.events.is_empty() {
+            return;
+        }
+        if self.array {
+            self.body.push(']');
+        }
+        let body = std::mem::take(&mut self.body);
+        let events = std::mem::take(&mut self.events);
+        self.requests.push(self.route.request_with_body(
+            &self.mapping.name,
+            self.position,
+            body,
+            events,
+        ));
+    }
+
+    fn finish(mut self) -> Vec<Request> {
+        self.close();
+        self.requests
     }
 }
 
@@ -359,9 +476,13 @@ fn unassigned(index: usize, status: Status, errors: Vec<FieldError>) -> EventRes
     }
 }
 
-/// Maps, prunes, validates and prepares one event's payload for one mapping, and writes it as
-/// JSON.
-fn payload_for(mapping: &MappingConfig, event: &Event<'_>) -> Result<String, Vec<FieldError>> {
+/// Maps, prunes, validates and prepares one event's payload for one mapping, and appends it
+/// as JSON to `out` (left as it was when the payload is invalid).
+fn write_payload(
+    mapping: &MappingConfig,
+    event: &Event<'_>,
+    out: &mut String,
+) -> Result<(), Vec<FieldError>> {
     let mapped = mapping.mapping.run(Root::Event(event)).map_err(|e| {
         vec![FieldError {
             field: e.field().to_string(),
@@ -369,16 +490,18 @@ fn payload_for(mapping: &MappingConfig, event: &Event<'_>) -> Result<String, Vec
             message: e.to_string(),
         }]
     })?;
-    let mut payload = match mapped.materialize() {
+    let mapped = match mapped.materialize() {
         Resolved::Object(map) => map,
         _ => ObjectMap::default(),
     };
-    let fields = mapping.action.fields();
     // Segment prunes top-level "" only for events sent one by one, not in batches.
-    fields::prune_empty(&mut payload, fields, mapping.batch_size.is_none());
-    let payload = fields::validate(payload, fields)?;
+    let payload = fields::validate(
+        mapped,
+        mapping.action.fields(),
+        mapping.batch_size.is_none(),
+    )?;
     let payload = mapping.action.prepare(payload).map_err(|e| vec![e])?;
-    fields::write_payload(&payload).map_err(|e| vec![e])
+    payload.write_json(out).map_err(|e| vec![e])
 }
 
 #[cfg(test)]

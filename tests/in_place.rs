@@ -184,7 +184,9 @@ proptest! {
                            "timestamp": "2025-05-14T07:30:00+05:30",
                            "properties": props.value, "traits": traits.value});
         let planner = planner();
-        let from_text = planner.plan_text(&text).unwrap().to_json();
+        let plan = planner.plan_text(&text).unwrap();
+        let from_text = plan.to_json();
+        prop_assert_eq!(&from_text, &serde_json::to_string(&plan).unwrap(), "the plan's writer and serde agree");
         let from_value = planner.plan(&value).to_json();
         prop_assert_eq!(from_text, from_value);
     }
