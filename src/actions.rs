@@ -145,7 +145,7 @@ impl Action {
             Action::TrackEvent => &["ext_id", "name"],
         };
         for key in sanitize_keys {
-            if let Some(Resolved::String(s)) = payload.get_mut(*key) {
+            if let Some(Resolved::String(s)) = payload.get_mut(key) {
                 *s = sanitize(s);
             }
         }
