@@ -25,6 +25,8 @@ pub mod datetime;
 pub mod delivery;
 pub mod event;
 pub mod fields;
+// The Worker's front door: natively (tested there) and in the Worker, never in the npm package.
+#[cfg(any(not(target_arch = "wasm32"), feature = "worker"))]
 pub mod ingest;
 pub mod plan;
 

@@ -1,8 +1,11 @@
 // A small local stand-in for Nudge's API, for `scripts/dev.sh` and the end-to-end tests.
 //
 // It records and prints every request it receives and answers like Nudge: 200 by default, or,
-// when told through POST /__control/mode, 500, 429 with Retry-After, 401, or no answer at all
-// (hang), for the next `times` requests or until told otherwise.
+// when told through POST /__control/mode, for the next `times` requests or until told otherwise:
+// 500 (fail), 429 with Retry-After (rate), 401 (unauthorized), 400 (reject), no answer at all
+// (hang), or, as a misbehaving Nudge would: a 302 to another path of its own (redirect), the
+// headers of a `status` answer and then a body that never ends (stall), or a 400 whose body
+// echoes the request's `apikey` header across its 200th character (echo).
 //
 //   node tests/worker/nudge-stand-in.mjs [port] [--quiet]   (default 8788, on 127.0.0.1)
 import { createServer } from 'node:http';
@@ -11,8 +14,11 @@ import { fileURLToPath } from 'node:url';
 /** Starts the stand-in; resolves to { url, requests, setMode, reset, close }. */
 export async function startStandIn({ port = 0, quiet = false } = {}) {
   const requests = [];
-  let mode = { mode: 'ok', times: Infinity, retryAfter: '1' };
+  const initial = () => ({ mode: 'ok', times: Infinity, retryAfter: '1', status: 200 });
+  const fromControl = (next) => ({ mode: next.mode ?? 'ok', times: next.times ?? Infinity, retryAfter: String(next.retryAfter ?? '1'), status: next.status ?? 200 });
+  let mode = initial();
   const hanging = new Set();
+  let url;
 
   const answer = (res, status, body, headers = {}) => {
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
@@ -26,20 +32,21 @@ export async function startStandIn({ port = 0, quiet = false } = {}) {
       const body = Buffer.concat(chunks).toString('utf8');
       if (req.url.startsWith('/__control/')) {
         if (req.url === '/__control/mode') {
-          const next = JSON.parse(body || '{}');
-          mode = { mode: next.mode ?? 'ok', times: next.times ?? Infinity, retryAfter: String(next.retryAfter ?? '1') };
+          mode = fromControl(JSON.parse(body || '{}'));
           return answer(res, 200, { mode });
         }
         if (req.url === '/__control/requests') return answer(res, 200, requests);
         if (req.url === '/__control/reset') {
           requests.length = 0;
-          mode = { mode: 'ok', times: Infinity, retryAfter: '1' };
+          mode = initial();
           return answer(res, 200, { ok: true });
         }
         return answer(res, 404, { error: 'unknown control' });
       }
-      const current = mode.times > 0 ? mode.mode : 'ok';
-      if (mode.times > 0 && mode.mode !== 'ok') mode.times -= 1;
+      // Where `redirect` points: answered 200, so a sender that follows redirects "succeeds".
+      const moved = req.url.startsWith('/moved/');
+      const current = moved ? 'ok' : mode.times > 0 ? mode.mode : 'ok';
+      if (!moved && mode.times > 0 && mode.mode !== 'ok') mode.times -= 1;
       const record = { method: req.method, path: req.url, headers: req.headers, body, answeredWith: current, at: Date.now() };
       requests.push(record);
       if (requests.length > 10000) requests.splice(0, requests.length - 10000);
@@ -56,22 +63,32 @@ export async function startStandIn({ port = 0, quiet = false } = {}) {
         case 'hang':
           hanging.add(res);
           return undefined;
+        case 'redirect':
+          res.writeHead(302, { location: `${url}/moved${req.url}` });
+          return res.end();
+        case 'stall':
+          hanging.add(res);
+          res.writeHead(mode.status, { 'content-type': 'application/json' });
+          res.write('{"success": false, "message": "stand-in: the rest never comes');
+          return undefined;
+        case 'echo':
+          return answer(res, 400, { message: `${'x'.repeat(175)} apikey=${req.headers.apikey} p=${req.headers.p}` });
         default:
           return answer(res, 200, { success: true });
       }
     });
   });
   await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${server.address().port}`;
+  url = `http://127.0.0.1:${server.address().port}`;
   return {
     url,
     requests,
     setMode(next) {
-      mode = { mode: next.mode ?? 'ok', times: next.times ?? Infinity, retryAfter: String(next.retryAfter ?? '1') };
+      mode = fromControl(next);
     },
     reset() {
       requests.length = 0;
-      mode = { mode: 'ok', times: Infinity, retryAfter: '1' };
+      mode = initial();
     },
     close() {
       for (const res of hanging) res.destroy();
