@@ -259,16 +259,16 @@ pub const MAX_LISTED_RESULTS: usize = 100;
 const MAX_LISTED_BYTES: usize = 64 * 1024;
 
 /// The results an answer lists, bounded whatever the request's size: every result when there
-/// are at most [`MAX_LISTED_RESULTS`], otherwise only those not `sent`; in both cases at most
-/// [`MAX_LISTED_RESULTS`] and 64 KB of them. Also how many were left out (the counts cover
-/// every result).
+/// are at most [`MAX_LISTED_RESULTS`], otherwise only the events that were not delivered
+/// (`invalid`, `failed`); in both cases at most [`MAX_LISTED_RESULTS`] and 64 KB of them. Also
+/// how many were left out (the counts cover every result).
 pub fn listed_results(results: &[EventResult]) -> (Vec<&EventResult>, usize) {
     let everything = results.len() <= MAX_LISTED_RESULTS;
     let mut listed = Vec::new();
     let mut bytes = 0;
     for result in results
         .iter()
-        .filter(|r| everything || r.status != Status::Sent)
+        .filter(|r| everything || matches!(r.status, Status::Invalid | Status::Failed))
     {
         bytes += serde_json::to_vec(result).map_or(0, |b| b.len());
         if listed.len() == MAX_LISTED_RESULTS || bytes > MAX_LISTED_BYTES {

@@ -1,13 +1,15 @@
 //! Reading the request body as a stream into the core's [`BodyReader`], which decides when to
-//! stop, within [`BODY_READ_TIMEOUT_MS`]. Stopping drops the stream, which cancels the upload.
+//! stop, within [`BODY_READ_TIMEOUT_MS`].
 
-use crate::ingest::body::{BodyHead, BodyReader, BODY_READ_TIMEOUT_MS};
+use crate::ingest::body::{
+    BodyHead, BodyReader, BODY_READ_TIMEOUT_MS, DRAIN_MAX_BYTES, DRAIN_MAX_MS,
+};
 use crate::ingest::IngestError;
 use futures_util::future::{select, Either};
 use futures_util::StreamExt;
 use std::pin::pin;
 use std::time::Duration;
-use worker::{Delay, Request};
+use worker::{ByteStream, Delay, Request};
 
 /// The body, decoded and within the limits, or why it cannot be taken.
 pub async fn read(req: &mut Request) -> Result<Vec<u8>, IngestError> {
@@ -27,7 +29,7 @@ pub async fn read(req: &mut Request) -> Result<Vec<u8>, IngestError> {
         // No body at all.
         return reader.finish();
     };
-    let reading = async move {
+    let reading = async {
         while let Some(chunk) = stream.next().await {
             let chunk = chunk
                 .map_err(|e| IngestError::Malformed(format!("the body could not be read: {e}")))?;
@@ -36,8 +38,29 @@ pub async fn read(req: &mut Request) -> Result<Vec<u8>, IngestError> {
         reader.finish()
     };
     let deadline = Delay::from(Duration::from_millis(BODY_READ_TIMEOUT_MS));
-    match select(pin!(reading), pin!(deadline)).await {
+    let read = match select(pin!(reading), pin!(deadline)).await {
         Either::Left((read, _)) => read,
         Either::Right(((), _)) => Err(IngestError::BodyTimeout),
+    };
+    if read.as_ref().is_err_and(|e| *e != IngestError::BodyTimeout) {
+        drain(&mut stream).await;
     }
+    read
+}
+
+/// Reads and drops what is left of a refused body, within [`DRAIN_MAX_BYTES`] and
+/// [`DRAIN_MAX_MS`]: a body left half read makes `wrangler dev` fail the next request on the
+/// connection ("Your worker restarted mid-request"), while one never touched does not.
+async fn drain(stream: &mut ByteStream) {
+    let draining = async {
+        let mut drained = 0;
+        while let Some(Ok(chunk)) = stream.next().await {
+            drained += chunk.len();
+            if drained > DRAIN_MAX_BYTES {
+                return;
+            }
+        }
+    };
+    let deadline = Delay::from(Duration::from_millis(DRAIN_MAX_MS));
+    select(pin!(draining), pin!(deadline)).await;
 }
