@@ -222,7 +222,8 @@ fn requests_for(
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
-    let chunk = mapping.batch_size.unwrap_or(1);
+    // `Config::from_json` allows 1 to MAX_BATCH_SIZE; a hand-built `Some(0)` means one per request.
+    let chunk = mapping.batch_size.unwrap_or(1).max(1);
     let mut out = Vec::with_capacity(valid.len().div_ceil(chunk));
     let mut rest = valid.into_iter().peekable();
     while rest.peek().is_some() {

@@ -30,8 +30,21 @@ pub const DIRECTIVES: &[&str] = &[
     "@excludeWhenNull",
 ];
 
+/// Deepest nesting of objects and arrays in a mapping document. Checking and running it recurse
+/// a few times per level, so the bound keeps them within the smallest stack of any target
+/// (wasm32's 1 MiB) together with the values they produce; Segment's own mappings stay under
+/// ten levels.
+pub const MAX_DEPTH: usize = 64;
+
 /// Checks a whole mapping; every problem is reported.
 pub fn check_mapping(mapping: &Value) -> Result<(), Vec<MappingError>> {
+    // Measured without recursion first: everything after it recurses over the document.
+    if let Some(path) = too_deep(mapping, MAX_DEPTH) {
+        return Err(vec![MappingError::at(
+            &path,
+            format!("is nested more than {MAX_DEPTH} levels deep"),
+        )]);
+    }
     let mut checker = Checker {
         stack: Vec::new(),
         errors: Vec::new(),
@@ -49,6 +62,45 @@ pub fn check_mapping(mapping: &Value) -> Result<(), Vec<MappingError>> {
         }
     }
     Err(unique)
+}
+
+/// The path of the first object or array nested more than `limit` levels deep in `root` (the
+/// root being level 1), found with an explicit stack rather than recursion.
+pub fn too_deep(root: &Value, limit: usize) -> Option<Vec<String>> {
+    /// The members of one object or array still to visit.
+    enum Members<'a> {
+        Object(serde_json::map::Iter<'a>),
+        Array(std::iter::Enumerate<std::slice::Iter<'a, Value>>),
+    }
+    fn members(v: &Value) -> Option<Members<'_>> {
+        match v {
+            Value::Object(map) => Some(Members::Object(map.iter())),
+            Value::Array(items) => Some(Members::Array(items.iter().enumerate())),
+            _ => None,
+        }
+    }
+    // One entry per open level: the key that led to it and its unvisited members.
+    let mut open: Vec<(String, Members<'_>)> = vec![(String::new(), members(root)?)];
+    if limit == 0 {
+        return Some(Vec::new());
+    }
+    while let Some((_, rest)) = open.last_mut() {
+        let next = match rest {
+            Members::Object(iter) => iter.next().map(|(k, v)| (k.clone(), v)),
+            Members::Array(iter) => iter.next().map(|(i, v)| (i.to_string(), v)),
+        };
+        let Some((key, child)) = next else {
+            open.pop();
+            continue;
+        };
+        if let Some(inner) = members(child) {
+            open.push((key, inner));
+            if open.len() > limit {
+                return Some(open.into_iter().skip(1).map(|(k, _)| k).collect());
+            }
+        }
+    }
+    None
 }
 
 /// Whether an object is a directive: at least one `@` key and nothing else but `_metadata`.
@@ -371,6 +423,46 @@ mod tests {
         assert!(e[1]
             .starts_with("/b/@path should be a string or a mapping directive but it is a number"));
         assert!(e[2].starts_with("/c should only have one @-prefixed key"));
+    }
+
+    #[test]
+    fn depth_is_bounded_with_a_path() {
+        let mut doc = json!({"@path": "$.x"});
+        for i in 0..MAX_DEPTH - 1 {
+            doc = if i % 2 == 0 {
+                json!({"a": doc})
+            } else {
+                json!([doc])
+            };
+        }
+        assert!(
+            errors(doc.clone()).is_empty(),
+            "{MAX_DEPTH} levels are fine"
+        );
+        assert_eq!(too_deep(&doc, MAX_DEPTH), None);
+        let path = too_deep(&doc, 3).unwrap_or_default();
+        assert_eq!(path, ["a", "0", "a"]);
+        let deeper = json!({"f": doc});
+        assert_eq!(
+            errors(deeper)[0],
+            // The 65th level, reached through 64 keys.
+            format!(
+                "/f{}/a is nested more than 64 levels deep",
+                "/a/0".repeat(31)
+            )
+        );
+        assert_eq!(too_deep(&json!(1), 0), None);
+        assert_eq!(too_deep(&json!([]), 0), Some(Vec::new()));
+        // Far deeper than any recursion could follow, and never recursed into.
+        let mut abyss = Value::Null;
+        for _ in 0..100_000 {
+            abyss = Value::Array(vec![abyss]);
+        }
+        assert_eq!(check_mapping(&abyss).map_err(|e| e.len()), Err(1));
+        // serde_json drops values recursively: take it apart by hand.
+        while let Value::Array(mut items) = abyss {
+            abyss = items.pop().unwrap_or_default();
+        }
     }
 
     #[test]

@@ -10,7 +10,9 @@ mod path;
 mod replace;
 mod run;
 
-pub use check::{check_mapping, DIRECTIVES, MAX_PATTERN_LENGTH, MAX_REPLACEMENT_LENGTH};
+pub use check::{
+    check_mapping, too_deep, DIRECTIVES, MAX_DEPTH, MAX_PATTERN_LENGTH, MAX_REPLACEMENT_LENGTH,
+};
 pub use path::{lookup, render_template, split_path};
 
 use crate::error::MappingError;
