@@ -83,7 +83,7 @@ pub fn health(problems: &[ConfigError], mappings: usize, authenticated: bool) ->
         },
         (false, true) => Answer {
             status: 500,
-            body: json!({"ok": false, "message": "unhealthy", "errors": problems}),
+            body: json!({"ok": false, "message": "unhealthy", "errors": shown(problems)}),
         },
         (false, false) => Answer {
             status: 500,
@@ -101,9 +101,26 @@ pub fn misconfigured(problems: &[ConfigError], authenticated: bool) -> Answer {
         "the destination is misconfigured; nothing was forwarded",
     );
     if authenticated {
-        answer.body["errors"] = json!(problems);
+        answer.body["errors"] = json!(shown(problems));
     }
     answer
+}
+
+/// Most characters of one configuration problem's message an answer shows (a message can
+/// quote a whole subscription; the log line has it all).
+const MAX_PROBLEM_CHARS: usize = 300;
+
+fn shown(problems: &[ConfigError]) -> Vec<ConfigError> {
+    problems
+        .iter()
+        .map(|p| ConfigError {
+            path: p.path.clone(),
+            message: match p.message.char_indices().nth(MAX_PROBLEM_CHARS) {
+                Some((cut, _)) => format!("{}…", &p.message[..cut]),
+                None => p.message.clone(),
+            },
+        })
+        .collect()
 }
 
 /// `/v1/validate`: whether every event is valid, the counts, and the plan with the API key
