@@ -2,7 +2,8 @@
 # Runs every check of the project on a fresh machine (rustup, cargo, node/npm and apt only):
 # installs what is missing, then formatting, lints, the Rust tests (unit, conformance, CLI,
 # property tests), the npm package's tests (Node and headless Chromium) and the Worker's
-# end-to-end tests (workerd, Segment's Node SDK, a Nudge stand-in).
+# end-to-end tests (workerd, a Nudge stand-in, Segment's SDKs for browsers, Node and Python,
+# hostile senders and Nudges).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,6 +38,16 @@ fi
 
 step "npm package: node --test (conformance, API, browser)"
 (cd js && node --test test/)
+
+step "Python SDK for the Worker's end-to-end tests (segment-analytics-python, pinned, in .venv/)"
+python_sdk=2.4.0
+if ! .venv/bin/python -c "import segment.analytics.version as v; assert v.VERSION == '$python_sdk'" 2>/dev/null; then
+  if ! python3 -m venv .venv 2>/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv >/dev/null
+    python3 -m venv .venv
+  fi
+  .venv/bin/pip install -q "segment-analytics-python==$python_sdk"
+fi
 
 step "Worker: build (worker-build), then end-to-end tests in workerd with a Nudge stand-in"
 bash scripts/build-worker.sh
