@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { startStandIn } from './nudge-stand-in.mjs';
-import { NUDGE_KEY, WRITE_KEY, MAPPINGS, RETRY, basic, startWorker, stopWorker, track } from './harness.mjs';
+import { NUDGE_KEY, WRITE_KEY, MAPPINGS, RETRY, basic, freePort, startWorker, stopWorker, track } from './harness.mjs';
 
 let nudge;
 let worker;
@@ -81,7 +81,7 @@ async function stillDelivers(target = worker) {
 }
 
 before(async () => {
-  nudge = await startStandIn({ quiet: true });
+  nudge = await startStandIn({ port: await freePort(), quiet: true });
   worker = await startWorker({
     NUDGE_ENDPOINT: nudge.url,
     NUDGE_API_KEY: NUDGE_KEY,

@@ -5,7 +5,7 @@ import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { startStandIn } from './nudge-stand-in.mjs';
-import { NUDGE_KEY, WRITE_KEY, MAPPINGS, RETRY, basic, startWorker, stopWorker, logLines, track } from './harness.mjs';
+import { NUDGE_KEY, WRITE_KEY, MAPPINGS, RETRY, basic, freePort, startWorker, stopWorker, logLines, track } from './harness.mjs';
 
 let nudge;
 let worker;
@@ -24,7 +24,7 @@ async function send(pathname, { body, key = WRITE_KEY, headers = {}, method = 'P
 const nudgeCalls = () => nudge.requests.filter((r) => !r.path.startsWith('/__control'));
 
 before(async () => {
-  nudge = await startStandIn({ quiet: true });
+  nudge = await startStandIn({ port: await freePort(), quiet: true });
   worker = await startWorker({
     NUDGE_ENDPOINT: nudge.url,
     NUDGE_API_KEY: NUDGE_KEY,

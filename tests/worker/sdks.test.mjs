@@ -74,7 +74,7 @@ const AT = '2025-05-14T07:30:00.000Z';
 const at = Date.parse(AT);
 
 before(async () => {
-  nudge = await startStandIn({ quiet: true });
+  nudge = await startStandIn({ port: await freePort(), quiet: true });
   // The page analytics.js runs in, and the SDK bundled for it.
   const bundle = await build({
     stdin: { contents: "import { AnalyticsBrowser } from '@segment/analytics-next'; window.AnalyticsBrowser = AnalyticsBrowser;", resolveDir: root },
