@@ -5,6 +5,7 @@ use crate::actions::{Action, PLATFORM};
 use crate::config::{Config, MappingConfig};
 use crate::event::{event_list, excluded_by_integrations, shape_problem};
 use crate::fields::{self, ErrorCode, FieldError};
+use crate::mapping::{json_size, Budget};
 use indexmap::IndexMap;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -120,6 +121,15 @@ pub fn plan_events(events: &[&Value], config: &Config) -> Plan {
             eligible[index] = false;
         }
     }
+    // What every mapping together may build for these events: a request's worth of input
+    // cannot make the Worker run out of memory however its mappings multiply it.
+    let input: usize = events.iter().map(|e| json_size(e)).sum::<usize>()
+        + config
+            .mappings
+            .iter()
+            .map(|m| m.mapping.size())
+            .sum::<usize>();
+    let budget = Budget::for_input(input);
     let mut matched = vec![false; events.len()];
     for (order, mapping) in config
         .mappings
@@ -133,7 +143,7 @@ pub fn plan_events(events: &[&Value], config: &Config) -> Plan {
                 continue;
             }
             matched[index] = true;
-            let (status, errors) = match payload_for(mapping, event) {
+            let (status, errors) = match payload_for(mapping, event, &budget) {
                 Ok(payload) => {
                     valid.push((index, payload));
                     (Status::Sent, Vec::new())
@@ -177,8 +187,9 @@ fn unassigned(index: usize, status: Status, errors: Vec<FieldError>) -> EventRes
 fn payload_for(
     mapping: &MappingConfig,
     event: &Value,
+    budget: &Budget,
 ) -> Result<Map<String, Value>, Vec<FieldError>> {
-    let mapped = mapping.mapping.apply(event).map_err(|e| {
+    let mapped = mapping.mapping.apply_within(event, budget).map_err(|e| {
         let field = e
             .path
             .trim_start_matches('/')

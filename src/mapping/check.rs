@@ -312,10 +312,26 @@ impl Checker {
                     ));
                 }
                 None => {}
+                // The raw-object check just passed this directive or object as a whole; the
+                // rule would check it again exactly so (same path, same outcome), and nested
+                // directives would cost twice as much per level: 2^depth.
+                Some(_) if Self::descends_as_raw(kind(value), field.rule) => {}
                 Some(_) => ok &= self.nested(field.name, |c| c.rule(value, field.rule)),
             }
         }
         ok
+    }
+
+    /// Whether `rule`, for a value of kind `kind`, checks it just as [`Checker::any`] does.
+    fn descends_as_raw(kind: &str, rule: Rule) -> bool {
+        use Rule::*;
+        matches!(
+            (kind, rule),
+            (
+                "directive",
+                DirectiveOrRaw | DirectiveOrString | DirectiveOrObject
+            ) | ("object", DirectiveOrObject)
+        )
     }
 
     fn rule(&mut self, v: Option<&Value>, rule: Rule) -> bool {
@@ -463,6 +479,28 @@ mod tests {
         while let Value::Array(mut items) = abyss {
             abyss = items.pop().unwrap_or_default();
         }
+    }
+
+    #[test]
+    fn nested_directives_are_checked_once() {
+        // 21 nested @transforms (63 levels): checking each level twice took 2²¹ visits.
+        let mut doc = json!({"@path": "$.x"});
+        for _ in 0..21 {
+            doc = json!({"@transform": {"apply": {"a": {"@path": "$."}}, "mapping": doc}});
+        }
+        let started = std::time::Instant::now();
+        assert!(errors(doc.clone()).is_empty());
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        // A problem deep inside is still found, once.
+        let mut bad = json!({"@case": {"operator": "lower", "value": 5}});
+        for _ in 0..21 {
+            bad = json!({"@if": {"exists": {"@path": "$.x"}, "then": bad}});
+        }
+        let found = errors(bad);
+        assert_eq!(found.len(), 1);
+        assert!(found[0].ends_with(
+            "/then/@case/value should be a string or a mapping directive but it is a number"
+        ));
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub use check::{
     check_mapping, too_deep, DIRECTIVES, MAX_DEPTH, MAX_PATTERN_LENGTH, MAX_REPLACEMENT_LENGTH,
 };
 pub use path::{lookup, render_template, split_path};
+pub use run::{json_size, Budget};
 
 use crate::error::MappingError;
 use crate::js::Root;
@@ -24,13 +25,18 @@ use serde_json::Value;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Mapping {
     document: Value,
+    /// The document's [`json_size`], part of the input a [`Budget`] is sized by.
+    size: usize,
 }
 
 impl Mapping {
     /// Checks `document`; every problem is listed, each with its path.
     pub fn parse(document: Value) -> Result<Mapping, Vec<MappingError>> {
         check_mapping(&document)?;
-        Ok(Mapping { document })
+        Ok(Mapping {
+            size: json_size(&document),
+            document,
+        })
     }
 
     /// The mapping document as given.
@@ -38,11 +44,25 @@ impl Mapping {
         &self.document
     }
 
+    /// The document's [`json_size`].
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
     /// Runs the mapping on `payload` (which must be an object) and returns the result with
     /// `undefined` members removed, or `None` when nothing resolved at all.
     pub fn apply(&self, payload: &Value) -> Result<Option<Value>, MappingError> {
+        self.apply_within(payload, &Budget::for_input(self.size + json_size(payload)))
+    }
+
+    /// [`Mapping::apply`] within a budget shared with other runs (a plan's).
+    pub fn apply_within(
+        &self,
+        payload: &Value,
+        budget: &Budget,
+    ) -> Result<Option<Value>, MappingError> {
         // Checked once in `parse`; converting to JSON drops the `undefined` members.
-        Ok(run::run_checked(&self.document, Root::Json(payload))?.into_json())
+        Ok(run::run_checked(&self.document, Root::Json(payload), budget)?.into_json())
     }
 }
 
@@ -50,13 +70,14 @@ impl Mapping {
 ///
 /// A malformed mapping gives its first problem; use [`Mapping::parse`] to see them all.
 pub fn transform(mapping: &Value, payload: &Value) -> Result<Option<Value>, MappingError> {
-    run::transform_resolved(mapping, Root::Json(payload)).map(Resolved::into_json)
+    let budget = Budget::for_input(json_size(mapping) + json_size(payload));
+    run::transform_resolved(mapping, Root::Json(payload), &budget).map(Resolved::into_json)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Map};
 
     fn t(mapping: Value, payload: Value) -> Option<Value> {
         transform(&mapping, &payload).expect("transform")
@@ -201,6 +222,59 @@ mod tests {
                 json!({"obj": {"b": {"d": 1}, "e": [null]}, "lit": "{{userId}}", "tpl": "User Two/3"})
             )
         );
+    }
+
+    #[test]
+    fn mappings_that_multiply_their_input_stop_at_the_budget() {
+        let over = "builds a result longer than this input allows";
+        // `$\`` repeats the text before every match: quadratic, then squared again.
+        let replace = json!({"r": {"@replace": {"pattern": "a", "replacement": "$`$`$`$`$`",
+            "value": {"@path": "$.t"}, "pattern2": "a", "replacement2": "$'$'$'$'$'"}}});
+        let quadratic = err(replace, json!({"t": "a".repeat(50_000)}));
+        assert!(
+            quadratic.starts_with("/r/@replace ") && quadratic.contains(over),
+            "{quadratic}"
+        );
+        // Every @transform level copies the payload twice: 2³⁰ copies.
+        let mut doubling = json!({"@path": "$."});
+        for _ in 0..30 {
+            doubling = json!({"@transform": {"apply": {"a": {"@path": "$."}, "b": {"@path": "$."}}, "mapping": doubling}});
+        }
+        assert!(err(json!({"d": doubling}), json!({"s": "x".repeat(1000)})).contains(over));
+        // Every leaf's key repeats the keys of all the levels above it.
+        let mut deep = json!((0..2000)
+            .map(|i| (format!("k{i}"), json!(i)))
+            .collect::<Map<_, _>>());
+        for _ in 0..100 {
+            deep = json!({ "k".repeat(300): deep });
+        }
+        let flatten = json!({"f": {"@flatten": {"value": {"@path": "$.v"}, "separator": "."}}});
+        let keys = err(flatten, json!({ "v": deep }));
+        assert!(keys.contains(over), "{keys}");
+        // Many placeholders for one long value.
+        let template = json!({"t": {"@template": "{{s}}".repeat(1000)}});
+        assert!(err(template, json!({"s": "x".repeat(100_000)})).contains(over));
+        // The same shapes on an ordinary scale are fine.
+        assert_eq!(
+            t(
+                json!({"r": {"@replace": {"pattern": "b", "replacement": "[$`]", "value": "abc"}}}),
+                json!({})
+            ),
+            Some(json!({"r": "a[a]c"}))
+        );
+    }
+
+    #[test]
+    fn a_budget_grows_with_the_input() {
+        let big = json!({"s": "x".repeat(10 << 20)});
+        let copy = json!({"a": {"@path": "$.s"}, "b": {"@path": "$.s"}});
+        assert_eq!(
+            t(copy, big.clone()).map(|v| v["b"].as_str().map(str::len)),
+            Some(Some(10 << 20)),
+            "a payload larger than the fixed allowance is still copied"
+        );
+        assert!(json_size(&big) > 10 << 20);
+        assert_eq!(json_size(&json!([1, "ab", {"cd": null}])), 16 * 5 + 4);
     }
 
     #[test]

@@ -72,13 +72,14 @@ fn path_segment(part: &str) -> Option<Cow<'_, str>> {
 }
 
 /// Fills `{{{path}}}` and then `{{path}}` placeholders; a missing or `null` value becomes the
-/// empty string and anything else its JS string form (`[object Object]` for objects).
-pub fn render_template(template: &str, data: Root<'_>) -> String {
-    let once = replace_placeholders(template, 3, data);
-    replace_placeholders(&once, 2, data)
+/// empty string and anything else its JS string form (`[object Object]` for objects). `None`
+/// as soon as the text is longer than `limit` bytes (every placeholder can repeat a long value).
+pub fn render_template(template: &str, data: Root<'_>, limit: usize) -> Option<String> {
+    let once = replace_placeholders(template, 3, data, limit)?;
+    replace_placeholders(&once, 2, data, limit)
 }
 
-fn replace_placeholders(text: &str, braces: usize, data: Root<'_>) -> String {
+fn replace_placeholders(text: &str, braces: usize, data: Root<'_>, limit: usize) -> Option<String> {
     let open = "{".repeat(braces);
     let close = "}".repeat(braces);
     let mut out = String::with_capacity(text.len());
@@ -95,6 +96,9 @@ fn replace_placeholders(text: &str, braces: usize, data: Root<'_>) -> String {
             let value = js::get(data, &split_path(key));
             if !value.is_nullish() {
                 out.push_str(&value.to_js_string());
+                if out.len() > limit {
+                    return None;
+                }
             }
             rest = &rest[inner_end + braces..];
         } else {
@@ -105,7 +109,7 @@ fn replace_placeholders(text: &str, braces: usize, data: Root<'_>) -> String {
         }
     }
     out.push_str(rest);
-    out
+    (out.len() <= limit).then_some(out)
 }
 
 #[cfg(test)]
@@ -134,7 +138,7 @@ mod tests {
     #[test]
     fn renders_templates() {
         let v = json!({"userId": "u1", "traits": {"name": null, "tags": ["a", "b"], "o": {}}, "n": 1e21});
-        let r = |t: &str| render_template(t, Root::Json(&v));
+        let r = |t: &str| render_template(t, Root::Json(&v), usize::MAX).unwrap_or_default();
         assert_eq!(r("{{userId}} - {{traits.name}} end"), "u1 -  end");
         assert_eq!(r("{{{ userId }}}"), "u1");
         assert_eq!(
@@ -143,5 +147,9 @@ mod tests {
         );
         assert_eq!(r("{{}} {{ {{userId}}"), "{{}} ");
         assert_eq!(r("{{$.userId}}"), "");
+        let long = json!({"s": "x".repeat(100)});
+        let limited = |limit| render_template("{{s}}{{s}}", Root::Json(&long), limit);
+        assert_eq!(limited(200).map(|t| t.len()), Some(200));
+        assert_eq!(limited(199), None);
     }
 }

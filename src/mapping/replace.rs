@@ -13,12 +13,19 @@ pub struct ReplaceFlags {
     pub ignore_case: bool,
 }
 
-/// Replaces occurrences of the literal `pattern` in `text` by `replacement`.
-pub fn replace_text(text: &str, pattern: &str, replacement: &str, flags: ReplaceFlags) -> String {
+/// Replaces occurrences of the literal `pattern` in `text` by `replacement`; `None` as soon as
+/// the result is longer than `limit` bytes.
+pub fn replace_text(
+    text: &str,
+    pattern: &str,
+    replacement: &str,
+    flags: ReplaceFlags,
+    limit: usize,
+) -> Option<String> {
     let hay: Vec<char> = text.chars().collect();
     let needle: Vec<char> = pattern.chars().collect();
     if needle.is_empty() {
-        return text.to_string();
+        return (text.len() <= limit).then(|| text.to_string());
     }
     let eq = |a: char, b: char| {
         if flags.ignore_case {
@@ -41,6 +48,9 @@ pub fn replace_text(text: &str, pattern: &str, replacement: &str, flags: Replace
         }
         out.extend(&hay[copied_to..i]);
         expand_replacement(&mut out, replacement, &hay, i, i + needle.len());
+        if out.len() > limit {
+            return None;
+        }
         i += needle.len();
         copied_to = i;
         if !flags.global {
@@ -48,7 +58,7 @@ pub fn replace_text(text: &str, pattern: &str, replacement: &str, flags: Replace
         }
     }
     out.extend(&hay[copied_to..]);
-    out
+    (out.len() <= limit).then_some(out)
 }
 
 /// Writes `replacement` with its `$` forms expanded for the match `hay[start..end]`.
@@ -91,9 +101,13 @@ mod tests {
         ignore_case: false,
     };
 
+    fn r(text: &str, pattern: &str, replacement: &str, flags: ReplaceFlags) -> String {
+        replace_text(text, pattern, replacement, flags, usize::MAX).unwrap_or_default()
+    }
+
     #[test]
     fn replaces_literal_text() {
-        assert_eq!(replace_text("a.b.c", ".", "-", ALL), "a-b-c");
+        assert_eq!(r("a.b.c", ".", "-", ALL), "a-b-c");
         assert_eq!(
             replace_text(
                 "a.b.c",
@@ -102,12 +116,14 @@ mod tests {
                 ReplaceFlags {
                     global: false,
                     ignore_case: false
-                }
-            ),
-            "a-b.c"
+                },
+                usize::MAX
+            )
+            .as_deref(),
+            Some("a-b.c")
         );
-        assert_eq!(replace_text("(x)*", "(x)*", "y", ALL), "y");
-        assert_eq!(replace_text("aaa", "aa", "b", ALL), "ba");
+        assert_eq!(r("(x)*", "(x)*", "y", ALL), "y");
+        assert_eq!(r("aaa", "aa", "b", ALL), "ba");
     }
 
     #[test]
@@ -116,14 +132,27 @@ mod tests {
             global: true,
             ignore_case: true,
         };
-        assert_eq!(replace_text("Hello HELLO", "hello", "x", flags), "x x");
-        assert_eq!(replace_text("ÉMILIE", "é", "e", flags), "eMILIE");
+        assert_eq!(r("Hello HELLO", "hello", "x", flags), "x x");
+        assert_eq!(r("ÉMILIE", "é", "e", flags), "eMILIE");
     }
 
     #[test]
     fn expands_dollar_forms() {
-        assert_eq!(replace_text("abc", "b", "[$&]", ALL), "a[b]c");
-        assert_eq!(replace_text("abc", "b", "$`$'", ALL), "aacc");
-        assert_eq!(replace_text("abc", "b", "$$1$1", ALL), "a$1$1c");
+        assert_eq!(r("abc", "b", "[$&]", ALL), "a[b]c");
+        assert_eq!(r("abc", "b", "$`$'", ALL), "aacc");
+        assert_eq!(r("abc", "b", "$$1$1", ALL), "a$1$1c");
+    }
+
+    #[test]
+    fn stops_at_the_limit() {
+        // Each match repeats everything before it: 100,000 matches would build 25 GB.
+        let text = "a".repeat(100_000);
+        assert_eq!(replace_text(&text, "a", "$`$`$`$`$`", ALL, 1 << 20), None);
+        assert_eq!(
+            replace_text("abc", "b", "xy", ALL, 4).as_deref(),
+            Some("axyc")
+        );
+        assert_eq!(replace_text("abc", "b", "xyz", ALL, 4), None);
+        assert_eq!(replace_text("abc", "", "x", ALL, 2), None);
     }
 }

@@ -11,6 +11,7 @@ use crate::error::MappingError;
 use crate::js::{self, real_type_of, truthy, Root};
 use crate::value::{ObjectMap, Resolved};
 use serde_json::{Map, Value};
+use std::cell::Cell;
 
 type Run = Result<Resolved, MappingError>;
 
@@ -18,54 +19,188 @@ fn fail(message: impl Into<String>) -> MappingError {
     MappingError::at::<&str>(&[], message)
 }
 
-/// Resolves any mapping value against `payload`.
-pub fn resolve(mapping: &Value, payload: Root<'_>) -> Run {
+/// What a value costs in a [`Budget`] besides its text: its slot, a map entry's hash and links.
+const VALUE_BYTES: usize = 16;
+/// A budget's allowance before the input's own size is counted.
+const BASE_BUDGET_BYTES: usize = 8 << 20;
+/// How many times the input's size a budget adds to [`BASE_BUDGET_BYTES`].
+const BUDGET_INPUT_FACTOR: usize = 64;
+
+/// How much mapping may build for one call (a plan, a transform), in bytes of text plus
+/// [`VALUE_BYTES`] per value: 8 MiB plus 64 times the input's size. Mapping a Segment event
+/// builds about its own size per mapping, so that is far out of reach; a mapping that
+/// multiplies its input (`@replace` with `` $` ``, `$.` copied at every level of nested
+/// `@transform`s, a long `@flatten` separator at every level) ends in an error instead of
+/// exhausting memory, which a Worker has 128 MB of and whose failure aborts wasm32.
+#[derive(Debug)]
+pub struct Budget {
+    left: Cell<usize>,
+}
+
+impl Budget {
+    /// The budget for mapping inputs of `input_bytes` in all (see [`json_size`]).
+    pub fn for_input(input_bytes: usize) -> Budget {
+        Budget {
+            left: Cell::new(
+                BASE_BUDGET_BYTES.saturating_add(input_bytes.saturating_mul(BUDGET_INPUT_FACTOR)),
+            ),
+        }
+    }
+
+    /// What is left, in bytes.
+    fn left(&self) -> usize {
+        self.left.get()
+    }
+
+    /// Takes `bytes` from the budget, or fails when it cannot.
+    fn spend(&self, bytes: usize) -> Result<(), MappingError> {
+        let left = self
+            .left
+            .get()
+            .checked_sub(bytes)
+            .ok_or_else(|| self.exhausted())?;
+        self.left.set(left);
+        Ok(())
+    }
+
+    /// The error once the budget is spent; nothing more can be built after it.
+    fn exhausted(&self) -> MappingError {
+        self.left.set(0);
+        fail("builds a result longer than this input allows (8 MiB plus 64 times the input's size)")
+    }
+}
+
+/// The text a value of type `$tree` (JSON or mapped) holds itself, the values below it pushed on
+/// the stack: the same walk for both types.
+macro_rules! own_size {
+    ($tree:ident) => {
+        |v, below| match v {
+            $tree::String(s) => s.len(),
+            $tree::Array(items) => {
+                below.extend(items);
+                0
+            }
+            $tree::Object(map) => map
+                .iter()
+                .map(|(k, item)| {
+                    below.push(item);
+                    k.len()
+                })
+                .sum(),
+            _ => 0,
+        }
+    };
+}
+
+/// The size of a JSON value as a [`Budget`] counts it, walked without recursion.
+pub fn json_size(value: &Value) -> usize {
+    tree_size(value, own_size!(Value))
+}
+
+/// [`json_size`] for a mapped value.
+fn resolved_size(value: &Resolved) -> usize {
+    tree_size(value, own_size!(Resolved))
+}
+
+/// [`VALUE_BYTES`] per value plus what `own` says each holds itself; `own` also puts the values
+/// below it on the stack.
+fn tree_size<'a, T>(root: &'a T, own: impl Fn(&'a T, &mut Vec<&'a T>) -> usize) -> usize {
+    let mut size = 0usize;
+    let mut stack = vec![root];
+    while let Some(v) = stack.pop() {
+        size = size
+            .saturating_add(VALUE_BYTES)
+            .saturating_add(own(v, &mut stack));
+    }
+    size
+}
+
+/// One run of a mapping: the payload it reads and the budget it builds from.
+#[derive(Clone, Copy)]
+struct Cx<'a> {
+    payload: Root<'a>,
+    budget: &'a Budget,
+}
+
+impl<'a> Cx<'a> {
+    /// The same run reading another payload (`@arrayPath` items, `@transform`'s `apply`).
+    fn reading<'b>(&self, payload: Root<'b>) -> Cx<'b>
+    where
+        'a: 'b,
+    {
+        Cx {
+            payload,
+            budget: self.budget,
+        }
+    }
+
+    /// `value`, paid for.
+    fn built(&self, value: Resolved) -> Run {
+        self.budget.spend(resolved_size(&value))?;
+        Ok(value)
+    }
+
+    /// A string, paid for.
+    fn text(&self, text: String) -> Run {
+        self.budget.spend(text.len().saturating_add(VALUE_BYTES))?;
+        Ok(Resolved::String(text))
+    }
+}
+
+/// Resolves any mapping value against the payload.
+fn resolve(mapping: &Value, cx: Cx<'_>) -> Run {
     match mapping {
-        Value::Object(map) if is_directive(map) => run_directive(map, payload),
+        Value::Object(map) if is_directive(map) => run_directive(map, cx),
         Value::Object(map) => {
             let mut out = ObjectMap::with_capacity_and_hasher(map.len(), Default::default());
             for (k, v) in map {
-                out.insert(k.clone(), resolve(v, payload).map_err(|e| e.within(k))?);
+                cx.budget.spend(k.len().saturating_add(VALUE_BYTES))?;
+                out.insert(k.clone(), resolve(v, cx).map_err(|e| e.within(k))?);
             }
             Ok(Resolved::Object(out))
         }
         Value::Array(items) => items
             .iter()
             .enumerate()
-            .map(|(i, v)| resolve(v, payload).map_err(|e| e.within(&i.to_string())))
+            .map(|(i, v)| resolve(v, cx).map_err(|e| e.within(&i.to_string())))
             .collect::<Result<Vec<_>, _>>()
             .map(Resolved::Array),
-        scalar => Ok(Resolved::from(scalar)),
+        scalar => cx.built(Resolved::from(scalar)),
     }
 }
 
 /// Resolves an optional option (`undefined` stays `undefined`), naming it in errors.
-fn resolve_opt(opts: &Map<String, Value>, key: &str, payload: Root<'_>) -> Run {
+fn resolve_opt(opts: &Map<String, Value>, key: &str, cx: Cx<'_>) -> Run {
     match opts.get(key) {
-        Some(v) => resolve(v, payload).map_err(|e| e.within(key)),
+        Some(v) => resolve(v, cx).map_err(|e| e.within(key)),
         None => Ok(Resolved::Undefined),
     }
 }
 
-fn run_directive(map: &Map<String, Value>, payload: Root<'_>) -> Run {
+fn run_directive(map: &Map<String, Value>, cx: Cx<'_>) -> Run {
     let Some(name) = map.keys().find(|k| k.starts_with('@')) else {
         return Err(fail("is not a directive"));
     };
     let options = &map[name];
     let result = match name.as_str() {
-        "@if" => run_if(options, payload),
-        "@case" => run_case(options, payload),
-        "@replace" => run_replace(options, payload),
-        "@arrayPath" => run_array_path(options, payload),
-        "@path" => resolve_string("@path", options, payload).map(|p| lookup(payload, &p)),
-        "@template" => resolve_string("@template", options, payload)
-            .map(|t| Resolved::String(render_template(&t, payload))),
-        "@literal" => resolve(options, payload),
-        "@flatten" => run_flatten(options, payload),
-        "@json" => run_json(options, payload),
-        "@merge" => run_merge(options, payload),
-        "@transform" => run_transform(options, payload),
-        "@excludeWhenNull" => resolve(options, payload).map(exclude_nulls),
+        "@if" => run_if(options, cx),
+        "@case" => run_case(options, cx),
+        "@replace" => run_replace(options, cx),
+        "@arrayPath" => run_array_path(options, cx),
+        "@path" => {
+            resolve_string("@path", options, cx).and_then(|p| cx.built(lookup(cx.payload, &p)))
+        }
+        "@template" => resolve_string("@template", options, cx).and_then(|t| {
+            render_template(&t, cx.payload, cx.budget.left())
+                .ok_or_else(|| cx.budget.exhausted())
+                .and_then(|text| cx.text(text))
+        }),
+        "@literal" => resolve(options, cx),
+        "@flatten" => run_flatten(options, cx),
+        "@json" => run_json(options, cx),
+        "@merge" => run_merge(options, cx),
+        "@transform" => run_transform(options, cx),
+        "@excludeWhenNull" => resolve(options, cx).map(exclude_nulls),
         other => Err(fail(format!("{other} is not a valid directive"))),
     };
     result.map_err(|e| e.within(name))
@@ -75,8 +210,8 @@ fn options<'v>(v: &'v Value, message: &str) -> Result<&'v Map<String, Value>, Ma
     v.as_object().ok_or_else(|| fail(message))
 }
 
-fn resolve_string(name: &str, v: &Value, payload: Root<'_>) -> Result<String, MappingError> {
-    match resolve(v, payload)? {
+fn resolve_string(name: &str, v: &Value, cx: Cx<'_>) -> Result<String, MappingError> {
+    match resolve(v, cx)? {
         Resolved::String(s) => Ok(s),
         other => Err(fail(format!(
             "{name}: expected string, got {}",
@@ -96,28 +231,28 @@ fn loosely_empty(v: &Resolved) -> bool {
     }
 }
 
-fn run_if(v: &Value, payload: Root<'_>) -> Run {
+fn run_if(v: &Value, cx: Cx<'_>) -> Run {
     let opts = options(v, "@if requires an object with an \"exists\" key")?;
     let (exists, blank) = (opts.get("exists"), opts.get("blank"));
     if !truthy(exists) && !truthy(blank) {
         return Err(fail("@if requires an \"exists\" key or a \"blank\" key"));
     }
     let condition = if exists.is_some() {
-        !resolve_opt(opts, "exists", payload)?.is_nullish()
+        !resolve_opt(opts, "exists", cx)?.is_nullish()
     } else {
-        let value = resolve_opt(opts, "blank", payload)?;
+        let value = resolve_opt(opts, "blank", cx)?;
         !value.is_nullish() && !loosely_empty(&value)
     };
     if condition && opts.contains_key("then") {
-        resolve_opt(opts, "then", payload)
+        resolve_opt(opts, "then", cx)
     } else if !condition && truthy(opts.get("else")) {
-        resolve_opt(opts, "else", payload)
+        resolve_opt(opts, "else", cx)
     } else {
         Ok(Resolved::Undefined)
     }
 }
 
-fn run_case(v: &Value, payload: Root<'_>) -> Run {
+fn run_case(v: &Value, cx: Cx<'_>) -> Run {
     let opts = options(v, "@case requires an object with a \"operator\" key")?;
     if !truthy(opts.get("operator")) {
         return Err(fail("@case requires a \"operator\" key"));
@@ -125,10 +260,10 @@ fn run_case(v: &Value, payload: Root<'_>) -> Run {
     if !truthy(opts.get("value")) {
         return Ok(Resolved::Undefined);
     }
-    match resolve_opt(opts, "value", payload)? {
+    match resolve_opt(opts, "value", cx)? {
         Resolved::String(s) => match opts.get("operator").and_then(Value::as_str) {
-            Some("lower") => Ok(Resolved::String(s.to_lowercase())),
-            Some("upper") => Ok(Resolved::String(s.to_uppercase())),
+            Some("lower") => cx.text(s.to_lowercase()),
+            Some("upper") => cx.text(s.to_uppercase()),
             _ => Err(fail(
                 "operator key should have a value of \"lower\" or \"upper\"",
             )),
@@ -137,7 +272,7 @@ fn run_case(v: &Value, payload: Root<'_>) -> Run {
     }
 }
 
-fn run_replace(v: &Value, payload: Root<'_>) -> Run {
+fn run_replace(v: &Value, cx: Cx<'_>) -> Run {
     let opts = options(v, "@replace requires an object with a \"pattern\" key")?;
     if !truthy(opts.get("pattern")) {
         return Err(fail("@replace requires a \"pattern\" key"));
@@ -152,7 +287,7 @@ fn run_replace(v: &Value, payload: Root<'_>) -> Run {
     let replacement = or_default("replacement", Value::from(""));
     let ignore_case = or_default("ignorecase", Value::Bool(false));
     let global = or_default("global", Value::Bool(true));
-    let text = match resolve_opt(opts, "value", payload)? {
+    let text = match resolve_opt(opts, "value", cx)? {
         Resolved::Bool(b) => Some(b.to_string()),
         Resolved::Number(n) => Some(js::json_number_to_string(&n)),
         Resolved::String(s) => Some(s),
@@ -172,16 +307,16 @@ fn run_replace(v: &Value, payload: Root<'_>) -> Run {
         global,
         ignore_case,
     };
-    let mut out = replace_checked(&text, pattern, &replacement, flags)?;
+    let mut out = replace_checked(&text, pattern, &replacement, flags, cx)?;
     if truthy(opts.get("pattern2")) {
         let replacement2 = or_default("replacement2", Value::from(""));
         if let (Some(Value::String(pattern2)), Value::String(replacement2)) =
             (opts.get("pattern2"), replacement2)
         {
-            out = replace_checked(&out, pattern2, &replacement2, flags)?;
+            out = replace_checked(&out, pattern2, &replacement2, flags, cx)?;
         }
     }
-    Ok(Resolved::String(out))
+    cx.text(out)
 }
 
 fn replace_checked(
@@ -189,6 +324,7 @@ fn replace_checked(
     pattern: &str,
     replacement: &str,
     flags: ReplaceFlags,
+    cx: Cx<'_>,
 ) -> Result<String, MappingError> {
     use super::check::{MAX_PATTERN_LENGTH, MAX_REPLACEMENT_LENGTH};
     if js::utf16_len(pattern) > MAX_PATTERN_LENGTH {
@@ -201,10 +337,13 @@ fn replace_checked(
             "@replace requires a \"replacement\" less than {MAX_REPLACEMENT_LENGTH} characters"
         )));
     }
-    Ok(replace_text(text, pattern, replacement, flags))
+    // `$\`` and `$'` repeat the text around each match: the result can grow with the square of
+    // the text, so it is built within what the budget has left.
+    replace_text(text, pattern, replacement, flags, cx.budget.left())
+        .ok_or_else(|| cx.budget.exhausted())
 }
 
-fn run_array_path(v: &Value, payload: Root<'_>) -> Run {
+fn run_array_path(v: &Value, cx: Cx<'_>) -> Run {
     let Value::Array(items) = v else {
         return Err(fail(format!(
             "@arrayPath expected array, got {}",
@@ -212,80 +351,88 @@ fn run_array_path(v: &Value, payload: Root<'_>) -> Run {
         )));
     };
     let root = match items.first() {
-        Some(Value::String(path)) => lookup(payload, path),
-        Some(other) => resolve(other, payload).map_err(|e| e.within("0"))?,
+        Some(Value::String(path)) => cx.built(lookup(cx.payload, path))?,
+        Some(other) => resolve(other, cx).map_err(|e| e.within("0"))?,
         None => Resolved::Undefined,
     };
     let shape = items
         .get(1)
         .filter(|s| s.as_object().is_some_and(|o| !o.is_empty()));
     match (shape, root) {
-        (Some(shape), Resolved::Array(list)) => map_shape(shape, &list),
-        (Some(shape), root @ Resolved::Object(_)) => map_shape(shape, std::slice::from_ref(&root)),
+        (Some(shape), Resolved::Array(list)) => map_shape(shape, &list, cx),
+        (Some(shape), root @ Resolved::Object(_)) => {
+            map_shape(shape, std::slice::from_ref(&root), cx)
+        }
         (_, root) => Ok(root),
     }
 }
 
-fn map_shape(shape: &Value, items: &[Resolved]) -> Run {
+fn map_shape(shape: &Value, items: &[Resolved], cx: Cx<'_>) -> Run {
     items
         .iter()
-        .map(|item| resolve(shape, Root::Resolved(item)).map_err(|e| e.within("1")))
+        .map(|item| resolve(shape, cx.reading(Root::Resolved(item))).map_err(|e| e.within("1")))
         .collect::<Result<Vec<_>, _>>()
         .map(Resolved::Array)
 }
 
-fn run_flatten(v: &Value, payload: Root<'_>) -> Run {
+fn run_flatten(v: &Value, cx: Cx<'_>) -> Run {
     let opts = options(v, "@flatten requires an object with a \"separator\" key")?;
     if !truthy(opts.get("separator")) {
         return Err(fail("@flatten requires a \"separator\" key"));
     }
-    let Resolved::String(separator) = resolve_opt(opts, "separator", payload)? else {
+    let Resolved::String(separator) = resolve_opt(opts, "separator", cx)? else {
         return Err(fail("@flatten requires a string separator"));
     };
-    let value = resolve_opt(opts, "value", payload)?;
+    let value = resolve_opt(opts, "value", cx)?;
     let mut out = ObjectMap::default();
-    flatten_into(
-        &mut out,
-        value,
-        "",
-        &separator,
-        truthy(opts.get("omitArrays")),
-    );
+    let flat = Flattening {
+        separator: &separator,
+        omit_arrays: truthy(opts.get("omitArrays")),
+        cx,
+    };
+    flat.add(&mut out, value, "")?;
     Ok(Resolved::Object(out))
 }
 
-fn flatten_into(
-    out: &mut ObjectMap,
-    input: Resolved,
-    prefix: &str,
-    separator: &str,
+/// `@flatten`'s options while it walks a value.
+struct Flattening<'a> {
+    separator: &'a str,
     omit_arrays: bool,
-) {
-    let key_for = |k: &str| {
-        if prefix.is_empty() {
-            k.to_string()
-        } else {
-            format!("{prefix}{separator}{k}")
-        }
-    };
-    match input {
-        Resolved::Object(map) => {
-            for (k, v) in crate::value::js_order_owned(map) {
-                flatten_into(out, v, &key_for(&k), separator, omit_arrays);
+    cx: Cx<'a>,
+}
+
+impl Flattening<'_> {
+    /// Adds the leaves of `input` to `out`, their keys starting with `prefix`. Every key repeats
+    /// the prefix and the separator, so keys are paid for as they are built.
+    fn add(&self, out: &mut ObjectMap, input: Resolved, prefix: &str) -> Result<(), MappingError> {
+        let key_for = |k: &str| {
+            let key = if prefix.is_empty() {
+                k.to_string()
+            } else {
+                format!("{prefix}{}{k}", self.separator)
+            };
+            self.cx.budget.spend(key.len()).map(|()| key)
+        };
+        match input {
+            Resolved::Object(map) => {
+                for (k, v) in crate::value::js_order_owned(map) {
+                    self.add(out, v, &key_for(&k)?)?;
+                }
+            }
+            Resolved::Array(items) if !self.omit_arrays => {
+                for (i, v) in items.into_iter().enumerate() {
+                    self.add(out, v, &key_for(&i.to_string())?)?;
+                }
+            }
+            leaf => {
+                out.insert(prefix.to_string(), leaf);
             }
         }
-        Resolved::Array(items) if !omit_arrays => {
-            for (i, v) in items.into_iter().enumerate() {
-                flatten_into(out, v, &key_for(&i.to_string()), separator, omit_arrays);
-            }
-        }
-        leaf => {
-            out.insert(prefix.to_string(), leaf);
-        }
+        Ok(())
     }
 }
 
-fn run_json(v: &Value, payload: Root<'_>) -> Run {
+fn run_json(v: &Value, cx: Cx<'_>) -> Run {
     let opts = options(v, "@json requires an object with a \"value\" key")?;
     if !truthy(opts.get("mode")) {
         return Err(fail("@json requires a \"mode\" key"));
@@ -293,22 +440,24 @@ fn run_json(v: &Value, payload: Root<'_>) -> Run {
     if !truthy(opts.get("value")) {
         return Err(fail("@json requires a \"value\" key"));
     }
-    let value = resolve_opt(opts, "value", payload)?;
-    Ok(match opts.get("mode").and_then(Value::as_str) {
+    let value = resolve_opt(opts, "value", cx)?;
+    match opts.get("mode").and_then(Value::as_str) {
         Some("encode") => value
             .stringify()
-            .map_or(Resolved::Undefined, Resolved::String),
+            .map_or(Ok(Resolved::Undefined), |s| cx.text(s)),
+        // serde_json parses at most 128 levels deep; deeper text stays text, as unparsable text does.
         Some("decode") => match value {
-            Resolved::String(s) => {
-                serde_json::from_str::<Value>(&s).map_or(Resolved::String(s), Resolved::from)
-            }
-            other => other,
+            Resolved::String(s) => match serde_json::from_str::<Value>(&s) {
+                Ok(decoded) => cx.built(Resolved::from(decoded)),
+                Err(_) => Ok(Resolved::String(s)),
+            },
+            other => Ok(other),
         },
-        _ => Resolved::Undefined,
-    })
+        _ => Ok(Resolved::Undefined),
+    }
 }
 
-fn run_merge(v: &Value, payload: Root<'_>) -> Run {
+fn run_merge(v: &Value, cx: Cx<'_>) -> Run {
     let opts = options(
         v,
         "@merge requires an object with an \"objects\" key and a \"direction\" key",
@@ -316,7 +465,7 @@ fn run_merge(v: &Value, payload: Root<'_>) -> Run {
     if !truthy(opts.get("direction")) {
         return Err(fail("@merge requires a \"direction\" key"));
     }
-    let direction = resolve_opt(opts, "direction", payload)?;
+    let direction = resolve_opt(opts, "direction", cx)?;
     let objects = match opts.get("objects") {
         Some(Value::Array(objects)) => objects,
         other if !truthy(other) => return Err(fail("@merge requires a \"objects\" key")),
@@ -331,7 +480,7 @@ fn run_merge(v: &Value, payload: Root<'_>) -> Run {
     let mut sources = objects
         .iter()
         .enumerate()
-        .map(|(i, o)| resolve(o, payload).map_err(|e| e.within(&i.to_string()).within("objects")))
+        .map(|(i, o)| resolve(o, cx).map_err(|e| e.within(&i.to_string()).within("objects")))
         .collect::<Result<Vec<_>, _>>()?;
     if direction == Resolved::String("left".into()) {
         sources.reverse();
@@ -350,12 +499,17 @@ fn run_merge(v: &Value, payload: Root<'_>) -> Run {
                     .enumerate()
                     .map(|(i, v)| (i.to_string(), v)),
             ),
-            Resolved::String(s) => out.extend(s.encode_utf16().enumerate().map(|(i, unit)| {
-                (
-                    i.to_string(),
-                    Resolved::String(String::from_utf16_lossy(&[unit])),
-                )
-            })),
+            Resolved::String(s) => {
+                // One member per UTF-16 unit: many times the string's own size.
+                let units = js::utf16_len(&s);
+                cx.budget.spend(units.saturating_mul(3 * VALUE_BYTES))?;
+                out.extend(s.encode_utf16().enumerate().map(|(i, unit)| {
+                    (
+                        i.to_string(),
+                        Resolved::String(String::from_utf16_lossy(&[unit])),
+                    )
+                }))
+            }
             _ => {}
         }
     }
@@ -371,7 +525,7 @@ fn js_typeof(v: &Value) -> &'static str {
     }
 }
 
-fn run_transform(v: &Value, payload: Root<'_>) -> Run {
+fn run_transform(v: &Value, cx: Cx<'_>) -> Run {
     let opts = options(
         v,
         "@transform requires an object with an \"apply\" key and a \"mapping\" key",
@@ -385,22 +539,24 @@ fn run_transform(v: &Value, payload: Root<'_>) -> Run {
     if !apply.is_object() {
         return Err(fail("@transform \"apply\" key should be an object"));
     }
-    let new_payload = transform_resolved(apply, payload).map_err(|e| e.within("apply"))?;
-    resolve_opt(opts, "mapping", Root::Resolved(&new_payload))
+    let new_payload =
+        transform_resolved(apply, cx.payload, cx.budget).map_err(|e| e.within("apply"))?;
+    resolve_opt(opts, "mapping", cx.reading(Root::Resolved(&new_payload)))
 }
 
 /// Segment's `transform` on an arbitrary payload: the payload must be an object, the mapping
-/// is checked, resolved, and cleared of `undefined` members.
-pub fn transform_resolved(mapping: &Value, payload: Root<'_>) -> Run {
+/// is checked, resolved within `budget`, and cleared of `undefined` members.
+pub fn transform_resolved(mapping: &Value, payload: Root<'_>, budget: &Budget) -> Run {
     if let Err(mut errors) = check_mapping(mapping) {
         return Err(errors.swap_remove(0));
     }
-    Ok(run_checked(mapping, payload)?.remove_undefined())
+    Ok(run_checked(mapping, payload, budget)?.remove_undefined())
 }
 
-/// Runs a mapping already checked by [`check_mapping`] on `payload`, which must be an object.
-/// `undefined` members are left for the caller's conversion to JSON to drop.
-pub fn run_checked(mapping: &Value, payload: Root<'_>) -> Run {
+/// Runs a mapping already checked by [`check_mapping`] on `payload`, which must be an object,
+/// building within `budget`. `undefined` members are left for the caller's conversion to JSON
+/// to drop.
+pub fn run_checked(mapping: &Value, payload: Root<'_>, budget: &Budget) -> Run {
     let payload_type = match payload {
         Root::Json(v) => real_type_of(Some(v)),
         Root::Resolved(r) => r.type_name(),
@@ -408,7 +564,7 @@ pub fn run_checked(mapping: &Value, payload: Root<'_>) -> Run {
     if payload_type != "object" {
         return Err(fail(format!("data must be an object, got {payload_type}")));
     }
-    resolve(mapping, payload)
+    resolve(mapping, Cx { payload, budget })
 }
 
 /// `@excludeWhenNull`: `null` becomes `undefined`, and `null` members of objects (at any
