@@ -107,5 +107,54 @@ fn bench_fql(c: &mut Criterion) {
     c.bench_function("fql/match", |b| b.iter(|| sub.matches(black_box(&event))));
 }
 
-criterion_group!(benches, bench_plan, bench_fql);
+/// JavaScript's `Number.prototype.toString` (`String(n)`), used wherever Segment prints a
+/// number into text (`@template`, string coercion, FQL literals).
+fn bench_number_to_string(c: &mut Criterion) {
+    let numbers = [
+        0.1 + 0.2,
+        19.99,
+        123456.789,
+        -3.5,
+        1e21,
+        1.5e-7,
+        5e-324,
+        1.7976931348623157e308,
+        0.000001,
+        4.35,
+        1715672000123.0,
+        2.5e-3,
+    ];
+    c.bench_function("js/number_to_string (12 numbers)", |b| {
+        b.iter(|| {
+            for n in numbers {
+                black_box(nudge_edge::js::number_to_string(black_box(n)));
+            }
+        })
+    });
+}
+
+/// A timestamp read and printed in UTC ISO form (what every `occurred_at` goes through).
+fn bench_timestamps(c: &mut Criterion) {
+    let values = [
+        json!("2025-05-14T07:30:00+05:30"),
+        json!("2025-05-14 07:30:00"),
+        json!("Wed, 14 May 2025 07:30:00 GMT"),
+        json!(1715672000000i64),
+    ];
+    c.bench_function("datetime/normalize (4 timestamps)", |b| {
+        b.iter(|| {
+            for v in &values {
+                black_box(nudge_edge::datetime::normalize(black_box(v)));
+            }
+        })
+    });
+}
+
+criterion_group!(
+    benches,
+    bench_plan,
+    bench_fql,
+    bench_number_to_string,
+    bench_timestamps
+);
 criterion_main!(benches);

@@ -2,6 +2,9 @@
 # Runs the Worker locally with `wrangler dev` (workerd) on http://127.0.0.1:8787, building it
 # first. Offline by default: NUDGE_ENDPOINT points at a local Nudge stand-in started here, which
 # prints each request it receives. Set NUDGE_ENDPOINT (and NUDGE_API_KEY) to reach the real API.
+# Queue mode by default (DELIVERY=direct to send within each request): wrangler dev runs the
+# deliveries and dead-letter queues and the dead-letter KV store locally; the admin routes take
+# `Authorization: Bearer local-admin-key` (ADMIN_KEY).
 #
 #   bash scripts/dev.sh
 #   curl -u local-write-key: -H 'content-type: application/json' \
@@ -12,7 +15,8 @@ cd "$(dirname "$0")/.."
 bash scripts/build-worker.sh
 
 export WRANGLER_SEND_METRICS=false
-vars=(--var "NUDGE_API_KEY:${NUDGE_API_KEY:-local-nudge-key}" --var "WRITE_KEYS:${WRITE_KEYS:-local-write-key}")
+vars=(--var "NUDGE_API_KEY:${NUDGE_API_KEY:-local-nudge-key}" --var "WRITE_KEYS:${WRITE_KEYS:-local-write-key}"
+  --var "DELIVERY:${DELIVERY:-queue}" --var "ADMIN_KEY:${ADMIN_KEY:-local-admin-key}")
 if [ -n "${MAPPINGS:-}" ]; then vars+=(--var "MAPPINGS:$MAPPINGS"); fi
 if [ -z "${NUDGE_ENDPOINT:-}" ]; then
   node tests/worker/nudge-stand-in.mjs "${STAND_IN_PORT:-8788}" &
@@ -21,5 +25,5 @@ if [ -z "${NUDGE_ENDPOINT:-}" ]; then
   NUDGE_ENDPOINT="http://127.0.0.1:${STAND_IN_PORT:-8788}"
 fi
 vars+=(--var "NUDGE_ENDPOINT:$NUDGE_ENDPOINT")
-echo "Worker on http://127.0.0.1:8787 → Nudge at $NUDGE_ENDPOINT (write key: ${WRITE_KEYS:-local-write-key})"
+echo "Worker on http://127.0.0.1:8787 → Nudge at $NUDGE_ENDPOINT (write key: ${WRITE_KEYS:-local-write-key}, delivery: ${DELIVERY:-queue})"
 node_modules/.bin/wrangler dev --ip 127.0.0.1 --port 8787 --show-interactive-dev-session=false "${vars[@]}"

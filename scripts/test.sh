@@ -9,10 +9,13 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n== %s\n' "$*"; }
 
-step "toolchain"
+step "toolchain and the npm dev tooling (package.json)"
 rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
 rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+# The Rust tests compare with Node (tests/node_agreement.rs needs dayjs) before any npm build.
+source scripts/wasm-tools.sh
+ensure_node_tools
 
 step "cargo fmt --check"
 cargo fmt --check
@@ -20,7 +23,7 @@ cargo fmt --check
 step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets -- -D warnings
 
-step "cargo test (unit, conformance, CLI, property tests)"
+step "cargo test (unit, conformance, CLI, property tests, agreement with Node)"
 cargo test
 cargo test -q --test conformance -- --nocapture 2>&1 | grep 'cases pass'
 
@@ -31,12 +34,12 @@ cargo clippy --target wasm32-unknown-unknown --lib --features worker -- -D warni
 step "npm package: build (wasm-bindgen, wasm-opt -Oz)"
 bash js/scripts/build.sh
 
-step "browser for the demo-page test"
+step "browser for the demo-page and packed-package tests"
 if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
-step "npm package: node --test (conformance, API, browser)"
+step "npm package: node --test (conformance, API, browser; npm pack installed into an empty project: require, import, tsc --strict, esbuild + Chromium)"
 (cd js && node --test test/)
 
 step "Python SDK for the Worker's end-to-end tests (segment-analytics-python, pinned, in .venv/)"

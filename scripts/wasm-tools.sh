@@ -20,9 +20,14 @@ ensure_wasm_bindgen() {
 }
 
 # The npm dev tooling of package.json: wasm-opt (binaryen), wrangler, playwright-core, the
-# Segment SDK used by the end-to-end tests.
+# Segment SDK used by the end-to-end tests, typescript and esbuild for the packed-package test,
+# dayjs for the agreement with Node.
 ensure_node_tools() {
-  if [ ! -x "$root/node_modules/.bin/wasm-opt" ] || [ ! -x "$root/node_modules/.bin/wrangler" ] \
+  local bin missing=""
+  for bin in wasm-opt wrangler tsc esbuild; do
+    [ -x "$root/node_modules/.bin/$bin" ] || missing=1
+  done
+  if [ -n "$missing" ] || [ ! -d "$root/node_modules/dayjs" ] \
      || [ "$root/package.json" -nt "$root/node_modules/.package-lock.json" ]; then
     (cd "$root" && npm install --no-audit --no-fund)
   fi

@@ -2,7 +2,7 @@
 //! changes Nudge's destination makes before sending, and the HTTP requests it sends.
 
 use crate::fields::{ErrorCode, FieldError, FieldSpec, FieldType};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// Nudge's API base when the settings name none.
@@ -17,7 +17,7 @@ pub const DEFAULT_BATCH_SIZE: usize = 100;
 pub const MAX_BATCH_SIZE: usize = 10_000;
 
 /// A Nudge action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Action {
     /// `identifyUser`: `PUT {endpoint}/identify` with one user.
     #[serde(rename = "identifyUser")]

@@ -3,17 +3,19 @@
 //!
 //! Segment accepts what `dayjs` accepts: numbers (epoch milliseconds), strings of digits
 //! (Unix times), `YYYY[-MM[-DD]][ HH[:mm[:ss[.SSS]]]]` read as UTC with JavaScript's roll-over
-//! of out-of-range parts, and otherwise whatever JavaScript's `Date.parse` reads ([`v8`]: ISO
-//! 8601, RFC 2822, `toString` forms and V8's lenient legacy reading). Local time is UTC here,
-//! as at the edge.
+//! of out-of-range parts, and otherwise whatever JavaScript's `Date.parse` reads
+//! (`datetime/v8.rs`: ISO 8601, RFC 2822, `toString` forms and V8's lenient legacy reading).
+//! Local time is UTC here, as at the edge. Both readers compute dates on chrono's calendar
+//! (`datetime/calendar.rs`), which also prints the ISO form.
 
+mod calendar;
 mod v8;
 
 use crate::js;
+pub use calendar::to_iso_string;
+use calendar::{make_date, make_day, make_time, time_clip};
 use serde_json::Value;
-
-/// Largest distance from the epoch a JS `Date` can hold, in milliseconds.
-const MAX_TIME_MS: f64 = 8.64e15;
+pub use v8::parse as date_parse;
 
 /// Milliseconds since the epoch for a `datetime` field value, or `None` when it is not a date.
 pub fn parse_timestamp(value: &Value) -> Option<i64> {
@@ -24,64 +26,9 @@ pub fn parse_timestamp(value: &Value) -> Option<i64> {
     }
 }
 
-/// `Date.prototype.toISOString()` for milliseconds since the epoch (any time a JS `Date` can
-/// hold, ±8.64e15 ms, so years from −271821 to +275760).
-pub fn to_iso_string(ms: i64) -> Option<String> {
-    if ms.unsigned_abs() > MAX_TIME_MS as u64 {
-        return None;
-    }
-    let days = ms.div_euclid(86_400_000);
-    let in_day = ms.rem_euclid(86_400_000);
-    let (year, month, day) = civil_from_days(days);
-    let year_text = if (0..=9999).contains(&year) {
-        format!("{year:04}")
-    } else {
-        format!(
-            "{}{:06}",
-            if year < 0 { '-' } else { '+' },
-            year.unsigned_abs()
-        )
-    };
-    Some(format!(
-        "{year_text}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        in_day / 3_600_000,
-        in_day / 60_000 % 60,
-        in_day / 1000 % 60,
-        in_day % 1000
-    ))
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (`month` 1–12).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let year_of_era = y - era * 400;
-    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-/// The date of a day number (days since 1970-01-01): year, month 1–12, day 1–31.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let mp = (5 * day_of_year + 2) / 153;
-    let day = (day_of_year - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (year_of_era + era * 400 + i64::from(month <= 2), month, day)
-}
-
 /// Normalises a `datetime` value to its UTC ISO form.
 pub fn normalize(value: &Value) -> Option<String> {
     parse_timestamp(value).and_then(to_iso_string)
-}
-
-fn time_clip(ms: f64) -> Option<i64> {
-    (ms.is_finite() && ms.abs() <= MAX_TIME_MS).then(|| ms.trunc() as i64)
 }
 
 /// Milliseconds since the epoch for a date string, or `None` when Segment would not take it.
@@ -98,20 +45,12 @@ pub fn parse_text(s: &str) -> Option<i64> {
             return ms;
         }
     }
-    v8::parse(s).and_then(time_clip)
+    date_parse(s)
 }
 
-/// JS `MakeDay`: `month` is 0-based and may be out of range (it rolls into the year).
-fn make_day(year: i64, month: i64, day: i64) -> Option<i64> {
-    let y = year.checked_add(month.div_euclid(12))?;
-    if y.abs() > 400_000 || day.abs() > 400_000_000 {
-        return None;
-    }
-    Some(days_from_civil(y, month.rem_euclid(12) + 1, 1) + day - 1)
-}
-
-/// JS `new Date(y, m, d, h, mi, s, ms)` (with its roll-over) read as UTC.
-fn make_date(
+/// JS `new Date(year, month, day, hour, minute, second, ms)` (0-based month, every part
+/// rolling over, years 0–99 being 1900–1999) read as UTC.
+fn new_date(
     year: i64,
     month: i64,
     day: i64,
@@ -125,13 +64,10 @@ fn make_date(
     } else {
         year
     };
-    let days = make_day(year, month, day)?;
-    let t = days as f64 * 86_400_000.0
-        + hour as f64 * 3_600_000.0
-        + minute as f64 * 60_000.0
-        + second as f64 * 1000.0
-        + ms as f64;
-    time_clip(t)
+    make_date(
+        make_day(year, month, day)?,
+        make_time(hour, minute, second, ms)?,
+    )
 }
 
 /// One step of dayjs's date pattern
@@ -178,7 +114,7 @@ const DAYJS_PATTERN: [Step; 13] = [
         optional: false,
     },
     Step::Chars {
-        set: |c| c == 'T' || c == 't' || c.is_whitespace() || c == '\u{feff}',
+        set: |c| c == 'T' || c == 't' || js::is_space_or_line_end(c),
         max: usize::MAX,
     },
     Step::Digits {
@@ -271,8 +207,7 @@ fn parse_dayjs_pattern(s: &str) -> Option<Option<i64>> {
     let possible = |c: char| {
         c.is_ascii_digit()
             || matches!(c, '-' | '/' | ':' | '.' | 'T' | 't')
-            || c.is_whitespace()
-            || c == '\u{feff}'
+            || js::is_space_or_line_end(c)
     };
     if !s.starts_with(|c: char| c.is_ascii_digit()) || !s.chars().all(possible) {
         return None;
@@ -298,7 +233,7 @@ fn parse_dayjs_pattern(s: &str) -> Option<Option<i64>> {
             .parse::<i64>()
             .unwrap_or(0)
     });
-    Some(make_date(
+    Some(new_date(
         year,
         month,
         day,
@@ -443,21 +378,10 @@ mod tests {
             Some("-271821-04-20T00:00:00.000Z")
         );
         assert_eq!(iso(json!(-1)).as_deref(), Some("1969-12-31T23:59:59.999Z"));
-        for days in [-1_000_000i64, -719_468, -1, 0, 59, 365, 11_016, 2_932_896] {
-            let (y, m, d) = civil_from_days(days);
-            assert_eq!(days_from_civil(y, i64::from(m), i64::from(d)), days);
-        }
-    }
-
-    #[test]
-    fn prints_extended_years() {
         assert_eq!(
-            to_iso_string(-62198755200000).as_deref(),
-            Some("-000001-01-01T00:00:00.000Z")
-        );
-        assert_eq!(
-            to_iso_string(253402300800000).as_deref(),
-            Some("+010000-01-01T00:00:00.000Z")
+            iso(json!("+262143-01-01T00:00:00Z")).as_deref(),
+            Some("+262143-01-01T00:00:00.000Z"),
+            "beyond chrono's years"
         );
     }
 }

@@ -57,15 +57,19 @@ pub fn verdict(status: u16) -> Verdict {
     }
 }
 
-/// Milliseconds a `Retry-After` value asks for: delta-seconds or an HTTP date.
+/// Milliseconds a `Retry-After` value asks for: delta-seconds or an HTTP date (any of the
+/// three forms HTTP allows, read by `httpdate`).
 pub fn retry_after_ms(value: &str, now_ms: i64) -> Option<u64> {
     let value = value.trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(secs.saturating_mul(1000));
     }
-    // An HTTP date, read as a browser reads it.
-    let at = crate::datetime::parse_text(value)?;
-    Some(u64::try_from(at.saturating_sub(now_ms)).unwrap_or(0))
+    let at = httpdate::parse_http_date(value)
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    let at_ms = i64::try_from(at.as_millis()).ok()?;
+    Some(u64::try_from(at_ms.saturating_sub(now_ms)).unwrap_or(0))
 }
 
 /// How long to wait before the next attempt, or `None` to give up.
@@ -223,8 +227,25 @@ pub fn settle(plan: Plan, deliveries: &[Delivery]) -> Settlement {
             r.errors = vec![error.clone()];
         }
     }
+    Settlement {
+        status: sender_status(&results, unavailable, key_refused, refused),
+        results,
+        retry_after_secs: retry_after_ms.map(|ms| ms.div_ceil(1000)),
+    }
+}
+
+/// The status that answers the sender once every result is settled: 503 when some events were
+/// not taken but may be on a retry (`unavailable`), else 500 when the deployment's settings
+/// were refused (`key_refused`), else 400 when events were invalid or refused for themselves,
+/// else 200. Both modes answer with it.
+pub fn sender_status(
+    results: &[EventResult],
+    unavailable: bool,
+    key_refused: bool,
+    refused: bool,
+) -> u16 {
     let invalid = results.iter().any(|r| r.status == Status::Invalid);
-    let status = if unavailable {
+    if unavailable {
         503
     } else if key_refused {
         500
@@ -232,11 +253,6 @@ pub fn settle(plan: Plan, deliveries: &[Delivery]) -> Settlement {
         400
     } else {
         200
-    };
-    Settlement {
-        results,
-        status,
-        retry_after_secs: retry_after_ms.map(|ms| ms.div_ceil(1000)),
     }
 }
 
@@ -323,12 +339,17 @@ mod tests {
     #[test]
     fn reads_retry_after() {
         assert_eq!(retry_after_ms("3", 0), Some(3000));
-        let now = crate::datetime::parse_text("Wed, 14 May 2025 07:30:00 GMT").unwrap();
-        assert_eq!(now, 1_747_207_800_000);
+        let now = 1_747_207_800_000; // Wed, 14 May 2025 07:30:00 GMT
         assert_eq!(
             retry_after_ms("Wed, 14 May 2025 07:30:05 GMT", now),
             Some(5000)
         );
+        // RFC 850 and asctime forms, which HTTP recipients must accept too.
+        assert_eq!(
+            retry_after_ms("Wednesday, 14-May-25 07:30:07 GMT", now),
+            Some(7000)
+        );
+        assert_eq!(retry_after_ms("Wed May 14 07:30:09 2025", now), Some(9000));
         assert_eq!(
             retry_after_ms("Wed, 14 May 2025 07:29:00 GMT", now),
             Some(0)

@@ -1,106 +1,39 @@
 //! JavaScript semantics that Segment's behaviour depends on.
 //!
 //! Segment's libraries are JavaScript, and their observable behaviour leans on JS rules:
-//! how a number prints (`String(1e21)` is `"1e+21"`), what `String([1, null])` gives, which
-//! values are falsy, how `Number("  12 ")` parses, and how `a && a[key]` walks into strings
-//! and arrays. This module holds those rules in one place, for both [`serde_json::Value`]
-//! (events) and [`Resolved`] (mapped values, which can hold `undefined`).
+//! how a number prints (`String(1e21)` is `"1e+21"`), which values are falsy, how
+//! `Number("  12 ")` parses, and how `a && a[key]` walks into strings and arrays. This module
+//! holds those rules, for both [`serde_json::Value`] (events) and [`Resolved`] (mapped values,
+//! which can hold `undefined`). Number printing and parsing live in `number.rs`, below
+//! [`crate::value`] (which prints numbers too), and are re-exported here.
 
-use crate::value::Resolved;
-use serde_json::{Number, Value};
+pub use crate::number::{json_number_to_string, json_number_value, number_to_string};
+use crate::value::{index_key, Resolved};
+use serde_json::Value;
 
-/// `Number.prototype.toString()` for a finite or non-finite `f64`.
-pub fn number_to_string(f: f64) -> String {
-    if f.is_nan() {
-        return "NaN".into();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 { "Infinity" } else { "-Infinity" }.into();
-    }
-    if f == 0.0 {
-        return "0".into();
-    }
-    let sign = if f < 0.0 { "-" } else { "" };
-    // serde_json prints the shortest round-tripping digits, like JS; only the layout differs.
-    let shortest = Number::from_f64(f.abs())
-        .map(|n| n.to_string())
-        .unwrap_or_default();
-    let (digits, n) = decimal_digits(&shortest);
-    let k = digits.len() as i64;
-    let body = if k <= n && n <= 21 {
-        format!("{digits}{}", "0".repeat((n - k) as usize))
-    } else if 0 < n && n <= 21 {
-        format!("{}.{}", &digits[..n as usize], &digits[n as usize..])
-    } else if -6 < n && n <= 0 {
-        format!("0.{}{digits}", "0".repeat((-n) as usize))
-    } else {
-        let rest = if k > 1 {
-            format!(".{}", &digits[1..])
-        } else {
-            String::new()
-        };
-        let esign = if n > 0 { "+" } else { "-" };
-        format!("{}{rest}e{esign}{}", &digits[..1], (n - 1).abs())
-    };
-    format!("{sign}{body}")
-}
-
-/// The significant digits of a positive decimal numeral (`"1.25e-7"`, `"1500.0"`) and the
-/// position of the decimal point relative to the first of them (`0.0125` → `"125"`, -1).
-fn decimal_digits(text: &str) -> (String, i64) {
-    let (mantissa, exponent) = text.split_once(['e', 'E']).unwrap_or((text, "0"));
-    let exponent: i64 = exponent.parse().unwrap_or(0);
-    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    let all: String = int_part.chars().chain(frac_part.chars()).collect();
-    let leading = all.len() - all.trim_start_matches('0').len();
-    let digits = all
-        .trim_start_matches('0')
-        .trim_end_matches('0')
-        .to_string();
-    (digits, int_part.len() as i64 - leading as i64 + exponent)
-}
-
-/// The JS string form of a JSON number (integers beyond 2^53 lose precision, as in JS).
-pub fn json_number_to_string(n: &Number) -> String {
-    if let Some(i) = n.as_i64() {
-        if i.unsigned_abs() <= (1u64 << 53) {
-            return i.to_string();
-        }
-    }
-    if let Some(u) = n.as_u64() {
-        if u <= (1u64 << 53) {
-            return u.to_string();
-        }
-    }
-    number_to_string(n.as_f64().unwrap_or(f64::NAN))
-}
-
-/// `Number(string)`: trims whitespace, `""` is 0, accepts `0x`/`0o`/`0b` and `Infinity`.
+/// `Number(string)`: trims white space and line ends, `""` is 0, accepts `0x`/`0o`/`0b` and `Infinity`.
 pub fn string_to_number(s: &str) -> f64 {
-    let t = s.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    let t = s.trim_matches(is_space_or_line_end);
     if t.is_empty() {
         return 0.0;
     }
-    let radix = |prefix: &[&str], radix: u32| -> Option<f64> {
-        let lower = t.to_ascii_lowercase();
-        prefix
-            .iter()
-            .find_map(|p| lower.strip_prefix(p))
-            .map(|digits| {
-                if digits.is_empty() {
-                    return f64::NAN;
-                }
-                digits
-                    .chars()
-                    .try_fold(0f64, |acc, c| {
-                        c.to_digit(radix).map(|d| acc * radix as f64 + d as f64)
-                    })
-                    .unwrap_or(f64::NAN)
-            })
+    let radix = |prefix: &str, radix: u32| -> Option<f64> {
+        let digits = t.get(..2)?.eq_ignore_ascii_case(prefix).then(|| &t[2..])?;
+        if digits.is_empty() {
+            return Some(f64::NAN);
+        }
+        Some(
+            digits
+                .chars()
+                .try_fold(0f64, |acc, c| {
+                    c.to_digit(radix).map(|d| acc * radix as f64 + d as f64)
+                })
+                .unwrap_or(f64::NAN),
+        )
     };
-    if let Some(v) = radix(&["0x"], 16)
-        .or_else(|| radix(&["0o"], 8))
-        .or_else(|| radix(&["0b"], 2))
+    if let Some(v) = radix("0x", 16)
+        .or_else(|| radix("0o", 8))
+        .or_else(|| radix("0b", 2))
     {
         return v;
     }
@@ -118,9 +51,21 @@ pub fn string_to_number(s: &str) -> f64 {
     t.parse::<f64>().unwrap_or(f64::NAN)
 }
 
-/// The number a JSON number stands for in JS.
-pub fn json_number_value(n: &Number) -> f64 {
-    n.as_f64().unwrap_or(f64::NAN)
+/// ECMAScript `WhiteSpace`: tab, vertical tab, form feed, space, no-break space, the
+/// byte-order mark and the Unicode space separators (`Zs`). Not U+0085, which Rust's
+/// `char::is_whitespace` includes.
+pub fn is_space(c: char) -> bool {
+    matches!(
+        c,
+        '\t' | '\u{0B}' | '\u{0C}' | ' ' | '\u{A0}' | '\u{FEFF}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}'
+    )
+}
+
+/// `WhiteSpace` or `LineTerminator` (LF, CR, U+2028, U+2029): what a regular expression's
+/// `\s` matches and what `Number()` and `trim()` strip.
+pub fn is_space_or_line_end(c: char) -> bool {
+    is_space(c) || matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}')
 }
 
 /// Length of a string in UTF-16 code units, as JS `.length` counts it.
@@ -134,17 +79,6 @@ fn string_index(s: &str, i: usize) -> Option<String> {
     Some(String::from_utf16_lossy(&[unit]))
 }
 
-/// A canonical array index (`"0"`, `"12"`, not `"01"` or `"-1"`).
-fn array_index(key: &str) -> Option<usize> {
-    if key.is_empty()
-        || (key.len() > 1 && key.starts_with('0'))
-        || !key.bytes().all(|b| b.is_ascii_digit())
-    {
-        return None;
-    }
-    key.parse().ok()
-}
-
 /// A place being walked by [`get`]: borrowed from an event, borrowed from a mapped value, or
 /// derived (a character or a length, which JS property access can produce).
 enum Cursor<'a> {
@@ -153,7 +87,9 @@ enum Cursor<'a> {
     Owned(Resolved),
 }
 
-/// Where [`get`] starts: an event (plain JSON) or a value produced by a mapping.
+/// A value JavaScript code looks at, in either of its two forms: an event (plain JSON) or a
+/// value produced by a mapping. It is where [`get`] starts, and the one place that says which
+/// values are falsy and what Segment calls their types.
 #[derive(Clone, Copy)]
 pub enum Root<'a> {
     /// An event or any plain JSON document.
@@ -162,12 +98,42 @@ pub enum Root<'a> {
     Resolved(&'a Resolved),
 }
 
+impl Root<'_> {
+    /// JS falsiness: `undefined`, `null`, `false`, `0`, `NaN` and `""`.
+    pub fn is_falsy(self) -> bool {
+        match self {
+            Root::Resolved(Resolved::Undefined | Resolved::Null) | Root::Json(Value::Null) => true,
+            Root::Json(Value::Bool(b)) | Root::Resolved(Resolved::Bool(b)) => !b,
+            Root::Json(Value::Number(n)) | Root::Resolved(Resolved::Number(n)) => {
+                let f = json_number_value(n);
+                f == 0.0 || f.is_nan()
+            }
+            Root::Json(Value::String(s)) | Root::Resolved(Resolved::String(s)) => s.is_empty(),
+            _ => false,
+        }
+    }
+
+    /// Segment's `realTypeOf`: `typeof`, except that arrays are `"array"` and `null` is
+    /// `"null"`.
+    pub fn type_name(self) -> &'static str {
+        match self {
+            Root::Resolved(Resolved::Undefined) => "undefined",
+            Root::Json(Value::Null) | Root::Resolved(Resolved::Null) => "null",
+            Root::Json(Value::Bool(_)) | Root::Resolved(Resolved::Bool(_)) => "boolean",
+            Root::Json(Value::Number(_)) | Root::Resolved(Resolved::Number(_)) => "number",
+            Root::Json(Value::String(_)) | Root::Resolved(Resolved::String(_)) => "string",
+            Root::Json(Value::Array(_)) | Root::Resolved(Resolved::Array(_)) => "array",
+            Root::Json(Value::Object(_)) | Root::Resolved(Resolved::Object(_)) => "object",
+        }
+    }
+}
+
 impl<'a> Cursor<'a> {
     fn is_falsy(&self) -> bool {
         match self {
-            Cursor::Json(v) => json_is_falsy(v),
-            Cursor::Res(r) => r.is_falsy(),
-            Cursor::Owned(r) => r.is_falsy(),
+            Cursor::Json(v) => Root::Json(v).is_falsy(),
+            Cursor::Res(r) => Root::Resolved(r).is_falsy(),
+            Cursor::Owned(r) => Root::Resolved(r).is_falsy(),
         }
     }
 
@@ -185,7 +151,7 @@ impl<'a> Cursor<'a> {
                     if key == "length" {
                         return Cursor::Owned(Resolved::from_f64(items.len() as f64));
                     }
-                    array_index(key)
+                    index_key(key)
                         .and_then(|i| items.get(i))
                         .map_or(Cursor::Owned(Resolved::Undefined), Cursor::Json)
                 }
@@ -219,7 +185,7 @@ fn step_resolved<'a>(r: &'a Resolved, key: &str) -> Cursor<'a> {
             if key == "length" {
                 return Cursor::Owned(Resolved::from_f64(items.len() as f64));
             }
-            array_index(key)
+            index_key(key)
                 .and_then(|i| items.get(i))
                 .map_or(Cursor::Owned(Resolved::Undefined), Cursor::Res)
         }
@@ -232,7 +198,7 @@ fn string_property(s: &str, key: &str) -> Resolved {
     if key == "length" {
         return Resolved::from_f64(utf16_len(s) as f64);
     }
-    array_index(key)
+    index_key(key)
         .and_then(|i| string_index(s, i))
         .map_or(Resolved::Undefined, Resolved::String)
 }
@@ -255,36 +221,14 @@ fn walk<'a, S: AsRef<str>>(root: Root<'a>, segments: &[S]) -> Cursor<'a> {
     cur
 }
 
-/// JS falsiness of a JSON value.
-pub fn json_is_falsy(v: &Value) -> bool {
-    match v {
-        Value::Null => true,
-        Value::Bool(b) => !b,
-        Value::Number(n) => {
-            let f = json_number_value(n);
-            f == 0.0 || f.is_nan()
-        }
-        Value::String(s) => s.is_empty(),
-        _ => false,
-    }
-}
-
 /// JS truthiness of an optional JSON value (`None` is `undefined`).
 pub fn truthy(v: Option<&Value>) -> bool {
-    v.is_some_and(|v| !json_is_falsy(v))
+    v.is_some_and(|v| !Root::Json(v).is_falsy())
 }
 
-/// JS `typeof`-like name as Segment's `realTypeOf` reports it (`"array"`, `"null"`, …).
+/// Segment's `realTypeOf` name of an optional JSON value (`None` is `undefined`).
 pub fn real_type_of(v: Option<&Value>) -> &'static str {
-    match v {
-        None => "undefined",
-        Some(Value::Null) => "null",
-        Some(Value::Bool(_)) => "boolean",
-        Some(Value::Number(_)) => "number",
-        Some(Value::String(_)) => "string",
-        Some(Value::Array(_)) => "array",
-        Some(Value::Object(_)) => "object",
-    }
+    v.map_or("undefined", |v| Root::Json(v).type_name())
 }
 
 /// JS `toUpperCase`-based canonical form used by case-insensitive regular expressions
@@ -309,38 +253,20 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn numbers_print_like_javascript() {
-        for (f, s) in [
-            (1.0, "1"),
-            (-0.0, "0"),
-            (19.99, "19.99"),
-            (1e21, "1e+21"),
-            (1e20, "100000000000000000000"),
-            (1.5e-7, "1.5e-7"),
-            (0.000001, "0.000001"),
-            (123456.789, "123456.789"),
-            (-3.0, "-3"),
-            (0.1 + 0.2, "0.30000000000000004"),
-            (5e-324, "5e-324"),
-            (1.7976931348623157e308, "1.7976931348623157e+308"),
-            (123e-20, "1.23e-18"),
-            (0.0125, "0.0125"),
-            (1500.0, "1500"),
-            (f64::INFINITY, "Infinity"),
-        ] {
-            assert_eq!(number_to_string(f), s, "{f}");
-        }
-        let big: Number = serde_json::from_str("12345678901234567890").unwrap();
-        assert_eq!(json_number_to_string(&big), "12345678901234567000");
-    }
-
-    #[test]
     fn string_to_number_follows_js() {
         assert_eq!(string_to_number(" 12 "), 12.0);
         assert_eq!(string_to_number(""), 0.0);
         assert_eq!(string_to_number("0x10"), 16.0);
+        assert_eq!(string_to_number("0B11"), 3.0);
+        assert!(string_to_number("0x").is_nan());
         assert!(string_to_number("abc").is_nan());
         assert!(string_to_number("inf").is_nan());
+        assert!(string_to_number("é").is_nan());
+        assert_eq!(string_to_number("\u{2028}\u{feff}7\u{3000}"), 7.0);
+        assert!(
+            string_to_number("7\u{85}").is_nan(),
+            "U+0085 is no JS white space"
+        );
         assert_eq!(string_to_number("-Infinity"), f64::NEG_INFINITY);
         assert_eq!(string_to_number("1e3"), 1000.0);
     }
@@ -357,6 +283,33 @@ mod tests {
         assert_eq!(r(&["s", "length"]), Resolved::from_f64(5.0));
         assert_eq!(r(&["missing", "x"]), Resolved::Undefined);
         assert_eq!(r(&["a", "b", "01"]), Resolved::Undefined);
+    }
+
+    #[test]
+    fn falsiness_and_type_names_agree_across_both_forms() {
+        let values = json!([null, false, true, 0, -0.0, 1.5, "", "x", [], {}]);
+        let falsy = [
+            true, true, false, true, true, false, true, false, false, false,
+        ];
+        let names = [
+            "null", "boolean", "boolean", "number", "number", "number", "string", "string",
+            "array", "object",
+        ];
+        for ((v, falsy), name) in values.as_array().unwrap().iter().zip(falsy).zip(names) {
+            let resolved = Resolved::from(v);
+            assert_eq!(Root::Json(v).is_falsy(), falsy, "{v}");
+            assert_eq!(Root::Resolved(&resolved).is_falsy(), falsy, "{v}");
+            assert_eq!(Root::Json(v).type_name(), name, "{v}");
+            assert_eq!(Root::Resolved(&resolved).type_name(), name, "{v}");
+            assert_eq!(truthy(Some(v)), !falsy, "{v}");
+        }
+        assert!(Root::Resolved(&Resolved::Undefined).is_falsy());
+        assert_eq!(
+            Root::Resolved(&Resolved::Undefined).type_name(),
+            "undefined"
+        );
+        assert_eq!(real_type_of(None), "undefined");
+        assert!(!truthy(None));
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod js;
 #[cfg(all(target_arch = "wasm32", not(feature = "worker")))]
 mod js_api;
 pub mod mapping;
+mod number;
 pub mod subscription;
 pub mod value;
 #[cfg(all(target_arch = "wasm32", feature = "worker"))]
@@ -20,6 +21,10 @@ pub use mapping::{transform, Mapping};
 pub use subscription::Subscription;
 pub use value::Resolved;
 pub mod actions;
+// Cloudflare's limits per invocation, for the Worker's two delivery modes: natively (tested
+// there) and in the Worker, never in the npm package.
+#[cfg(any(not(target_arch = "wasm32"), feature = "worker"))]
+pub mod budget;
 pub mod config;
 pub mod datetime;
 pub mod delivery;
@@ -29,6 +34,9 @@ pub mod fields;
 #[cfg(any(not(target_arch = "wasm32"), feature = "worker"))]
 pub mod ingest;
 pub mod plan;
+// Queue mode's decisions, likewise Worker-only.
+#[cfg(any(not(target_arch = "wasm32"), feature = "worker"))]
+pub mod queue;
 
 pub use actions::Action;
 pub use config::{Config, MappingConfig, Settings};

@@ -2,7 +2,7 @@
 //! No I/O: the Worker sends what this returns, the npm package and the CLI show it.
 
 use crate::actions::{Action, PLATFORM};
-use crate::config::{Config, MappingConfig};
+use crate::config::{Config, MappingConfig, Settings};
 use crate::event::{event_list, excluded_by_integrations, shape_problem};
 use crate::fields::{self, ErrorCode, FieldError};
 use crate::mapping::{json_size, Budget};
@@ -220,19 +220,6 @@ fn requests_for(
     valid: Vec<(usize, Map<String, Value>)>,
     config: &Config,
 ) -> Vec<Request> {
-    if valid.is_empty() {
-        return Vec::new();
-    }
-    let (method, path) = mapping.action.route();
-    let url = format!("{}{path}", config.settings.endpoint);
-    let headers: IndexMap<String, String> = [
-        ("apikey", config.settings.apikey.as_str()),
-        ("p", PLATFORM),
-        ("content-type", "application/json"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
     // `Config::from_json` allows 1 to MAX_BATCH_SIZE; a hand-built `Some(0)` means one per request.
     let chunk = mapping.batch_size.unwrap_or(1).max(1);
     let mut out = Vec::with_capacity(valid.len().div_ceil(chunk));
@@ -240,18 +227,48 @@ fn requests_for(
     while rest.peek().is_some() {
         let (events, payloads): (Vec<usize>, Vec<Map<String, Value>>) =
             rest.by_ref().take(chunk).unzip();
-        out.push(Request {
-            action: mapping.action,
-            mapping: mapping.name.clone(),
-            method,
-            url: url.clone(),
-            headers: headers.clone(),
-            body: mapping.action.body(payloads),
+        out.push(nudge_request(
+            mapping.action,
+            &mapping.name,
+            position,
+            &config.settings,
+            payloads,
             events,
-            mapping_position: position,
-        });
+        ));
     }
     out
+}
+
+/// The request carrying `payloads` of one mapping's `action` to Nudge: its route on the
+/// settings' endpoint, the API key and platform headers, the action's body. The plan and the
+/// queue consumer (which groups payloads from many Worker requests) both build requests here.
+pub fn nudge_request(
+    action: Action,
+    mapping: &str,
+    mapping_position: usize,
+    settings: &Settings,
+    payloads: Vec<Map<String, Value>>,
+    events: Vec<usize>,
+) -> Request {
+    let (method, path) = action.route();
+    let headers: IndexMap<String, String> = [
+        ("apikey", settings.apikey.as_str()),
+        ("p", PLATFORM),
+        ("content-type", "application/json"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    Request {
+        action,
+        mapping: mapping.to_string(),
+        method,
+        url: format!("{}{path}", settings.endpoint),
+        headers,
+        body: action.body(payloads),
+        events,
+        mapping_position,
+    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! `undefined` key override a defined one, `@flatten` keeps it as a key that later vanishes).
 //! Modelling `undefined` explicitly keeps those results exact.
 
-use crate::js;
+use crate::number;
 /// An object's members in insertion order, hashed with foldhash (randomly seeded, and much
 /// faster than SipHash for the short keys events have).
 pub type ObjectMap = indexmap::IndexMap<String, Resolved, foldhash::fast::RandomState>;
@@ -35,16 +35,18 @@ pub enum Resolved {
 /// the prototype instead), so Segment's output never has one.
 pub const PROTO_KEY: &str = "__proto__";
 
-/// Whether `key` is an array index (`"0"`, `"12"`; below 2³² − 1, no leading zeros): JS
-/// lists such keys first, in numeric order.
-fn index_key(key: &str) -> Option<u32> {
+/// The index a property key stands for when it is an array index (`"0"`, `"12"`; below
+/// 2³² − 1, no sign, no leading zeros). JS lists such keys of an object first, in numeric
+/// order, and reads them as positions in arrays and strings.
+pub fn index_key(key: &str) -> Option<usize> {
     if key.is_empty()
         || (key.len() > 1 && key.starts_with('0'))
         || !key.bytes().all(|b| b.is_ascii_digit())
     {
         return None;
     }
-    key.parse::<u32>().ok().filter(|n| *n < u32::MAX)
+    let n = key.parse::<u32>().ok().filter(|n| *n < u32::MAX)?;
+    usize::try_from(n).ok()
 }
 
 /// Object members in JavaScript's property order: array-index keys ascending, then the
@@ -100,7 +102,7 @@ pub fn canonical_number(n: &Number) -> Number {
     {
         return n.clone();
     }
-    match Resolved::from_f64(js::json_number_value(n)) {
+    match Resolved::from_f64(number::json_number_value(n)) {
         Resolved::Number(c) => c,
         _ => n.clone(),
     }
@@ -129,40 +131,13 @@ impl Resolved {
         matches!(self, Resolved::Undefined | Resolved::Null)
     }
 
-    /// JS falsiness.
-    pub fn is_falsy(&self) -> bool {
-        match self {
-            Resolved::Undefined | Resolved::Null => true,
-            Resolved::Bool(b) => !b,
-            Resolved::Number(n) => {
-                let f = js::json_number_value(n);
-                f == 0.0 || f.is_nan()
-            }
-            Resolved::String(s) => s.is_empty(),
-            _ => false,
-        }
-    }
-
-    /// Segment's `realTypeOf` name.
-    pub fn type_name(&self) -> &'static str {
-        match self {
-            Resolved::Undefined => "undefined",
-            Resolved::Null => "null",
-            Resolved::Bool(_) => "boolean",
-            Resolved::Number(_) => "number",
-            Resolved::String(_) => "string",
-            Resolved::Array(_) => "array",
-            Resolved::Object(_) => "object",
-        }
-    }
-
     /// `String(value)` in JS (`undefined` and `null` give `"undefined"`/`"null"`).
     pub fn to_js_string(&self) -> String {
         match self {
             Resolved::Undefined => "undefined".into(),
             Resolved::Null => "null".into(),
             Resolved::Bool(b) => b.to_string(),
-            Resolved::Number(n) => js::json_number_to_string(n),
+            Resolved::Number(n) => number::json_number_to_string(n),
             Resolved::String(s) => s.clone(),
             Resolved::Array(items) => items
                 .iter()
@@ -195,9 +170,9 @@ impl Resolved {
             Resolved::Null => out.push_str("null"),
             Resolved::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
             Resolved::Number(n) => {
-                let f = js::json_number_value(n);
+                let f = number::json_number_value(n);
                 if f.is_finite() {
-                    out.push_str(&js::json_number_to_string(n))
+                    out.push_str(&number::json_number_to_string(n))
                 } else {
                     out.push_str("null")
                 }

@@ -21,7 +21,8 @@ pub struct Answer {
     pub body: Value,
 }
 
-fn failure(status: u16, code: &str, message: impl Into<String>) -> Answer {
+/// A refusal: `success: false`, a stable `code` for programs, a `message` for people.
+pub fn failure(status: u16, code: &str, message: impl Into<String>) -> Answer {
     Answer {
         status,
         body: json!({"success": false, "code": code, "message": message.into()}),
@@ -160,6 +161,21 @@ pub fn delivered(settlement: &Settlement, events: usize) -> Answer {
     }
 }
 
+/// Queue mode's answer once the queue has taken what it would: [`delivery::response_body`]
+/// with the enqueue settlement's status (`sent` means queued) and a sentence that says so.
+pub fn queued(settlement: &Settlement, events: usize) -> Answer {
+    let mut body = delivery::response_body(settlement, events);
+    body["message"] = json!(match settlement.status {
+        200 => "accepted: queued for delivery to Nudge",
+        400 => "some events were not queued: see results (the others were)",
+        _ => "the delivery queue did not take some events; retry the request",
+    });
+    Answer {
+        status: settlement.status,
+        body,
+    }
+}
+
 /// Text from the request quoted back, at most 100 characters of it.
 fn clip(text: &str) -> String {
     text.chars().take(100).collect()
@@ -224,6 +240,37 @@ mod tests {
                 .to_string()
                 .len()
                 < 300
+        );
+    }
+
+    #[test]
+    fn queue_mode_says_queued() {
+        let config = Config::with_presets("k");
+        let p = plan(
+            &json!([{"type": "track", "userId": "u", "event": "e", "timestamp": 0}, {"type": "track"}]),
+            &config,
+        );
+        let settle = |status| Settlement {
+            results: p.results.clone(),
+            status,
+            retry_after_secs: None,
+        };
+        let partly = queued(&settle(400), 2);
+        assert_eq!(partly.status, 400);
+        assert_eq!(partly.body["counts"]["sent"], 1);
+        assert_eq!(partly.body["counts"]["invalid"], 1);
+        assert!(partly.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("not queued"));
+        let down = queued(&settle(503), 2);
+        assert_eq!(
+            down.body["message"],
+            "the delivery queue did not take some events; retry the request"
+        );
+        assert_eq!(
+            queued(&settle(200), 2).body["message"],
+            "accepted: queued for delivery to Nudge"
         );
     }
 

@@ -43,6 +43,19 @@ impl WriteKeys {
         }
     }
 
+    /// One key taken whole, spaces and commas included (`ADMIN_KEY`, a bearer secret); only
+    /// surrounding whitespace is trimmed, and an empty key is no key.
+    pub fn one(secret: &str) -> WriteKeys {
+        let key = secret.trim();
+        WriteKeys {
+            digests: if key.is_empty() {
+                Vec::new()
+            } else {
+                vec![digest(key)]
+            },
+        }
+    }
+
     /// Whether no key is configured (then nobody is let in).
     pub fn is_empty(&self) -> bool {
         self.digests.is_empty()
@@ -127,6 +140,9 @@ mod tests {
             assert!(!keys.accepts(wrong), "{wrong:?}");
         }
         assert!(WriteKeys::parse(" , \n").is_empty());
+        let one = WriteKeys::one(" adm in,key \n");
+        assert!(one.accepts("adm in,key") && !one.accepts("adm") && !one.accepts("key"));
+        assert!(WriteKeys::one("  ").is_empty() && !WriteKeys::one("").accepts(""));
         assert!(!WriteKeys::parse("").accepts(""));
     }
 

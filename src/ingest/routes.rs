@@ -3,7 +3,8 @@
 //! Every Segment SDK's paths: the server SDKs and the HTTP API use the long forms
 //! (`/v1/track`, `/v1/batch`), analytics.js posts single events to one-letter paths
 //! (`{apiHost}/t`, `/i`, `/p`, `/s`, `/g`, `/a`) and batches to `{apiHost}/b`, as the mobile SDKs
-//! do; `apiHost` is `<worker>/v1`, as Segment's own default (`api.segment.io/v1`) is.
+//! do; `apiHost` is `<worker>/v1`, as Segment's own default (`api.segment.io/v1`) is. The admin
+//! routes over queue mode's dead letters ([`crate::queue::admin`]) are routed here too.
 
 /// The single-event endpoints: the long path, analytics.js's one-letter path, and the event
 /// type each stands for.
@@ -30,7 +31,11 @@ pub enum Route {
     SdkMetrics,
     /// `GET` or `HEAD /health`.
     Health,
-    /// `OPTIONS` on any path: CORS preflight.
+    /// `GET /admin/dead-letters`: the stored dead letters (`ADMIN_KEY`).
+    DeadLetters,
+    /// `POST /admin/replay`: dead letters enqueued again (`ADMIN_KEY`).
+    Replay,
+    /// `OPTIONS` on any path but the admin ones: CORS preflight.
     Preflight,
     /// A known path with the wrong method.
     MethodNotAllowed,
@@ -43,16 +48,22 @@ impl Route {
     pub fn takes_events(self) -> bool {
         matches!(self, Route::Event(_) | Route::Batch | Route::Validate)
     }
+
+    /// Whether it is an admin route: not for browsers (no CORS), `ADMIN_KEY` instead of write
+    /// keys.
+    pub fn is_admin(self) -> bool {
+        matches!(self, Route::DeadLetters | Route::Replay)
+    }
 }
 
 /// Routes a request by method and path (a trailing `/` is ignored; methods are matched
-/// exactly, as HTTP defines them).
+/// exactly, as HTTP defines them). The admin paths have no preflight.
 pub fn route(method: &str, path: &str) -> Route {
-    if method == "OPTIONS" {
-        return Route::Preflight;
-    }
     let path = path.strip_suffix('/').unwrap_or(path);
     let (target, methods): (Route, &[&str]) = match path {
+        "/admin/dead-letters" => (Route::DeadLetters, &["GET"]),
+        "/admin/replay" => (Route::Replay, &["POST"]),
+        _ if method == "OPTIONS" => return Route::Preflight,
         "/health" => (Route::Health, &["GET", "HEAD"]),
         "/v1/batch" | "/v1/import" | "/v1/b" => (Route::Batch, &["POST"]),
         "/v1/validate" => (Route::Validate, &["POST"]),
@@ -104,6 +115,17 @@ mod tests {
         }
         assert_eq!(route("POST", "/v1/b"), Route::Batch);
         assert_eq!(route("POST", "/v1/m"), Route::SdkMetrics);
+    }
+
+    #[test]
+    fn admin_paths() {
+        assert_eq!(route("GET", "/admin/dead-letters"), Route::DeadLetters);
+        assert_eq!(route("POST", "/admin/replay/"), Route::Replay);
+        assert_eq!(route("GET", "/admin/replay"), Route::MethodNotAllowed);
+        assert_eq!(route("OPTIONS", "/admin/replay"), Route::MethodNotAllowed);
+        assert_eq!(route("GET", "/admin"), Route::NotFound);
+        assert!(Route::Replay.is_admin() && !Route::Replay.takes_events());
+        assert!(!Route::Batch.is_admin() && !Route::Preflight.is_admin());
     }
 
     #[test]

@@ -215,7 +215,7 @@ fn resolve_string(name: &str, v: &Value, cx: Cx<'_>) -> Result<String, MappingEr
         Resolved::String(s) => Ok(s),
         other => Err(fail(format!(
             "{name}: expected string, got {}",
-            other.type_name()
+            Root::Resolved(&other).type_name()
         ))),
     }
 }
@@ -470,10 +470,12 @@ fn run_merge(v: &Value, cx: Cx<'_>) -> Run {
         Some(Value::Array(objects)) => objects,
         other if !truthy(other) => return Err(fail("@merge requires a \"objects\" key")),
         Some(other) => {
+            // `typeof` in Segment's message; for a truthy value that is no array it is the
+            // same name as `realTypeOf`'s.
             return Err(fail(format!(
                 "@merge: expected opts.array, got {}",
-                js_typeof(other)
-            )))
+                real_type_of(Some(other))
+            )));
         }
         None => return Err(fail("@merge requires a \"objects\" key")),
     };
@@ -516,15 +518,6 @@ fn run_merge(v: &Value, cx: Cx<'_>) -> Run {
     Ok(Resolved::Object(out))
 }
 
-fn js_typeof(v: &Value) -> &'static str {
-    match v {
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        _ => "object",
-    }
-}
-
 fn run_transform(v: &Value, cx: Cx<'_>) -> Run {
     let opts = options(
         v,
@@ -557,10 +550,7 @@ pub fn transform_resolved(mapping: &Value, payload: Root<'_>, budget: &Budget) -
 /// building within `budget`. `undefined` members are left for the caller's conversion to JSON
 /// to drop.
 pub fn run_checked(mapping: &Value, payload: Root<'_>, budget: &Budget) -> Run {
-    let payload_type = match payload {
-        Root::Json(v) => real_type_of(Some(v)),
-        Root::Resolved(r) => r.type_name(),
-    };
+    let payload_type = payload.type_name();
     if payload_type != "object" {
         return Err(fail(format!("data must be an object, got {payload_type}")));
     }

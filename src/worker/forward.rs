@@ -1,5 +1,7 @@
-//! Sending planned requests to Nudge: all at once, each retried by the core's
-//! [`RetryPolicy`] (back-off, jitter, `Retry-After`, time budget).
+//! Sending planned requests to Nudge: at most [`MAX_IN_FLIGHT`] at a time and within the
+//! invocation's subrequest budget ([`crate::budget`]), each retried by the core's
+//! [`RetryPolicy`] (back-off, jitter, `Retry-After`, time budget). The queue consumer sends
+//! with the same [`attempt`], once per message delivery, and retries through the queue.
 //!
 //! Each attempt has one deadline covering all of it, the answer's body included (a Nudge that
 //! sends its headers and then stalls is cut off like one that never answers). Redirects are
@@ -7,13 +9,14 @@
 //! [`MAX_ANSWER_READ_BYTES`] of an answer are read, and the API key is taken out of what is
 //! kept before it is cut to an excerpt.
 
+use crate::budget::{Allowance, MAX_IN_FLIGHT};
 use crate::delivery::{
     attempt_timeout_ms, excerpt, next_wait, retry_after_ms, verdict, Delivery, RetryPolicy,
     Verdict, MAX_ANSWER_READ_BYTES,
 };
 use crate::plan::Request as PlannedRequest;
-use futures_util::future::{join_all, select, Either};
-use futures_util::StreamExt;
+use futures_util::future::{select, Either};
+use futures_util::stream::{self, StreamExt};
 use std::pin::pin;
 use std::time::Duration;
 use worker::{
@@ -21,13 +24,39 @@ use worker::{
     Response,
 };
 
-/// Sends every request concurrently; the answer for each, in order.
-pub async fn deliver_all(requests: &[PlannedRequest], policy: &RetryPolicy) -> Vec<Delivery> {
-    join_all(requests.iter().map(|r| deliver(r, policy))).await
+/// Sends the requests, at most [`MAX_IN_FLIGHT`] at once; the answer for each, in order. Of
+/// `budget` subrequests, the first `budget` requests get their first attempt and retries take
+/// what is left; requests beyond the budget are not started (unavailable: the sender retries).
+/// The policy's time budget runs from the first request, so that waiting for a free
+/// connection does not make the answer later.
+pub async fn deliver_all(
+    requests: &[PlannedRequest],
+    policy: &RetryPolicy,
+    budget: u32,
+) -> Vec<Delivery> {
+    let sendable = requests.len().min(budget as usize);
+    let retries = Allowance::new(budget.saturating_sub(sendable as u32));
+    let retries = &retries;
+    let started = Date::now().as_millis();
+    stream::iter(requests.iter().enumerate().map(|(i, r)| async move {
+        if i < sendable {
+            deliver(r, policy, retries, started).await
+        } else {
+            Delivery::Unavailable {
+                status: None,
+                attempts: 0,
+                detail: format!("not sent: over the Worker's {budget} subrequests per request"),
+                retry_after_ms: None,
+            }
+        }
+    }))
+    .buffered(MAX_IN_FLIGHT)
+    .collect()
+    .await
 }
 
 /// What one attempt got back.
-enum Attempt {
+pub(super) enum Attempt {
     Answered {
         status: u16,
         retry_after: Option<String>,
@@ -37,8 +66,12 @@ enum Attempt {
     NoAnswer(String),
 }
 
-async fn deliver(planned: &PlannedRequest, policy: &RetryPolicy) -> Delivery {
-    let started = Date::now().as_millis();
+async fn deliver(
+    planned: &PlannedRequest,
+    policy: &RetryPolicy,
+    retries: &Allowance,
+    started: u64,
+) -> Delivery {
     let body = serde_json::to_string(&planned.body).unwrap_or_default();
     let mut attempts = 0;
     loop {
@@ -76,7 +109,9 @@ async fn deliver(planned: &PlannedRequest, policy: &RetryPolicy) -> Delivery {
             retry_after,
             js_sys::Math::random(),
             elapsed,
-        ) {
+        )
+        .filter(|_| retries.take())
+        {
             Some(wait) => Delay::from(Duration::from_millis(wait)).await,
             None => {
                 return Delivery::Unavailable {
@@ -94,7 +129,7 @@ fn api_key(planned: &PlannedRequest) -> &str {
     planned.headers.get("apikey").map_or("", String::as_str)
 }
 
-async fn attempt(planned: &PlannedRequest, body: &str, timeout_ms: u64) -> Attempt {
+pub(super) async fn attempt(planned: &PlannedRequest, body: &str, timeout_ms: u64) -> Attempt {
     let request = match build(planned, body) {
         Ok(r) => r,
         Err(e) => return Attempt::NoAnswer(format!("cannot build the request: {e}")),

@@ -2,17 +2,24 @@
 //!
 //! [`fetch`] routes with [`ingest::route`] and hands the request to one small handler per
 //! route; each returns a [`Reply`] (the core's [`Answer`] plus fields for the log line), which
-//! [`fetch`] turns into the response and one log line. Every decision (routes, auth, limits,
-//! events, plan, retries, answers) is made in the core ([`crate::ingest`], [`crate::plan()`],
-//! [`crate::delivery`]); this module only moves bytes.
+//! [`fetch`] turns into the response and one log line. Events are planned, then enqueued
+//! (queue mode, the default) or sent within the request (direct mode). Every decision (routes,
+//! auth, limits, events, plan, retries, grouping, back-off, dead letters, answers) is made in
+//! the core ([`crate::ingest`], [`crate::plan()`], [`crate::delivery`], [`crate::queue`]);
+//! these modules only move bytes.
 //!
 //! - [`deployment`]: the environment, built once per isolate.
 //! - [`body`]: the request body, streamed into the core's capped reader.
-//! - [`forward`]: sending the plan's requests to Nudge.
+//! - [`forward`]: sending requests to Nudge (direct mode, and the consumer's attempts).
+//! - [`queue`]: enqueueing, and the `queue` handler that consumes the deliveries and the dead
+//!   letters.
+//! - [`admin`]: the dead-letter routes.
 
+mod admin;
 mod body;
 mod deployment;
 mod forward;
+mod queue;
 
 use crate::delivery::{self, Delivery};
 use crate::ingest::answer::{self, Answer};
@@ -21,6 +28,7 @@ use crate::ingest::cors::cors_headers;
 use crate::ingest::events::Envelope;
 use crate::ingest::{self, Route};
 use crate::plan::{plan_events, Plan};
+use crate::queue::DeliveryMode;
 use deployment::Deployment;
 use serde_json::{json, Value};
 use worker::{console_log, event, Context, Date, Env, Headers, Request, Response, Result};
@@ -57,11 +65,16 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let route = ingest::route(&method, &path);
     let deployment = Deployment::from_env(&env);
     let header = |name: &str| req.headers().get(name).ok().flatten();
-    let cors = cors_headers(
-        header("origin").as_deref(),
-        &deployment.allowed_origins,
-        route == Route::Preflight,
-    );
+    // The admin routes are not for browsers.
+    let cors = if route.is_admin() {
+        Vec::new()
+    } else {
+        cors_headers(
+            header("origin").as_deref(),
+            &deployment.allowed_origins,
+            route == Route::Preflight,
+        )
+    };
     let retry_count = header("x-retry-count").and_then(|v| v.trim().parse::<u32>().ok());
     let reply = match route {
         Route::Preflight => Reply::from(Answer {
@@ -72,8 +85,9 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         Route::MethodNotAllowed => answer::method_not_allowed(&method, &path).into(),
         Route::SdkMetrics => answer::sdk_metrics().into(),
         Route::Health => health(&req, &deployment),
+        Route::DeadLetters | Route::Replay => admin::handle(route, req, &env, &deployment).await,
         Route::Event(_) | Route::Batch | Route::Validate => {
-            track(req, &deployment, route, received_at).await
+            track(req, &env, &deployment, route, received_at).await
         }
     };
     let mut log = reply.log;
@@ -118,18 +132,24 @@ fn header_auth(req: &Request, deployment: &Deployment) -> HeaderAuth {
 fn health(req: &Request, deployment: &Deployment) -> Reply {
     let authenticated = header_auth(req, deployment) == HeaderAuth::Accepted;
     match deployment.config() {
-        Ok(config) => answer::health(&[], config.mappings.len(), authenticated).into(),
+        Ok((config, _)) => answer::health(&[], config.mappings.len(), authenticated).into(),
         Err(problems) => Reply::from(answer::health(&problems, 0, authenticated))
             .logging(json!({"config_errors": problems})),
     }
 }
 
 /// Events in (`/v1/track`, `/v1/t`, `/v1/batch`, `/v1/b`, `/v1/validate`, …): auth, body,
-/// events, plan, then a dry run's answer or delivery.
-async fn track(mut req: Request, deployment: &Deployment, route: Route, received_at: u64) -> Reply {
+/// events, plan, then a dry run's answer, the queue's, or delivery's.
+async fn track(
+    mut req: Request,
+    env: &Env,
+    deployment: &Deployment,
+    route: Route,
+    received_at: u64,
+) -> Reply {
     let header = header_auth(&req, deployment);
-    let config = match deployment.config() {
-        Ok(config) => config,
+    let (config, mode) = match deployment.config() {
+        Ok(serving) => serving,
         Err(problems) => {
             return Reply::from(answer::misconfigured(
                 &problems,
@@ -162,12 +182,21 @@ async fn track(mut req: Request, deployment: &Deployment, route: Route, received
         let log = json!({"dry_run": true, "counts": delivery::counts(&plan.results, events.len())});
         return Reply::from(answer::validated(plan, events.len())).logging(log);
     }
-    deliver(plan, events.len(), deployment).await
+    match mode {
+        DeliveryMode::Queue => queue::enqueue(env, plan, config, events.len()).await,
+        DeliveryMode::Direct => deliver(plan, events.len(), deployment).await,
+    }
 }
 
-/// Sends the plan to Nudge and answers with the settlement.
+/// Direct mode: sends the plan to Nudge within the subrequest budget and answers with the
+/// settlement.
 async fn deliver(plan: Plan, events: usize, deployment: &Deployment) -> Reply {
-    let deliveries = forward::deliver_all(&plan.requests, &deployment.policy).await;
+    let deliveries = forward::deliver_all(
+        &plan.requests,
+        &deployment.policy,
+        deployment.subrequest_budget,
+    )
+    .await;
     let log = json!({"nudge": delivery_log(&plan, &deliveries)});
     let settlement = delivery::settle(plan, &deliveries);
     let answer = answer::delivered(&settlement, events);

@@ -98,6 +98,16 @@ test('429 with Retry-After is honoured', async () => {
   assert.ok(Date.now() - t0 < 3500);
 });
 
+test('429 with Retry-After as an HTTP date is honoured', async () => {
+  // Whole seconds: the date is 1 to 2 s ahead when Nudge answers.
+  nudge.setMode({ mode: 'rate', times: 1, retryAfter: new Date(Date.now() + 2000).toUTCString() });
+  const res = await send('/v1/track', { body: track() });
+  assert.equal(res.status, 200);
+  const calls = nudgeCalls();
+  assert.equal(calls.length, 2);
+  assert.ok(calls[1].at - calls[0].at >= 900, `waited ${calls[1].at - calls[0].at} ms`);
+});
+
 test('retries that run out: the sender gets 503 and every event is reported, none lost', async () => {
   nudge.setMode({ mode: 'fail' });
   const res = await send('/v1/batch', { body: { batch: [track({ userId: 'a' }), track({ userId: 'b' }), track({ userId: 'c' }), { type: 'identify', userId: 'd' }] } });

@@ -1,6 +1,7 @@
 // What every Worker end-to-end test file shares: free ports, starting and stopping the built
-// Worker in workerd (`wrangler dev`), the deployment's test keys and mappings, and sending.
-// Build first: bash scripts/build-worker.sh.
+// Worker in workerd (`wrangler dev`, optionally with `--persist-to` so that its queues and KV
+// store outlive a restart), its JSON log lines, polling, the deployment's test keys and
+// mappings. Build first: bash scripts/build-worker.sh.
 //
 // Ports are picked free by the OS, or from NUDGE_EDGE_TEST_PORTS ("9200-9299") when set, so
 // that several checkouts can run their Workers side by side without meeting.
@@ -13,6 +14,7 @@ export const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '../
 export const NUDGE_KEY = 'test-nudge-key-3f9a';
 export const WRITE_KEY = 'wk-test-81c2';
 export const basic = (key) => 'Basic ' + Buffer.from(`${key}:`).toString('base64');
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** The presets' field mappings, written out; track events batch two to a request. */
 export const MAPPINGS = [
@@ -42,8 +44,11 @@ export const MAPPINGS = [
   },
 ];
 
-/** Short retries, so that tests of failing Nudges end quickly. */
-export const RETRY = { RETRY_MAX_ATTEMPTS: '4', RETRY_BASE_DELAY_MS: '50', RETRY_MAX_DELAY_MS: '200', RETRY_BUDGET_MS: '4000', NUDGE_TIMEOUT_MS: '700' };
+/**
+ * Direct mode with short retries: each answer says what became of each event at Nudge, and
+ * tests of failing Nudges end quickly. (Queue mode, the default, is tested in queue.test.mjs.)
+ */
+export const RETRY = { DELIVERY: 'direct', RETRY_MAX_ATTEMPTS: '4', RETRY_BASE_DELAY_MS: '50', RETRY_MAX_DELAY_MS: '200', RETRY_BUDGET_MS: '4000', NUDGE_TIMEOUT_MS: '700' };
 
 const range = (process.env.NUDGE_EDGE_TEST_PORTS ?? '').match(/^(\d+)-(\d+)$/);
 const taken = new Set();
@@ -75,16 +80,23 @@ export async function freePort() {
   throw new Error(`no free port in ${range[0]}`);
 }
 
-/** Starts `wrangler dev` with the given variables; resolves once it answers. */
-export async function startWorker(vars) {
+/**
+ * Starts `wrangler dev` with the given variables on free ports (and with `--persist-to
+ * persistTo` when given); resolves once /health answers, with { url, port, child, startupMs,
+ * output }.
+ */
+export async function startWorker(vars, { persistTo } = {}) {
   const [port, inspector] = [await freePort(), await freePort()];
   const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector), '--show-interactive-dev-session=false'];
+  if (persistTo) args.push('--persist-to', persistTo);
   for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
   const started = Date.now();
+  // A process group of its own, so that stopping it stops its workerd too.
   const child = spawn(path.join(root, 'node_modules/.bin/wrangler'), args, {
     cwd: root,
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
@@ -96,27 +108,50 @@ export async function startWorker(vars) {
       await fetch(`${url}/health`);
       return { url, port, child, startupMs: Date.now() - started, output: () => output };
     } catch {
-      await new Promise((r) => setTimeout(r, 250));
+      await sleep(250);
     }
   }
-  child.kill();
+  await stopWorker({ child });
   throw new Error(`wrangler dev did not answer within 60 s:\n${output}`);
 }
 
+/** Stops a Worker started by startWorker, and its workerd. */
 export async function stopWorker(worker) {
   if (!worker || worker.child.exitCode !== null) return;
   const exited = new Promise((resolve) => worker.child.once('exit', resolve));
-  worker.child.kill('SIGTERM');
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  try {
+    process.kill(-worker.child.pid, 'SIGTERM');
+  } catch {
+    worker.child.kill('SIGTERM');
+  }
+  await Promise.race([exited, sleep(5000)]);
 }
 
-/** The Worker's structured log lines so far. */
-export function logLines(worker) {
+/** The Worker's JSON log lines so far; only those whose `msg` is `msg` when given. */
+export function logLines(worker, msg) {
   return worker
     .output()
     .split('\n')
     .filter((l) => l.startsWith('{"'))
-    .map((l) => JSON.parse(l));
+    .map((l) => {
+      try {
+        return JSON.parse(l);
+      } catch {
+        return null;
+      }
+    })
+    .filter((l) => l && (msg === undefined || l.msg === msg));
+}
+
+/** Polls `check` until it returns a truthy value; throws with `what` after `timeoutMs`. */
+export async function waitFor(check, { timeoutMs, what, everyMs = 250 }) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
 }
 
 /** A track event with the given fields changed. */

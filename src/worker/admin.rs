@@ -1,0 +1,161 @@
+//! The admin routes: `GET /admin/dead-letters` and `POST /admin/replay`, behind the
+//! `ADMIN_KEY` secret ([`crate::queue::admin`] decides who and what; this module reads and
+//! writes the KV store and the queue).
+
+use super::queue::{send_all, DEAD_LETTER_STORE, DELIVERIES};
+use super::{body, Deployment, Reply};
+use crate::ingest::answer::{self, Answer};
+use crate::ingest::auth::HeaderAuth;
+use crate::ingest::Route;
+use crate::queue::admin::{authorized, list_query, replay_selection, Selection};
+use crate::queue::dead_letter::DeadLetter;
+use crate::queue::enqueue::Enqueued;
+use serde_json::{json, Value};
+use worker::{Env, KvStore, Request};
+
+/// Answers an admin request (`route` is [`Route::DeadLetters`] or [`Route::Replay`]).
+pub(super) async fn handle(route: Route, req: Request, env: &Env, d: &Deployment) -> Reply {
+    let answer = answer_to(route, req, env, d).await;
+    let body = &answer.body;
+    let log = json!({
+        "admin": true,
+        "replayed": body.get("replayed").and_then(Value::as_array).map(Vec::len),
+        "listed": body.get("dead_letters").and_then(Value::as_array).map(Vec::len),
+    });
+    Reply::from(answer).logging(log)
+}
+
+async fn answer_to(route: Route, mut req: Request, env: &Env, d: &Deployment) -> Answer {
+    let header = req.headers().get("authorization").ok().flatten();
+    if !authorized(header.as_deref(), &d.admin_key) {
+        return answer::failure(
+            401,
+            "unauthorized",
+            "missing or wrong admin key (Authorization: Bearer <ADMIN_KEY>)",
+        );
+    }
+    let store = match env.kv(DEAD_LETTER_STORE) {
+        Ok(store) => store,
+        Err(e) => {
+            return answer::failure(
+                500,
+                "misconfigured",
+                format!("no {DEAD_LETTER_STORE} KV binding: {e}"),
+            )
+        }
+    };
+    let result = if route == Route::DeadLetters {
+        let (limit, cursor) = list_query(&req.inner().url());
+        list(&store, limit, cursor).await
+    } else {
+        // The same capped reader as events' bodies: an admin cannot make the Worker buffer
+        // more than the request limit either.
+        let selection = match body::read(&mut req).await {
+            Ok(bytes) => replay_selection(&bytes),
+            Err(e) => return answer::refused(&e, HeaderAuth::Accepted),
+        };
+        match selection {
+            Ok(selection) => replay(&store, env, selection).await,
+            Err(message) => return answer::failure(400, "invalid_request", message),
+        }
+    };
+    result.unwrap_or_else(|e| {
+        answer::failure(
+            503,
+            "store_unavailable",
+            format!("the dead-letter store failed: {e}"),
+        )
+    })
+}
+
+/// The records under `keys`, in their order (missing or unreadable ones left out).
+async fn records(store: &KvStore, keys: &[String]) -> Result<Vec<DeadLetter>, String> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let values = store
+        .get_bulk(keys)
+        .text()
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(keys
+        .iter()
+        .filter_map(|k| values.get(k)?.as_deref())
+        .filter_map(|v| serde_json::from_str(v).ok())
+        .collect())
+}
+
+/// A page of keys, oldest first, and the cursor of the next page.
+async fn page(
+    store: &KvStore,
+    limit: usize,
+    cursor: Option<String>,
+) -> Result<(Vec<String>, Option<String>), String> {
+    let mut list = store.list().limit(limit as u64);
+    if let Some(cursor) = cursor.filter(|c| !c.is_empty()) {
+        list = list.cursor(cursor);
+    }
+    let listed = list.execute().await.map_err(|e| e.to_string())?;
+    let next = (!listed.list_complete).then_some(listed.cursor).flatten();
+    Ok((listed.keys.into_iter().map(|k| k.name).collect(), next))
+}
+
+async fn list(store: &KvStore, limit: usize, cursor: Option<String>) -> Result<Answer, String> {
+    let (keys, next) = page(store, limit, cursor).await?;
+    let dead_letters = records(store, &keys).await?;
+    Ok(Answer {
+        status: 200,
+        body: json!({"dead_letters": dead_letters, "cursor": next}),
+    })
+}
+
+/// Enqueues the selected dead letters again and removes those the queue took.
+async fn replay(store: &KvStore, env: &Env, selection: Selection) -> Result<Answer, String> {
+    let (keys, more) = match selection {
+        Selection::Ids(ids) => (ids, None),
+        Selection::Oldest(n) => page(store, n, None).await?,
+    };
+    let found = records(store, &keys).await?;
+    let missing: Vec<&String> = keys
+        .iter()
+        .filter(|k| !found.iter().any(|r| &r.id == *k))
+        .collect();
+    let mut not_replayed: Vec<Value> = Vec::new();
+    let mut replayable: Vec<(&DeadLetter, String)> = Vec::new();
+    for record in &found {
+        match record.replay() {
+            Ok(text) => replayable.push((record, text)),
+            Err(why) => not_replayed.push(json!({"id": record.id, "reason": why})),
+        }
+    }
+    let texts: Vec<&str> = replayable.iter().map(|(_, t)| t.as_str()).collect();
+    let outcomes = send_all(env, DELIVERIES, &texts).await;
+    let mut replayed = Vec::new();
+    let mut queue_failed = false;
+    for ((record, _), outcome) in replayable.iter().zip(outcomes) {
+        match outcome {
+            // Enqueued first, removed second: a failure in between replays it twice rather
+            // than losing it.
+            Enqueued::Queued => match store.delete(&record.id).await {
+                Ok(()) => replayed.push(record.id.clone()),
+                Err(e) => not_replayed.push(json!({"id": record.id, "reason": format!("enqueued, but not removed from the store: {e}")})),
+            },
+            Enqueued::TooLarge(n) => not_replayed.push(json!({"id": record.id, "reason": format!("message of {n} bytes is too large for the queue")})),
+            Enqueued::Failed(e) => {
+                queue_failed = true;
+                not_replayed.push(json!({"id": record.id, "reason": format!("the queue did not take it: {e}")}));
+            }
+        }
+    }
+    // 503 when trying again may help; dead letters that cannot be replayed are listed.
+    Ok(Answer {
+        status: if queue_failed { 503 } else { 200 },
+        body: json!({
+            "success": not_replayed.is_empty(),
+            "replayed": replayed,
+            "not_replayed": not_replayed,
+            "missing": missing,
+            "more": more.is_some(),
+        }),
+    })
+}

@@ -1,0 +1,266 @@
+// Queue mode end to end: the built Worker in workerd (`wrangler dev` runs the deliveries queue,
+// the dead-letter queue and the KV store locally), a Nudge stand-in on loopback, delays
+// shortened only through the Worker's variables. Every event carries a number
+// (`properties.n` / `traits.n`, which reaches Nudge as `props.n`), so that what Nudge accepted
+// can be counted: lost = sent − delivered, duplicates = numbers delivered more than once.
+// Build first: bash scripts/build-worker.sh.
+import { test, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startStandIn } from './nudge-stand-in.mjs';
+import { basic, freePort, logLines, sleep, startWorker, stopWorker, waitFor } from './harness.mjs';
+
+const NUDGE_KEY = 'queue-nudge-key-7d1e';
+const WRITE_KEY = 'wk-queue-52ab';
+const ADMIN_KEY = 'admin-key-90c3';
+const BATCH_SIZE = 100;
+const MAPPINGS = [
+  { name: 'Identify User', subscription: 'type = "identify"', action: 'identifyUser' },
+  { name: 'Track Event', subscription: 'type = "track"', action: 'trackEvent', enable_batching: true, batch_size: BATCH_SIZE },
+];
+
+let nudge;
+let worker;
+const persistTo = mkdtempSync(path.join(os.tmpdir(), 'nudge-edge-queue-'));
+const vars = () => ({
+  NUDGE_ENDPOINT: nudge.url,
+  NUDGE_API_KEY: NUDGE_KEY,
+  WRITE_KEYS: WRITE_KEY,
+  ADMIN_KEY,
+  MAPPINGS: JSON.stringify(MAPPINGS),
+  QUEUE_RETRY_BASE_DELAY_S: '1',
+  QUEUE_RETRY_MAX_DELAY_S: '2',
+  NUDGE_TIMEOUT_MS: '2000',
+});
+const startQueueWorker = () => startWorker(vars(), { persistTo });
+
+let counter = 0;
+const track = () => ({ type: 'track', userId: 'User 1', event: 'Order Completed', timestamp: '2025-05-14T07:30:00Z', properties: { n: ++counter } });
+const identify = () => ({ type: 'identify', userId: 'User 2', traits: { n: ++counter } });
+const numberOf = (e) => (e.type === 'track' ? e.properties.n : e.traits.n);
+
+async function send(url, pathname, body, key = WRITE_KEY) {
+  const started = performance.now();
+  const res = await fetch(`${url}${pathname}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: basic(key) },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json(), ms: performance.now() - started };
+}
+
+async function admin(method, pathname, { key = ADMIN_KEY, body } = {}) {
+  const headers = key ? { authorization: `Bearer ${key}` } : {};
+  const res = await fetch(`${worker.url}${pathname}`, { method, headers, body: body && JSON.stringify(body) });
+  return { status: res.status, body: await res.json() };
+}
+
+/** The Nudge requests the stand-in received carrying any of `numbers`, each with the numbers it carried. */
+function nudgeRequests(numbers) {
+  const wanted = new Set(numbers);
+  return nudge.requests
+    .filter((r) => !r.path.startsWith('/__control'))
+    .map((r) => {
+      const body = JSON.parse(r.body);
+      const carried = (Array.isArray(body) ? body : [body]).map((p) => p.props?.n);
+      return { ...r, carried: carried.filter((n) => wanted.has(n)) };
+    })
+    .filter((r) => r.carried.length > 0);
+}
+
+/** What Nudge accepted of `numbers`: lost and duplicated numbers. */
+function tally(numbers) {
+  const accepted = new Map();
+  for (const r of nudgeRequests(numbers).filter((r) => r.answeredWith === 'ok')) {
+    for (const n of r.carried) accepted.set(n, (accepted.get(n) ?? 0) + 1);
+  }
+  const lost = numbers.filter((n) => !accepted.has(n));
+  const duplicates = [...accepted.values()].filter((c) => c > 1).length;
+  return { lost, duplicates };
+}
+
+const allDelivered = (numbers, timeoutMs) =>
+  waitFor(() => tally(numbers).lost.length === 0, { timeoutMs, what: `${numbers.length} events to reach Nudge`, everyMs: 500 });
+
+const percentile = (values, p) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((values.length * p) / 100))];
+
+before(async () => {
+  nudge = await startStandIn({ port: await freePort(), quiet: true });
+  worker = await startQueueWorker();
+});
+
+after(async () => {
+  await stopWorker(worker);
+  await nudge?.close();
+  rmSync(persistTo, { recursive: true, force: true });
+});
+
+beforeEach(() => nudge.reset());
+
+test('Nudge down for 8 s, then back: answers stay fast, every accepted event is delivered', async () => {
+  // Warm the isolate up first: the figure is about Nudge being down, not about a cold start.
+  const warm = Array.from({ length: 10 }, track);
+  for (const event of warm) await send(worker.url, '/v1/track', event);
+  await allDelivered(warm.map(numberOf), 30_000);
+  nudge.reset();
+
+  nudge.setMode({ mode: 'fail', forMs: 8000 });
+  const downUntil = Date.now() + 8000;
+  // The issue's mix: 20 batches (10 track + 5 identify each) and 100 single track requests,
+  // from 8 senders at once.
+  const bodies = [];
+  for (let b = 0; b < 20; b++) {
+    bodies.push(['/v1/batch', { batch: [...Array.from({ length: 10 }, track), ...Array.from({ length: 5 }, identify)] }]);
+  }
+  for (let i = 0; i < 100; i++) bodies.push(['/v1/track', track()]);
+  const numbers = bodies.flatMap(([, body]) => (body.batch ?? [body]).map(numberOf));
+  const answers = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (next < bodies.length) {
+        const [pathname, body] = bodies[next++];
+        answers.push(await send(worker.url, pathname, body));
+      }
+    }),
+  );
+  assert.ok(Date.now() < downUntil, 'every request was answered while Nudge was down');
+  assert.deepEqual(new Set(answers.map((a) => a.status)), new Set([200]));
+  assert.ok(answers.every((a) => a.body.counts.failed === 0));
+  const times = answers.map((a) => a.ms);
+  const [p50, max] = [percentile(times, 50), Math.max(...times)];
+  // Direct mode would hold each answer for its whole retry budget (8 s by default); the bound
+  // leaves room for a busy machine.
+  assert.ok(p50 < 500 && max < 2000, `answers while Nudge is down: p50 ${p50.toFixed(0)} ms, max ${max.toFixed(0)} ms`);
+
+  await allDelivered(numbers, 120_000);
+  const { lost, duplicates } = tally(numbers);
+  const requests = nudgeRequests(numbers);
+  const refused = requests.filter((r) => r.answeredWith !== 'ok').length;
+  console.log(
+    `outage: ${answers.length} requests (${numbers.length} events) answered 200, p50 ${p50.toFixed(0)} ms, p90 ${percentile(times, 90).toFixed(0)} ms, max ${max.toFixed(0)} ms; ` +
+      `lost ${lost.length}, duplicates ${duplicates}; ${requests.length} Nudge requests (${refused} answered 500 during the outage, ` +
+      `${requests.length - refused} accepted); all delivered ${((Date.now() - downUntil) / 1000).toFixed(1)} s after Nudge came back`,
+  );
+  assert.equal(lost.length, 0);
+});
+
+test('429 with Retry-After: the next attempt waits at least that long', async () => {
+  const event = identify();
+  nudge.setMode({ mode: 'rate', times: 1, retryAfter: '8', match: `"n":${numberOf(event)}}` });
+  assert.equal((await send(worker.url, '/v1/identify', event)).status, 200);
+  await allDelivered([numberOf(event)], 60_000);
+  const [first, second] = nudgeRequests([numberOf(event)]);
+  assert.equal(first.answeredWith, 'rate');
+  assert.equal(second.answeredWith, 'ok');
+  const gap = second.at - first.at;
+  console.log(`429 with Retry-After: 8: next attempt ${(gap / 1000).toFixed(1)} s later (back-off alone: 1 s)`);
+  assert.ok(gap >= 7900, `retried after ${gap} ms`);
+});
+
+test('a final 400 lands in the dead letters with its reason, survives a restart, and is delivered after a replay', async () => {
+  const event = identify();
+  const n = numberOf(event);
+  nudge.setMode({ mode: 'reject', times: 1, match: `"n":${n}}` });
+  assert.equal((await send(worker.url, '/v1/identify', event)).status, 200);
+  const find = async () => (await admin('GET', '/admin/dead-letters')).body.dead_letters?.find((d) => d.message?.deliver?.payload?.props?.n === n);
+  const dead = await waitFor(find, { timeoutMs: 40_000, what: 'the dead letter', everyMs: 500 });
+  assert.equal(dead.status, 400);
+  assert.equal(dead.attempts, 1);
+  assert.match(dead.reason, /^Nudge refused the request \(400\): .*stand-in: validation failed/);
+  assert.match(dead.at, /^\d{4}-\d\d-\d\dT/);
+  assert.equal(nudgeRequests([n]).length, 1, 'a final answer is not retried');
+  assert.ok(!JSON.stringify(dead).includes(NUDGE_KEY), 'no API key in a dead letter');
+
+  assert.equal((await admin('GET', '/admin/dead-letters', { key: null })).status, 401);
+  assert.equal((await admin('GET', '/admin/dead-letters', { key: 'admin-key-90c' })).status, 401);
+  assert.equal((await admin('POST', '/admin/replay', { key: 'wrong' })).status, 401);
+
+  // The store survives a restart (KV under --persist-to).
+  await stopWorker(worker);
+  worker = await startQueueWorker();
+  assert.ok(await find(), 'the dead letter is still listed after a restart');
+
+  const replay = await admin('POST', '/admin/replay', { body: { ids: [dead.id] } });
+  assert.equal(replay.status, 200);
+  assert.deepEqual(replay.body.replayed, [dead.id]);
+  await allDelivered([n], 30_000);
+  assert.equal(await find(), undefined, 'a replayed dead letter leaves the store');
+});
+
+test('1,000 single-event requests become about ceil(1000 / batch_size) Nudge requests', async () => {
+  const events = Array.from({ length: 1000 }, track);
+  const numbers = events.map(numberOf);
+  let next = 0;
+  const statuses = [];
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < events.length) {
+        const event = events[next++];
+        statuses.push((await send(worker.url, '/v1/track', event)).status);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  assert.ok(statuses.every((s) => s === 200));
+  await allDelivered(numbers, 60_000);
+  const requests = nudgeRequests(numbers).length;
+  const { duplicates } = tally(numbers);
+  const bound = Math.ceil(1000 / BATCH_SIZE);
+  console.log(`1,000 single-event requests: ${(1000 / seconds).toFixed(0)} events/s accepted (16 connections); ${requests} Nudge requests (bound ${bound} + a few); duplicates ${duplicates}`);
+  assert.ok(requests <= bound + 3, `${requests} Nudge requests`);
+});
+
+test('the subrequest budget (50) is never exceeded in one invocation, at most 6 requests in flight', async () => {
+  // The previous test's last invocation logs after Nudge saw its request: let it finish.
+  await sleep(1000);
+  nudge.reset();
+  nudge.setMode({ mode: 'ok', delayMs: 25 });
+  const since = logLines(worker, 'nudge-edge queue batch').length;
+  const events = Array.from({ length: 150 }, identify);
+  const numbers = events.map(numberOf);
+  for (const batch of [events.slice(0, 75), events.slice(75)]) {
+    assert.equal((await send(worker.url, '/v1/batch', { batch })).status, 200);
+  }
+  await allDelivered(numbers, 60_000);
+  await sleep(500);
+  const batches = logLines(worker, 'nudge-edge queue batch').slice(since).filter((l) => l.queue === 'nudge-edge-deliveries');
+  const subrequests = batches.map((b) => b.subrequests);
+  const deferred = batches.reduce((sum, b) => sum + b.deferred, 0);
+  console.log(
+    `budget: ${batches.length} invocations made ${subrequests.join(', ')} Nudge requests (most ${Math.max(...subrequests)}), ` +
+      `${deferred} messages deferred; at most ${nudge.stats().maxInFlight} in flight`,
+  );
+  assert.ok(Math.max(...subrequests) <= 50);
+  const received = nudge.requests.filter((r) => !r.path.startsWith('/__control')).length;
+  assert.equal(subrequests.reduce((a, b) => a + b, 0), received, 'the log counts every Nudge request');
+  assert.ok(deferred > 0, 'a batch of 100 identify messages needs more than 50 requests');
+  assert.ok(nudge.stats().maxInFlight <= 6, `${nudge.stats().maxInFlight} in flight`);
+  assert.equal(tally(numbers).duplicates, 0);
+});
+
+test('direct mode keeps to the same budget: requests over it are answered 503, retries stop when it is spent', async () => {
+  const direct = await startWorker({ ...vars(), DELIVERY: 'direct', SUBREQUEST_BUDGET: '5', RETRY_BASE_DELAY_MS: '20', RETRY_MAX_DELAY_MS: '50' });
+  try {
+    const over = await send(direct.url, '/v1/batch', { batch: Array.from({ length: 8 }, identify) });
+    assert.equal(over.status, 503);
+    assert.deepEqual(over.body.results.map((r) => r.status), [...Array(5).fill('sent'), ...Array(3).fill('failed')]);
+    assert.match(over.body.results[7].errors[0].message, /over the Worker's 5 subrequests/);
+    assert.equal(nudge.requests.length, 5);
+
+    nudge.reset();
+    nudge.setMode({ mode: 'fail' });
+    const failing = await send(direct.url, '/v1/batch', { batch: Array.from({ length: 3 }, identify) });
+    assert.equal(failing.status, 503);
+    assert.equal(nudge.requests.length, 5, 'three first attempts and two retries: 5 subrequests, not 3 × 4');
+  } finally {
+    await stopWorker(direct);
+  }
+});
+
+test('no key in any log line', async () => {
+  for (const key of [NUDGE_KEY, WRITE_KEY, ADMIN_KEY]) assert.ok(!worker.output().includes(key), 'a key leaked into the log');
+});
