@@ -163,8 +163,8 @@ fn one_from_stdin(
 }
 
 fn read_input(path: Option<&str>) -> Result<String, Failure> {
-    match path {
-        None | Some("-") => {
+    match path.filter(|p| !is_stdin(Some(p))) {
+        None => {
             let mut text = String::new();
             std::io::stdin()
                 .read_to_string(&mut text)

@@ -54,13 +54,10 @@ pub fn check_mapping(mapping: &Value) -> Result<(), Vec<MappingError>> {
         return Ok(());
     }
     // Options objects are checked as raw objects and then field by field, which can find the
-    // same problem twice; report each once.
-    let mut unique: Vec<MappingError> = Vec::with_capacity(checker.errors.len());
-    for e in checker.errors {
-        if !unique.contains(&e) {
-            unique.push(e);
-        }
-    }
+    // same problem twice; report each once (in a set: a mapping can have very many problems).
+    let mut seen = std::collections::HashSet::with_capacity(checker.errors.len());
+    let mut unique = checker.errors;
+    unique.retain(|e| seen.insert((e.path.clone(), e.message.clone())));
     Err(unique)
 }
 
@@ -501,6 +498,19 @@ mod tests {
         assert!(found[0].ends_with(
             "/then/@case/value should be a string or a mapping directive but it is a number"
         ));
+    }
+
+    #[test]
+    fn many_problems_are_listed_quickly() {
+        let doc: Map<String, Value> = (0..100_000)
+            .map(|i| (format!("f{i}"), json!({"@nope": i})))
+            .collect();
+        let started = std::time::Instant::now();
+        assert_eq!(
+            check_mapping(&Value::Object(doc)).map_err(|e| e.len()),
+            Err(100_000)
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
 
     #[test]

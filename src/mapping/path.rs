@@ -86,9 +86,10 @@ fn replace_placeholders(text: &str, braces: usize, data: Root<'_>, limit: usize)
     let mut rest = text;
     while let Some(start) = rest.find(&open) {
         let inner_start = start + braces;
-        let inner_len = rest[inner_start..]
-            .find('}')
-            .unwrap_or(rest.len() - inner_start);
+        // No `}` left: no placeholder either.
+        let Some(inner_len) = rest[inner_start..].find('}') else {
+            break;
+        };
         let inner_end = inner_start + inner_len;
         if inner_len > 0 && rest[inner_end..].starts_with(&close) {
             out.push_str(&rest[..start]);
@@ -102,10 +103,10 @@ fn replace_placeholders(text: &str, braces: usize, data: Root<'_>, limit: usize)
             }
             rest = &rest[inner_end + braces..];
         } else {
-            // No placeholder starts here; move past one character and keep looking.
-            let step = rest[start..].chars().next().map_or(1, char::len_utf8);
-            out.push_str(&rest[..start + step]);
-            rest = &rest[start + step..];
+            // No placeholder starts here, nor at any `{` before that `}` (each would end at it
+            // the same way): go past them all at once, or `{{{{…` would cost its length squared.
+            out.push_str(&rest[..inner_end]);
+            rest = &rest[inner_end..];
         }
     }
     out.push_str(rest);
@@ -147,6 +148,15 @@ mod tests {
         );
         assert_eq!(r("{{}} {{ {{userId}}"), "{{}} ");
         assert_eq!(r("{{$.userId}}"), "");
+        // The key runs to the first `}`, braces included.
+        assert_eq!(r("{{{{userId}} {{ x }"), " {{ x }");
+        assert_eq!(r("a {{{{ userId }}}} {"), "a } {");
+        // Long runs of `{` without a placeholder are read once, not once per `{`.
+        let braces = "{".repeat(200_000);
+        let started = std::time::Instant::now();
+        let text = format!("{braces}}} {braces}");
+        assert_eq!(r(&text), text);
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
         let long = json!({"s": "x".repeat(100)});
         let limited = |limit| render_template("{{s}}{{s}}", Root::Json(&long), limit);
         assert_eq!(limited(200).map(|t| t.len()), Some(200));

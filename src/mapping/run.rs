@@ -4,6 +4,7 @@
 //! on the raw options (an `@if` whose `else` is `""` has no else branch) and runtime errors
 //! for options the checker lets through (an `@case` without `operator`).
 
+use super::budget::{resolved_size, Budget, VALUE_BYTES};
 use super::check::{check_mapping, is_directive};
 use super::path::{lookup, render_template};
 use super::replace::{replace_text, ReplaceFlags};
@@ -11,108 +12,11 @@ use crate::error::MappingError;
 use crate::js::{self, real_type_of, truthy, Root};
 use crate::value::{ObjectMap, Resolved};
 use serde_json::{Map, Value};
-use std::cell::Cell;
 
 type Run = Result<Resolved, MappingError>;
 
 fn fail(message: impl Into<String>) -> MappingError {
     MappingError::at::<&str>(&[], message)
-}
-
-/// What a value costs in a [`Budget`] besides its text: its slot, a map entry's hash and links.
-const VALUE_BYTES: usize = 16;
-/// A budget's allowance before the input's own size is counted.
-const BASE_BUDGET_BYTES: usize = 8 << 20;
-/// How many times the input's size a budget adds to [`BASE_BUDGET_BYTES`].
-const BUDGET_INPUT_FACTOR: usize = 64;
-
-/// How much mapping may build for one call (a plan, a transform), in bytes of text plus
-/// [`VALUE_BYTES`] per value: 8 MiB plus 64 times the input's size. Mapping a Segment event
-/// builds about its own size per mapping, so that is far out of reach; a mapping that
-/// multiplies its input (`@replace` with `` $` ``, `$.` copied at every level of nested
-/// `@transform`s, a long `@flatten` separator at every level) ends in an error instead of
-/// exhausting memory, which a Worker has 128 MB of and whose failure aborts wasm32.
-#[derive(Debug)]
-pub struct Budget {
-    left: Cell<usize>,
-}
-
-impl Budget {
-    /// The budget for mapping inputs of `input_bytes` in all (see [`json_size`]).
-    pub fn for_input(input_bytes: usize) -> Budget {
-        Budget {
-            left: Cell::new(
-                BASE_BUDGET_BYTES.saturating_add(input_bytes.saturating_mul(BUDGET_INPUT_FACTOR)),
-            ),
-        }
-    }
-
-    /// What is left, in bytes.
-    fn left(&self) -> usize {
-        self.left.get()
-    }
-
-    /// Takes `bytes` from the budget, or fails when it cannot.
-    fn spend(&self, bytes: usize) -> Result<(), MappingError> {
-        let left = self
-            .left
-            .get()
-            .checked_sub(bytes)
-            .ok_or_else(|| self.exhausted())?;
-        self.left.set(left);
-        Ok(())
-    }
-
-    /// The error once the budget is spent; nothing more can be built after it.
-    fn exhausted(&self) -> MappingError {
-        self.left.set(0);
-        fail("builds a result longer than this input allows (8 MiB plus 64 times the input's size)")
-    }
-}
-
-/// The text a value of type `$tree` (JSON or mapped) holds itself, the values below it pushed on
-/// the stack: the same walk for both types.
-macro_rules! own_size {
-    ($tree:ident) => {
-        |v, below| match v {
-            $tree::String(s) => s.len(),
-            $tree::Array(items) => {
-                below.extend(items);
-                0
-            }
-            $tree::Object(map) => map
-                .iter()
-                .map(|(k, item)| {
-                    below.push(item);
-                    k.len()
-                })
-                .sum(),
-            _ => 0,
-        }
-    };
-}
-
-/// The size of a JSON value as a [`Budget`] counts it, walked without recursion.
-pub fn json_size(value: &Value) -> usize {
-    tree_size(value, own_size!(Value))
-}
-
-/// [`json_size`] for a mapped value.
-fn resolved_size(value: &Resolved) -> usize {
-    tree_size(value, own_size!(Resolved))
-}
-
-/// [`VALUE_BYTES`] per value plus what `own` says each holds itself; `own` also puts the values
-/// below it on the stack.
-fn tree_size<'a, T>(root: &'a T, own: impl Fn(&'a T, &mut Vec<&'a T>) -> usize) -> usize {
-    let mut size = 0usize;
-    let mut stack = vec![root];
-    while let Some(v) = stack.pop() {
-        size = size
-            .saturating_add(VALUE_BYTES)
-            .saturating_add(own(v, &mut stack));
-    }
-    size
 }
 
 /// One run of a mapping: the payload it reads and the budget it builds from.
