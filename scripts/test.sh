@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs every check of the project on a fresh machine (rustup, cargo, node/npm and apt only):
 # installs what is missing, then formatting, lints, the Rust tests (unit, conformance, CLI,
-# property tests), the npm package's tests (Node and headless Chromium) and the Worker's
-# end-to-end tests (workerd, Segment's Node SDK, a Nudge stand-in).
+# property tests, the CLI installed with `cargo install`), the npm package's tests (Node,
+# property tests on the wasm build, headless Chromium, npm pack into an empty project), the
+# Worker's end-to-end tests (workerd, a Nudge stand-in, Segment's SDKs for browsers, Node and
+# Python, hostile senders and Nudges) and a short coverage-guided fuzzing run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,6 +28,9 @@ step "cargo test (unit, conformance, CLI, property tests, agreement with Node)"
 cargo test
 cargo test -q --test conformance -- --nocapture 2>&1 | grep 'cases pass'
 
+step "the CLI as users install it: cargo install --path . into a temporary root"
+cargo test --test install -- --ignored
+
 step "npm and Worker shells build for wasm32-unknown-unknown (clippy, -D warnings)"
 cargo clippy --target wasm32-unknown-unknown --lib -- -D warnings
 cargo clippy --target wasm32-unknown-unknown --lib --features worker -- -D warnings
@@ -38,9 +43,22 @@ if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
-step "npm package: node --test (conformance, API, browser; npm pack installed into an empty project: require, import, tsc --strict, esbuild + Chromium)"
+step "npm package: node --test (conformance, API, survival of hostile inputs, property tests on the wasm build, browser; npm pack installed into an empty project: require, import, tsc --strict, esbuild + Chromium)"
 (cd js && node --test test/)
+
+step "Python SDK for the Worker's end-to-end tests (segment-analytics-python, pinned, in .venv/)"
+python_sdk=2.4.0
+if ! .venv/bin/python -c "import segment.analytics.version as v; assert v.VERSION == '$python_sdk'" 2>/dev/null; then
+  if ! python3 -m venv .venv 2>/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv >/dev/null
+    python3 -m venv .venv
+  fi
+  .venv/bin/pip install -q "segment-analytics-python==$python_sdk"
+fi
 
 step "Worker: build (worker-build), then end-to-end tests in workerd with a Nudge stand-in"
 bash scripts/build-worker.sh
 WRANGLER_SEND_METRICS=false node --test tests/worker/
+
+step "fuzzing: 5 s for each target (cargo-fuzz on nightly; bash fuzz/run.sh SECONDS for longer)"
+bash fuzz/run.sh 5

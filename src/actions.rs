@@ -15,6 +15,10 @@ pub const DEFAULT_ENDPOINT: &str = "https://main-api.nudgenow.com/api/integratio
 pub const PLATFORM: &str = "17";
 /// Events per `events/batch` request when batching and no size is given.
 pub const DEFAULT_BATCH_SIZE: usize = 100;
+/// Largest `batch_size` a configuration may ask for: a hundred times the default, far above
+/// what one request to Nudge should carry, and a number every target's `usize` holds (wasm32's
+/// is 32 bits).
+pub const MAX_BATCH_SIZE: usize = 10_000;
 
 /// A Nudge action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

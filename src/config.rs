@@ -8,7 +8,7 @@
 //!                   "enabled": true, "enable_batching": false, "batch_size": 100 } ] }
 //! ```
 
-use crate::actions::{Action, DEFAULT_BATCH_SIZE, DEFAULT_ENDPOINT};
+use crate::actions::{Action, DEFAULT_BATCH_SIZE, DEFAULT_ENDPOINT, MAX_BATCH_SIZE};
 use crate::error::{ConfigError, ConfigErrors};
 use crate::mapping::Mapping;
 use crate::subscription::Subscription;
@@ -242,7 +242,7 @@ fn parse_settings(settings: Option<&Value>, problems: &mut Problems) -> Option<S
         Some(other) => {
             problems.add(
                 "/settings/endpoint",
-                format!("must be an http(s) URL, found {other}"),
+                format!("must be an http(s) URL, found {}", shown(other)),
             );
             None
         }
@@ -347,12 +347,15 @@ fn parse_mapping(index: usize, entry: &Value, problems: &mut Problems) -> Option
         .or_else(|| from_mapping("batch_size"))
     {
         None | Some(Value::Null) => DEFAULT_BATCH_SIZE,
-        Some(v) => match v.as_u64() {
-            Some(n) if n >= 1 => n as usize,
+        Some(v) => match v.as_u64().map(usize::try_from) {
+            Some(Ok(n @ 1..=MAX_BATCH_SIZE)) => n,
             _ => {
                 problems.add(
                     at("batch_size"),
-                    format!("must be a whole number of at least 1, found {v}"),
+                    format!(
+                        "must be a whole number from 1 to {MAX_BATCH_SIZE}, found {}",
+                        shown(v)
+                    ),
                 );
                 DEFAULT_BATCH_SIZE
             }
@@ -384,6 +387,15 @@ fn parse_mapping(index: usize, entry: &Value, problems: &mut Problems) -> Option
         enabled,
         batch_size: (batching && action.supports_batching()).then_some(batch_size),
     })
+}
+
+/// A value as a problem quotes it: scalars as JSON, arrays and objects by their type (they
+/// may be large).
+fn shown(v: &Value) -> String {
+    match v {
+        Value::Array(_) | Value::Object(_) => crate::js::real_type_of(Some(v)).to_string(),
+        scalar => scalar.to_string(),
+    }
 }
 
 fn flag(value: Option<&Value>, default: bool, path: &str, problems: &mut Problems) -> bool {
@@ -488,6 +500,40 @@ mod tests {
         );
         let missing = Config::from_environment(None, None, None).unwrap_err();
         assert_eq!(missing.0[0].path, "/settings/apikey");
+    }
+
+    #[test]
+    fn batch_sizes_are_bounded_on_every_target() {
+        let size = |n: Value| {
+            Config::from_json(&json!({"settings": {"apikey": "k"}, "mappings": [
+                {"action": "trackEvent", "enable_batching": true, "batch_size": n}]}))
+            .map(|c| c.mappings[0].batch_size)
+            .map_err(|e| e.0[0].to_string())
+        };
+        assert_eq!(size(json!(MAX_BATCH_SIZE)), Ok(Some(MAX_BATCH_SIZE)));
+        // 2³² is 0 as a wasm32 `usize`: it once made planning divide by zero there.
+        for absurd in [
+            json!(4_294_967_296u64),
+            json!(MAX_BATCH_SIZE + 1),
+            json!(u64::MAX),
+        ] {
+            assert_eq!(
+                size(absurd.clone()),
+                Err(format!(
+                    "/mappings/0/batch_size: must be a whole number from 1 to 10000, found {absurd}"
+                ))
+            );
+        }
+        for wrong in [json!(0), json!(-1), json!(2.5), json!("5"), json!([1])] {
+            assert!(size(wrong).is_err());
+        }
+        assert_eq!(
+            size(json!({"deep": [1]})),
+            Err(
+                "/mappings/0/batch_size: must be a whole number from 1 to 10000, found object"
+                    .into()
+            )
+        );
     }
 
     #[test]

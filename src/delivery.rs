@@ -43,7 +43,8 @@ pub enum Verdict {
     Accepted,
     /// 429 or 5xx: try again later.
     Transient,
-    /// Any other 4xx: trying again will not help.
+    /// Any other 4xx, and 3xx (redirects are not followed: the endpoint is wrong): trying
+    /// again will not help.
     Final,
 }
 
@@ -106,6 +107,34 @@ pub fn attempt_timeout_ms(policy: &RetryPolicy, elapsed_ms: u64) -> u64 {
         .max(1)
 }
 
+/// Most characters of Nudge's answer kept for the sender and the log.
+pub const EXCERPT_CHARS: usize = 200;
+/// Most bytes of Nudge's answer read: enough for the excerpt with any number of keys taken
+/// out of it, and no more, whatever Nudge sends.
+pub const MAX_ANSWER_READ_BYTES: usize = 4096;
+
+/// The start of Nudge's answer for the sender and the log, with `secret` (the API key, in case
+/// Nudge echoes the request) taken out first, then cut to [`EXCERPT_CHARS`]. `cut` says the
+/// read stopped before the answer's end, so that a key whose beginning was read is taken out
+/// too.
+pub fn excerpt(answer: &[u8], cut: bool, secret: &str) -> String {
+    let mut text = String::from_utf8_lossy(answer).into_owned();
+    if !secret.is_empty() {
+        text = text.replace(secret, crate::plan::REDACTED);
+        if cut {
+            let partial = (1..secret.len())
+                .rev()
+                .filter(|n| secret.is_char_boundary(*n))
+                .find(|n| text.ends_with(&secret[..*n]));
+            if let Some(n) = partial {
+                text.truncate(text.len() - n);
+                text.push_str(crate::plan::REDACTED);
+            }
+        }
+    }
+    text.chars().take(EXCERPT_CHARS).collect()
+}
+
 /// How one planned request ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "outcome", rename_all = "lowercase")]
@@ -145,7 +174,7 @@ pub struct Settlement {
     /// Per (event, mapping) results, with `failed` where Nudge did not take the event.
     pub results: Vec<EventResult>,
     /// HTTP status for the sender: 200, 400 (invalid or refused events), 500 (Nudge refused the
-    /// API key: nothing taken, retry later) or 503 (Nudge unavailable: retry).
+    /// API key or redirected: nothing taken, retry later) or 503 (Nudge unavailable: retry).
     pub status: u16,
     /// Seconds the sender should wait before retrying, when Nudge said so.
     pub retry_after_secs: Option<u64>,
@@ -160,7 +189,8 @@ pub fn settle(plan: Plan, deliveries: &[Delivery]) -> Settlement {
         let error = match delivery {
             Delivery::Accepted { .. } => continue,
             Delivery::Rejected { status, detail, .. } => {
-                if matches!(status, 401 | 403) {
+                // A refused key or a redirect: the deployment's settings, not the events.
+                if matches!(status, 300..=399 | 401 | 403) {
                     key_refused = true;
                 } else {
                     refused = true;
@@ -197,8 +227,25 @@ pub fn settle(plan: Plan, deliveries: &[Delivery]) -> Settlement {
             r.errors = vec![error.clone()];
         }
     }
+    Settlement {
+        status: sender_status(&results, unavailable, key_refused, refused),
+        results,
+        retry_after_secs: retry_after_ms.map(|ms| ms.div_ceil(1000)),
+    }
+}
+
+/// The status that answers the sender once every result is settled: 503 when some events were
+/// not taken but may be on a retry (`unavailable`), else 500 when the deployment's settings
+/// were refused (`key_refused`), else 400 when events were invalid or refused for themselves,
+/// else 200. Both modes answer with it.
+pub fn sender_status(
+    results: &[EventResult],
+    unavailable: bool,
+    key_refused: bool,
+    refused: bool,
+) -> u16 {
     let invalid = results.iter().any(|r| r.status == Status::Invalid);
-    let status = if unavailable {
+    if unavailable {
         503
     } else if key_refused {
         500
@@ -206,11 +253,6 @@ pub fn settle(plan: Plan, deliveries: &[Delivery]) -> Settlement {
         400
     } else {
         200
-    };
-    Settlement {
-        results,
-        status,
-        retry_after_secs: retry_after_ms.map(|ms| ms.div_ceil(1000)),
     }
 }
 
@@ -227,20 +269,53 @@ pub fn counts(results: &[EventResult], events: usize) -> Value {
     })
 }
 
-/// The JSON body answering a Worker request: success, counts and every result.
+/// Most results an answer lists.
+pub const MAX_LISTED_RESULTS: usize = 100;
+/// Most bytes of results an answer lists.
+const MAX_LISTED_BYTES: usize = 64 * 1024;
+
+/// The results an answer lists, bounded whatever the request's size: every result when there
+/// are at most [`MAX_LISTED_RESULTS`], otherwise only the events that were not delivered
+/// (`invalid`, `failed`); in both cases at most [`MAX_LISTED_RESULTS`] and 64 KB of them. Also
+/// how many were left out (the counts cover every result).
+pub fn listed_results(results: &[EventResult]) -> (Vec<&EventResult>, usize) {
+    let everything = results.len() <= MAX_LISTED_RESULTS;
+    let mut listed = Vec::new();
+    let mut bytes = 0;
+    for result in results
+        .iter()
+        .filter(|r| everything || matches!(r.status, Status::Invalid | Status::Failed))
+    {
+        bytes += serde_json::to_vec(result).map_or(0, |b| b.len());
+        if listed.len() == MAX_LISTED_RESULTS || bytes > MAX_LISTED_BYTES {
+            break;
+        }
+        listed.push(result);
+    }
+    let omitted = results.len() - listed.len();
+    (listed, omitted)
+}
+
+/// The JSON body answering a Worker request: success, counts and the results
+/// ([`listed_results`]).
 pub fn response_body(settlement: &Settlement, events: usize) -> Value {
     let message = match settlement.status {
         200 => "accepted",
         400 => "some events were not sent: see results",
-        500 => "Nudge refused the configured API key; nothing was taken, retry after fixing it",
+        500 => "Nudge refused the deployment's API key or endpoint; nothing was taken, retry after fixing it",
         _ => "Nudge could not take some events; retry the request",
     };
-    json!({
+    let (results, omitted) = listed_results(&settlement.results);
+    let mut body = json!({
         "success": settlement.status == 200,
         "message": message,
         "counts": counts(&settlement.results, events),
-        "results": settlement.results,
-    })
+        "results": results,
+    });
+    if omitted > 0 {
+        body["omitted"] = json!(omitted);
+    }
+    body
 }
 
 #[cfg(test)]
@@ -257,6 +332,8 @@ mod tests {
         assert_eq!(verdict(503), Verdict::Transient);
         assert_eq!(verdict(400), Verdict::Final);
         assert_eq!(verdict(401), Verdict::Final);
+        assert_eq!(verdict(302), Verdict::Final);
+        assert_eq!(verdict(307), Verdict::Final);
     }
 
     #[test]
@@ -413,5 +490,86 @@ mod tests {
         let body = response_body(&key, 3);
         assert_eq!(body["counts"]["failed"], 1);
         assert_eq!(body["success"], false);
+    }
+
+    #[test]
+    fn a_redirect_is_never_sent() {
+        let config = Config::with_presets("k");
+        let p = plan(
+            &serde_json::json!({"type": "track", "userId": "a", "event": "e", "timestamp": 0}),
+            &config,
+        );
+        let moved = settle(
+            p,
+            &[Delivery::Rejected {
+                status: 302,
+                attempts: 1,
+                detail: "redirected".into(),
+            }],
+        );
+        assert_eq!(
+            moved.status, 500,
+            "the sender keeps the events and retries later"
+        );
+        assert_eq!(moved.results[0].status, Status::Failed);
+    }
+
+    #[test]
+    fn answers_list_a_bounded_number_of_results() {
+        let config = Config::with_presets("k");
+        let few = plan(
+            &serde_json::json!([{"type": "track"}, {"type": "identify", "userId": "u"}]),
+            &config,
+        );
+        let (listed, omitted) = listed_results(&few.results);
+        assert_eq!(
+            (listed.len(), omitted),
+            (2, 0),
+            "small requests: every result"
+        );
+        let events: Vec<Value> = (0..5000)
+            .map(|i| {
+                if i % 1000 == 0 {
+                    json!({"type": "track"})
+                } else {
+                    json!({"type": "identify", "userId": "u"})
+                }
+            })
+            .collect();
+        let many = plan(&Value::Array(events), &config);
+        let (listed, omitted) = listed_results(&many.results);
+        assert_eq!(listed.len(), 5, "only the events that were not sent");
+        assert!(listed.iter().all(|r| r.status == Status::Invalid));
+        assert_eq!(omitted, 4995);
+        let all_bad = plan(&Value::Array(vec![json!(1); 5000]), &config);
+        let settled = settle(all_bad, &[]);
+        let body = response_body(&settled, 5000);
+        assert_eq!(
+            body["results"].as_array().unwrap().len(),
+            MAX_LISTED_RESULTS
+        );
+        assert_eq!(body["omitted"], 4900);
+        assert_eq!(body["counts"]["invalid"], 5000);
+        assert!(body.to_string().len() < 64 * 1024);
+    }
+
+    #[test]
+    fn excerpts_take_the_key_out_before_cutting() {
+        let key = "test-nudge-key-3f9a";
+        // The key straddles the 200th character: cutting first would leave its beginning.
+        let answer = format!("{}apikey={key}", "x".repeat(188));
+        let got = excerpt(answer.as_bytes(), false, key);
+        assert!(!got.contains("test-"), "{got}");
+        assert_eq!(got, format!("{}apikey=[redacted]", "x".repeat(188))[..200]);
+        assert_eq!(got.chars().count(), EXCERPT_CHARS);
+        // The read stopped inside the key.
+        let cut = format!("echo: {}", &key[..9]);
+        assert_eq!(excerpt(cut.as_bytes(), true, key), "echo: [redacted]");
+        assert_eq!(
+            excerpt(b"a complete answer: t", false, key),
+            "a complete answer: t"
+        );
+        assert_eq!(excerpt(b"no key", true, ""), "no key");
+        assert_eq!(excerpt(b"\xff\xfeok", false, key), "\u{fffd}\u{fffd}ok");
     }
 }

@@ -8,7 +8,7 @@ use std::fmt;
 /// Its location is the list of keys (and array indexes) from the mapping's root to the
 /// offending directive; it prints as Segment writes it (`/f3/@case/value`). What went wrong is
 /// a private reason with one message per kind; [`MappingError::code`] classifies it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct MappingError {
     reason: Reason,
     path: Vec<String>,
@@ -32,6 +32,8 @@ pub enum MappingErrorCode {
     DataNotObject,
     /// A mapping nested beyond what is checked and run (see [`crate::mapping::MAX_DEPTH`]).
     TooDeep,
+    /// A mapping that builds more than its call's budget (see [`crate::mapping::Budget`]).
+    BudgetExhausted,
 }
 
 impl MappingErrorCode {
@@ -45,12 +47,13 @@ impl MappingErrorCode {
             MappingErrorCode::InvalidValue => "invalid_value",
             MappingErrorCode::DataNotObject => "data_not_object",
             MappingErrorCode::TooDeep => "too_deep",
+            MappingErrorCode::BudgetExhausted => "budget_exhausted",
         }
     }
 }
 
 /// What a mapping value should have been, in Segment's wording.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Expected {
     Object,
     DirectiveObject,
@@ -78,7 +81,7 @@ impl Expected {
 }
 
 /// Why a mapping fails; each prints the message Segment's mapping-kit gives.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) enum Reason {
     /// `should be … but it is …` (`found` is a type name or `directive`).
     ShouldBe {
@@ -121,6 +124,8 @@ pub(crate) enum Reason {
     DataNotObject(&'static str),
     /// Nested beyond the bound.
     TooDeep(usize),
+    /// Built more than a call's budget allows (see [`crate::mapping::Budget`]).
+    BudgetExhausted,
 }
 
 fn article(type_name: &str) -> &'static str {
@@ -168,6 +173,9 @@ impl fmt::Display for Reason {
             ),
             Reason::DataNotObject(found) => write!(f, "data must be an object, got {found}"),
             Reason::TooDeep(max) => write!(f, "is nested more than {max} levels deep"),
+            Reason::BudgetExhausted => f.write_str(
+                "builds a result longer than this input allows (8 MiB plus 64 times the input's size)",
+            ),
         }
     }
 }
@@ -213,6 +221,7 @@ impl MappingError {
             | Reason::ReplaceTooLong { .. } => MappingErrorCode::InvalidValue,
             Reason::DataNotObject(_) => MappingErrorCode::DataNotObject,
             Reason::TooDeep(_) => MappingErrorCode::TooDeep,
+            Reason::BudgetExhausted => MappingErrorCode::BudgetExhausted,
         }
     }
 

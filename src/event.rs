@@ -70,6 +70,19 @@ impl<'a> Event<'a> {
         }
     }
 
+    /// About the size of the event's JSON text (its members' keys and values), what a
+    /// [`crate::mapping::Budget`] is sized by.
+    pub fn text_len(&self) -> usize {
+        match &self.other {
+            Some(_) => 16,
+            None => self
+                .members
+                .iter()
+                .map(|(k, v)| k.len() + v.get().len() + 4)
+                .fold(2usize, usize::saturating_add),
+        }
+    }
+
     /// What JSON value the event is (only objects are usable).
     pub fn kind(&self) -> Kind {
         self.kind

@@ -1,7 +1,8 @@
 //! The npm package's shell: the core's functions exported through `wasm-bindgen`.
 //!
-//! Arguments cross the boundary as JSON text (`JSON.stringify` on the JS side, with big
-//! integers kept digit for digit) and results come back through `JSON.parse`, which keeps
+//! Arguments cross the boundary as JSON text (`JSON.stringify` on the JS side; a BigInt becomes
+//! the number it rounds to, which is all the core would make of its digits since it holds every
+//! number as JavaScript does) and results come back through `JSON.parse`, which keeps
 //! numbers, `null`, unicode and key order exactly as JSON has them and is cheaper than walking
 //! JS objects from wasm. Errors are JS `Error`s whose message is the core's message, with a
 //! `path`, `position` or `errors` property where one helps.
@@ -15,16 +16,24 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(inline_js = r#"
-const keepBigInts = (_key, v) => (typeof v === 'bigint' ? '\uffffbigint:' + v.toString() : v);
+function bigIntAsNumber(_key, v) {
+  if (typeof v !== 'bigint') return v;
+  const n = Number(v);
+  if (!Number.isFinite(n)) {
+    throw new RangeError(`a BigInt of ${v.toString().length} digits is beyond the range of a number`);
+  }
+  return n;
+}
 export function toJson(value) {
   let text;
   try {
     text = JSON.stringify(value);
   } catch (e) {
-    // Only BigInts make plain JSON.stringify throw here; a replacer is slow, so it is the fallback.
-    // Its text is marked with a leading U+FFFF (no JSON text starts with it) to say so.
+    // A BigInt makes plain JSON.stringify throw a TypeError (so does a cycle, which then throws
+    // again). A replacer is slow, so it is only the fallback; it changes BigInts and nothing
+    // else, so no string, key or other value can be mistaken for one.
     if (!(e instanceof TypeError)) throw e;
-    return '\uffff' + JSON.stringify(value, keepBigInts);
+    text = JSON.stringify(value, bigIntAsNumber);
   }
   return text === undefined ? 'null' : text;
 }
@@ -37,32 +46,15 @@ extern "C" {
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = include_str!("../js/types.d.ts");
 
-/// Marker the JS side puts around big integers, replaced here by their digits.
-const BIGINT_MARKER: &str = "\"\u{ffff}bigint:";
-
-/// A JS value as JSON text; big integers keep every digit.
+/// A JS value as JSON text.
 fn json_text(value: &JsValue, what: &str) -> Result<String, JsValue> {
-    let text = to_json_text(value).map_err(|e| {
+    to_json_text(value).map_err(|e| {
         let reason = e
             .dyn_ref::<js_sys::Error>()
             .map(|e| String::from(e.message()))
             .unwrap_or_default();
         error(&format!("{what} cannot be turned into JSON: {reason}"), &[])
-    })?;
-    // Only text from the BigInt fallback has markers to turn back into numbers.
-    let Some(marked) = text.strip_prefix('\u{ffff}') else {
-        return Ok(text);
-    };
-    let mut text = marked.to_string();
-    while let Some(start) = text.find(BIGINT_MARKER) {
-        let digits_start = start + BIGINT_MARKER.len();
-        let Some(len) = text[digits_start..].find('"') else {
-            break;
-        };
-        let digits = text[digits_start..digits_start + len].to_string();
-        text.replace_range(start..digits_start + len + 1, &digits);
-    }
-    Ok(text)
+    })
 }
 
 fn parse_text(text: &str, what: &str) -> Result<Value, JsValue> {
@@ -267,19 +259,32 @@ pub fn transform(
     }
 }
 
+/// A subscription argument. Taken as any JS value and checked here: wasm-bindgen's own
+/// conversion to `&str` trusts the caller and, given a number, writes outside its buffer.
+fn subscription(fql: &JsValue) -> Result<Subscription, JsValue> {
+    let Some(text) = fql.as_string() else {
+        return Err(error(
+            "the subscription must be a string of FQL, like type = \"track\"",
+            &[],
+        ));
+    };
+    Subscription::parse(&text).map_err(|e| subscription_error(&e))
+}
+
 /// Parses FQL into Segment's AST shape.
 #[wasm_bindgen(js_name = parseSubscription, unchecked_return_type = "SubscriptionGroup")]
-pub fn parse_subscription(fql: &str) -> Result<JsValue, JsValue> {
-    let sub = Subscription::parse(fql).map_err(|e| subscription_error(&e))?;
-    to_js(sub.condition())
+pub fn parse_subscription(
+    #[wasm_bindgen(unchecked_param_type = "string")] fql: JsValue,
+) -> Result<JsValue, JsValue> {
+    to_js(subscription(&fql)?.condition())
 }
 
 /// Whether an event matches a subscription.
 #[wasm_bindgen(js_name = matchesSubscription)]
 pub fn matches_subscription(
-    fql: &str,
+    #[wasm_bindgen(unchecked_param_type = "string")] fql: JsValue,
     #[wasm_bindgen(unchecked_param_type = "SegmentEvent")] event: JsValue,
 ) -> Result<bool, JsValue> {
-    let sub = Subscription::parse(fql).map_err(|e| subscription_error(&e))?;
+    let sub = subscription(&fql)?;
     Ok(sub.matches(&from_js(&event, "event")?))
 }

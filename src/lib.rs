@@ -17,19 +17,26 @@ pub mod value;
 #[cfg(all(target_arch = "wasm32", feature = "worker"))]
 mod worker;
 
-pub use error::{ConfigError, ConfigErrors, MappingError, SubscriptionError};
+pub use error::{ConfigError, ConfigErrors, MappingError, MappingErrorCode, SubscriptionError};
 pub use mapping::{transform, Mapping};
 pub use subscription::Subscription;
 pub use value::Resolved;
 pub mod actions;
+// Cloudflare's limits per invocation, for the Worker's two delivery modes: natively (tested
+// there) and in the Worker, never in the npm package.
+#[cfg(any(not(target_arch = "wasm32"), feature = "worker"))]
 pub mod budget;
 pub mod config;
 pub mod datetime;
 pub mod delivery;
 pub mod event;
 pub mod fields;
+// The Worker's front door: natively (tested there) and in the Worker, never in the npm package.
+#[cfg(any(not(target_arch = "wasm32"), feature = "worker"))]
 pub mod ingest;
 pub mod plan;
+// Queue mode's decisions, likewise Worker-only.
+#[cfg(any(not(target_arch = "wasm32"), feature = "worker"))]
 pub mod queue;
 
 pub use actions::Action;

@@ -13,6 +13,7 @@ use crate::event::{self, Event};
 use crate::fields::{self, ErrorCode, FieldError};
 use crate::js::Root;
 use crate::json::write::write_str;
+use crate::mapping::Budget;
 use crate::value::{ObjectMap, Resolved};
 use indexmap::IndexMap;
 use serde::Serialize;
@@ -333,6 +334,14 @@ impl Planner {
     /// requests in mapping order, then event order.
     pub fn plan_events(&self, events: &[Event<'_>]) -> Plan {
         let mappings = &self.config.mappings;
+        // What every mapping together may build for these events: a request's worth of input
+        // cannot make the Worker run out of memory however its mappings multiply it.
+        let input = events
+            .iter()
+            .map(Event::text_len)
+            .chain(mappings.iter().map(|m| m.mapping.size()))
+            .fold(0usize, usize::saturating_add);
+        let budget = Budget::for_input(input);
         let mut results = Vec::with_capacity(events.len());
         let mut batches: Vec<Batches<'_>> = mappings
             .iter()
@@ -359,7 +368,7 @@ impl Planner {
                 if !mapping.enabled || !mapping.subscription.matches_event(event) {
                     continue;
                 }
-                let (status, errors) = match batch.add(index, event) {
+                let (status, errors) = match batch.add(index, event, &budget) {
                     Ok(()) => (Status::Sent, Vec::new()),
                     Err(errors) => (Status::Invalid, errors),
                 };
@@ -418,14 +427,19 @@ impl<'p> Batches<'p> {
 
     /// Maps, validates and writes `event`'s payload into the open request; every problem
     /// when it is invalid (the request is left as it was).
-    fn add(&mut self, index: usize, event: &Event<'_>) -> Result<(), Vec<FieldError>> {
+    fn add(
+        &mut self,
+        index: usize,
+        event: &Event<'_>,
+        budget: &Budget,
+    ) -> Result<(), Vec<FieldError>> {
         let mark = self.body.len();
         match (self.events.is_empty(), self.array) {
             (true, true) => self.body.push('['),
             (false, _) => self.body.push(','),
             (true, false) => {}
         }
-        if let Err(errors) = write_payload(self.mapping, event, &mut self.body) {
+        if let Err(errors) = write_payload(self.mapping, event, budget, &mut self.body) {
             self.body.truncate(mark);
             return Err(errors);
         }
@@ -481,15 +495,19 @@ fn unassigned(index: usize, status: Status, errors: Vec<FieldError>) -> EventRes
 fn write_payload(
     mapping: &MappingConfig,
     event: &Event<'_>,
+    budget: &Budget,
     out: &mut String,
 ) -> Result<(), Vec<FieldError>> {
-    let mapped = mapping.mapping.run(Root::Event(event)).map_err(|e| {
-        vec![FieldError {
-            field: e.field().to_string(),
-            code: ErrorCode::Mapping,
-            message: e.to_string(),
-        }]
-    })?;
+    let mapped = mapping
+        .mapping
+        .run(Root::Event(event), budget)
+        .map_err(|e| {
+            vec![FieldError {
+                field: e.field().to_string(),
+                code: ErrorCode::Mapping,
+                message: e.to_string(),
+            }]
+        })?;
     let mapped = match mapped.materialize() {
         Resolved::Object(map) => map,
         _ => ObjectMap::default(),

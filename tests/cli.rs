@@ -148,3 +148,119 @@ fn unreadable_input_exits_2_with_one_line() {
     let out = cli(&["frobnicate"], "");
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let config = temp_file("pipe-config.json", r#"{"settings": {"apikey": "k"}}"#);
+    let event = r#"{"type":"identify","userId":"u","traits":{"name":"A"}}"#;
+    let events = format!("[{}]", vec![event; 2_000].join(","));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nudge-edge"))
+        .args(["plan", "--config", &config])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    // The reader goes away before anything is written, as `| head` does after its lines.
+    drop(child.stdout.take());
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(events.as_bytes())
+        .expect("write stdin");
+    let out = child.wait_with_output().expect("the binary finishes");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+#[test]
+fn standard_input_is_read_once() {
+    let config = r#"{"settings": {"apikey": "k"}}"#;
+    for args in [
+        &["plan", "--config", "-"][..],
+        &["plan", "--config", "-", "-"],
+        &["transform", "--mapping", "-"],
+        &["transform", "-", "--mapping", "-"],
+    ] {
+        let out = cli(args, config);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("cannot both be read from standard input"),
+            "{err}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+    // One of them from standard input is fine.
+    let events = temp_file(
+        "once-events.json",
+        r#"[{"type": "identify", "userId": "a"}]"#,
+    );
+    let out = cli(&["plan", "--config", "-", &events], config);
+    assert_eq!(stdout_json(&out)["results"][0]["status"], "sent");
+}
+
+#[test]
+fn empty_input_says_so() {
+    let config = temp_file("empty-config.json", r#"{"settings": {"apikey": "k"}}"#);
+    let empty = temp_file("empty-events.json", " \n");
+    for (args, stdin) in [
+        (vec!["plan", "--config", &config], ""),
+        (vec!["plan", "--config", &config, &empty], ""),
+        (vec!["plan", "--config", &config, "-"], "\n\n"),
+    ] {
+        let out = cli(&args, stdin);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("the events input is empty"));
+    }
+    let out = cli(&["match", "type = \"x\""], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the event is empty"));
+    let out = cli(&["check-config", &empty], "");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is empty"));
+    // An explicit empty list is a list of no events.
+    let out = cli(&["plan", "--config", &config], "[]");
+    assert_eq!(stdout_json(&out), json!({"requests": [], "results": []}));
+}
+
+#[test]
+fn help_and_version() {
+    for flag in ["--help", "-h", "help"] {
+        let out = cli(&[flag], "");
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.starts_with("usage:") && text.contains("Exit status"),
+            "{text}"
+        );
+    }
+    for flag in ["--version", "-V"] {
+        let out = cli(&[flag], "");
+        assert_eq!(out.status.code(), Some(0));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            format!("nudge-edge {}", env!("CARGO_PKG_VERSION"))
+        );
+    }
+}
+
+#[test]
+fn hostile_inputs_are_refused_not_crashed() {
+    let deep_fql = format!("{}type = \"a\"{}", "(".repeat(5_000), ")".repeat(5_000));
+    let out = cli(&["match", &deep_fql], "{}");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nested more than 64 deep"));
+    let deep_json = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let out = cli(&["match", "type = \"x\""], &deep_json);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("recursion limit"));
+    let config = temp_file(
+        "absurd-config.json",
+        r#"{"settings": {"apikey": "k"}, "mappings": [{"action": "trackEvent", "enable_batching": true, "batch_size": 4294967296}]}"#,
+    );
+    let out = cli(&["check-config", &config], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/mappings/0/batch_size"));
+}

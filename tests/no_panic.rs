@@ -1,5 +1,6 @@
 //! Property tests: no input, however odd, makes the core panic.
 
+use nudge_edge::{mapping::MAX_DEPTH as MAPPING_DEPTH, subscription::MAX_DEPTH as FQL_DEPTH};
 use nudge_edge::{plan, transform, Config, Subscription};
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
@@ -145,5 +146,51 @@ proptest! {
     fn config_checking_never_panics(doc in arb_json()) {
         let _ = Config::from_json(&doc);
         let _ = Config::from_json(&json!({"settings": {"apikey": "k"}, "mappings": [doc]}));
+    }
+}
+
+proptest! {
+    // Deep inputs are slow to build and run in a debug build: 128 cases unless PROPTEST_CASES
+    // asks for a number.
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(128),
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn nesting_at_and_past_the_bounds_is_an_answer(depth in 0usize..100, wrappers in prop::collection::vec(0usize..4, 1..4)) {
+        // Subscriptions: a mix of ways to open a group, all closed at the end. (A `)` inside,
+        // as in `(contains(…) and (…`, would end each group where Segment ends it: no nesting.)
+        let opens = ["(", "(type = \"a\" or ", "( (", "(name = \"n\" and userId = \"u\" or "];
+        let (mut fql, mut levels) = (String::new(), 0);
+        for i in 0..depth {
+            let open = opens[wrappers[i % wrappers.len()]];
+            fql.push_str(open);
+            levels += open.matches('(').count() - open.matches("contains(").count();
+        }
+        fql.push_str("userId != null");
+        fql.push_str(&")".repeat(levels));
+        match Subscription::parse(&fql) {
+            Ok(sub) => {
+                prop_assert!(levels <= FQL_DEPTH, "{levels} levels parsed");
+                let _ = sub.matches(&json!({"userId": "u", "type": "a", "event": "x"}));
+            }
+            Err(e) => prop_assert!(levels > FQL_DEPTH && e.message.contains("nested more than"), "{e}"),
+        }
+        // Mappings: directives and plain objects around a lookup of the whole payload.
+        let wrap = |v: Value, kind: usize| match kind {
+            0 => json!({"a": v}),
+            1 => json!([v]),
+            2 => json!({"@if": {"exists": {"@path": "$.x"}, "then": v}}),
+            3 => json!({"@transform": {"apply": {"x": {"@path": "$."}}, "mapping": {"y": v}}}),
+            _ => json!({"@arrayPath": ["$.", {"z": v}]}),
+        };
+        let mapping = (0..depth).fold(json!({"@path": "$."}), |v, i| wrap(v, (wrappers[i % wrappers.len()] + i) % 5));
+        let payload = (0..depth.min(40)).fold(json!({"x": 1}), |v, _| json!({"x": v}));
+        let levels = (0..).find(|l| nudge_edge::mapping::too_deep(&mapping, *l).is_none()).unwrap_or(0);
+        match transform(&mapping, &payload) {
+            Ok(_) => prop_assert!(levels <= MAPPING_DEPTH),
+            Err(e) => prop_assert!(levels > MAPPING_DEPTH && e.code() == nudge_edge::MappingErrorCode::TooDeep, "{e}"),
+        }
     }
 }

@@ -13,6 +13,10 @@ use serde_json::{Map, Value};
 
 /// Checks a whole mapping; every problem is reported.
 pub fn check_mapping(mapping: &Value) -> Result<(), Vec<MappingError>> {
+    // Measured without recursion first: everything after it recurses over the document.
+    if let Some(path) = too_deep(mapping, MAX_DEPTH) {
+        return Err(vec![MappingError::at(&path, Reason::TooDeep(MAX_DEPTH))]);
+    }
     let mut checker = Checker {
         stack: Vec::new(),
         errors: Vec::new(),
@@ -22,14 +26,50 @@ pub fn check_mapping(mapping: &Value) -> Result<(), Vec<MappingError>> {
         return Ok(());
     }
     // Options objects are checked as raw objects and then field by field, which can find the
-    // same problem twice; report each once.
-    let mut unique: Vec<MappingError> = Vec::with_capacity(checker.errors.len());
-    for e in checker.errors {
-        if !unique.contains(&e) {
-            unique.push(e);
+    // same problem twice; report each once (in a set: a mapping can have very many problems).
+    let mut seen = std::collections::HashSet::with_capacity(checker.errors.len());
+    let mut unique = checker.errors;
+    unique.retain(|e| seen.insert(e.clone()));
+    Err(unique)
+}
+
+/// The path of the first object or array nested more than `limit` levels deep in `root` (the
+/// root being level 1), found with an explicit stack rather than recursion.
+pub fn too_deep(root: &Value, limit: usize) -> Option<Vec<String>> {
+    /// The members of one object or array still to visit.
+    enum Members<'a> {
+        Object(serde_json::map::Iter<'a>),
+        Array(std::iter::Enumerate<std::slice::Iter<'a, Value>>),
+    }
+    fn members(v: &Value) -> Option<Members<'_>> {
+        match v {
+            Value::Object(map) => Some(Members::Object(map.iter())),
+            Value::Array(items) => Some(Members::Array(items.iter().enumerate())),
+            _ => None,
         }
     }
-    Err(unique)
+    // One entry per open level: the key that led to it and its unvisited members.
+    let mut open: Vec<(String, Members<'_>)> = vec![(String::new(), members(root)?)];
+    if limit == 0 {
+        return Some(Vec::new());
+    }
+    while let Some((_, rest)) = open.last_mut() {
+        let next = match rest {
+            Members::Object(iter) => iter.next().map(|(k, v)| (k.clone(), v)),
+            Members::Array(iter) => iter.next().map(|(i, v)| (i.to_string(), v)),
+        };
+        let Some((key, child)) = next else {
+            open.pop();
+            continue;
+        };
+        if let Some(inner) = members(child) {
+            open.push((key, inner));
+            if open.len() > limit {
+                return Some(open.into_iter().skip(1).map(|(k, _)| k).collect());
+            }
+        }
+    }
+    None
 }
 
 /// Whether an object is a directive: at least one `@` key and nothing else but `_metadata`.
@@ -45,6 +85,18 @@ fn kind(v: Option<&Value>) -> &'static str {
         Some(Value::Object(map)) if map.keys().any(|k| k.starts_with('@')) => "directive",
         other => real_type_of(other),
     }
+}
+
+/// Whether `rule`, for a value of kind `kind`, checks it just as [`Checker::any`] does.
+fn descends_as_raw(kind: &str, rule: Rule) -> bool {
+    use Rule::*;
+    matches!(
+        (kind, rule),
+        (
+            "directive",
+            DirectiveOrRaw | DirectiveOrString | DirectiveOrObject
+        ) | ("object", DirectiveOrObject)
+    )
 }
 
 /// What a directive option must be.
@@ -130,18 +182,11 @@ impl Checker {
         }
     }
 
-    fn too_deep(&mut self) -> bool {
-        self.stack.len() > MAX_DEPTH && !self.fail(Reason::TooDeep(MAX_DEPTH))
-    }
-
     /// A raw object: each member is checked.
     pub fn object(&mut self, v: Option<&Value>) -> bool {
         let Some(Value::Object(map)) = v.filter(|_| kind(v) == "object") else {
             return self.should_be(Expected::Object, v);
         };
-        if self.too_deep() {
-            return false;
-        }
         let mut ok = true;
         for (k, item) in map {
             ok &= self.nested(k, |c| c.any(Some(item)));
@@ -153,9 +198,6 @@ impl Checker {
         let Some(Value::Object(map)) = v else {
             return self.should_be(Expected::DirectiveObject, v);
         };
-        if self.too_deep() {
-            return false;
-        }
         let directive_keys: Vec<&String> = map.keys().filter(|k| k.starts_with('@')).collect();
         if directive_keys.len() > 1 {
             return self.fail(Reason::TooManyKeys(directive_keys.len()));
@@ -183,6 +225,10 @@ impl Checker {
             match value {
                 None if field.required => ok &= self.fail(Reason::MissingField(field.name)),
                 None => {}
+                // The raw-object check just passed this directive or object as a whole; the
+                // rule would check it again exactly so (same path, same outcome), and nested
+                // directives would cost twice as much per level: 2^depth.
+                Some(_) if descends_as_raw(kind(value), field.rule) => {}
                 Some(_) => ok &= self.nested(field.name, |c| c.rule(value, field.rule)),
             }
         }
@@ -241,7 +287,7 @@ impl Checker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Map};
 
     fn errors(m: Value) -> Vec<String> {
         check_mapping(&m)
@@ -287,14 +333,79 @@ mod tests {
     }
 
     #[test]
-    fn nesting_is_bounded() {
-        let mut deep = json!("x");
-        for _ in 0..(MAX_DEPTH + 10) {
-            deep = json!({ "a": deep });
+    fn depth_is_bounded_with_a_path() {
+        let mut doc = json!({"@path": "$.x"});
+        for i in 0..MAX_DEPTH - 1 {
+            doc = if i % 2 == 0 {
+                json!({"a": doc})
+            } else {
+                json!([doc])
+            };
         }
-        let e = check_mapping(&deep).unwrap_err();
-        assert_eq!(e.len(), 1);
+        assert!(
+            errors(doc.clone()).is_empty(),
+            "{MAX_DEPTH} levels are fine"
+        );
+        assert_eq!(too_deep(&doc, MAX_DEPTH), None);
+        let path = too_deep(&doc, 3).unwrap_or_default();
+        assert_eq!(path, ["a", "0", "a"]);
+        let deeper = json!({"f": doc});
+        let e = check_mapping(&deeper).unwrap_err();
         assert_eq!(e[0].code(), crate::error::MappingErrorCode::TooDeep);
-        assert_eq!(e[0].segments().len(), MAX_DEPTH + 1);
+        assert_eq!(
+            e[0].to_string(),
+            // The 65th level, reached through 64 keys.
+            format!(
+                "/f{}/a is nested more than 64 levels deep",
+                "/a/0".repeat(31)
+            )
+        );
+        assert_eq!(too_deep(&json!(1), 0), None);
+        assert_eq!(too_deep(&json!([]), 0), Some(Vec::new()));
+        // Far deeper than any recursion could follow, and never recursed into.
+        let mut abyss = Value::Null;
+        for _ in 0..100_000 {
+            abyss = Value::Array(vec![abyss]);
+        }
+        assert_eq!(check_mapping(&abyss).map_err(|e| e.len()), Err(1));
+        // serde_json drops values recursively: take it apart by hand.
+        while let Value::Array(mut items) = abyss {
+            abyss = items.pop().unwrap_or_default();
+        }
+    }
+
+    #[test]
+    fn nested_directives_are_checked_once() {
+        // 21 nested @transforms (63 levels): checking each level twice took 2²¹ visits.
+        let mut doc = json!({"@path": "$.x"});
+        for _ in 0..21 {
+            doc = json!({"@transform": {"apply": {"a": {"@path": "$."}}, "mapping": doc}});
+        }
+        let started = std::time::Instant::now();
+        assert!(errors(doc.clone()).is_empty());
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        // A problem deep inside is still found, once.
+        let mut bad = json!({"@case": {"operator": "lower", "value": 5}});
+        for _ in 0..21 {
+            bad = json!({"@if": {"exists": {"@path": "$.x"}, "then": bad}});
+        }
+        let found = errors(bad);
+        assert_eq!(found.len(), 1);
+        assert!(found[0].ends_with(
+            "/then/@case/value should be a string or a mapping directive but it is a number"
+        ));
+    }
+
+    #[test]
+    fn many_problems_are_listed_quickly() {
+        let doc: Map<String, Value> = (0..100_000)
+            .map(|i| (format!("f{i}"), json!({"@nope": i})))
+            .collect();
+        let started = std::time::Instant::now();
+        assert_eq!(
+            check_mapping(&Value::Object(doc)).map_err(|e| e.len()),
+            Err(100_000)
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
 }

@@ -6,24 +6,27 @@
 //! into a tree of directives with their options decided ([`directives`], one file per
 //! directive), and running resolves that tree against any number of payloads.
 
+mod budget;
 mod check;
 mod directives;
 mod lookup;
 mod node;
 
-pub use check::{check_mapping, is_directive};
+pub use budget::{json_size, Budget};
+pub use check::{check_mapping, is_directive, too_deep};
 pub use directives::{MAX_PATTERN_LENGTH, MAX_REPLACEMENT_LENGTH, NAMES as DIRECTIVES};
 pub use lookup::{lookup, split_path, PathSpec};
 
 use crate::error::{MappingError, Reason};
 use crate::js::Root;
 use crate::value::Resolved;
-use node::{Node, Run};
+use node::{Cx, Node, Run};
 use serde_json::Value;
 
-/// How deep a mapping may nest (objects, arrays and directive options, counted by path
-/// segment): far beyond any real mapping, and shallow enough that checking and running it stay
-/// well inside every target's stack.
+/// Deepest nesting of objects and arrays in a mapping document. Checking, compiling and running
+/// it recurse a few times per level, so the bound keeps them within the smallest stack of any
+/// target (wasm32's 1 MiB) together with the values they produce; Segment's own mappings stay
+/// under ten levels.
 pub const MAX_DEPTH: usize = 64;
 
 /// A mapping that passed [`check_mapping`], compiled.
@@ -31,6 +34,8 @@ pub const MAX_DEPTH: usize = 64;
 pub struct Mapping {
     document: Value,
     root: Node,
+    /// The document's [`json_size`], part of the input a [`Budget`] is sized by.
+    size: usize,
 }
 
 impl Mapping {
@@ -38,7 +43,16 @@ impl Mapping {
     pub fn parse(document: Value) -> Result<Mapping, Vec<MappingError>> {
         check_mapping(&document)?;
         let root = Node::compile(&document);
-        Ok(Mapping { document, root })
+        Ok(Mapping {
+            size: json_size(&document),
+            document,
+            root,
+        })
+    }
+
+    /// The document's [`json_size`].
+    pub fn size(&self) -> usize {
+        self.size
     }
 
     /// The mapping document as given.
@@ -47,22 +61,24 @@ impl Mapping {
     }
 
     /// Runs the mapping on any payload (an event read in place, a JSON tree, a mapped value),
-    /// which must be an object; `undefined` members are left for the writer to drop.
-    pub fn run(&self, payload: Root<'_>) -> Result<Resolved, MappingError> {
-        run_on_object(&self.root, payload)
+    /// which must be an object, building within `budget` (shared with the other runs of one
+    /// call); `undefined` members are left for the writer to drop.
+    pub fn run(&self, payload: Root<'_>, budget: &Budget) -> Result<Resolved, MappingError> {
+        run_on_object(&self.root, Cx { payload, budget })
     }
 
     /// Runs the mapping on `payload` (which must be an object) and returns the result with
     /// `undefined` members removed, or `None` when nothing resolved at all.
     pub fn apply(&self, payload: &Value) -> Result<Option<Value>, MappingError> {
-        Ok(self.run(Root::Json(payload))?.into_json())
+        let budget = Budget::for_input(self.size.saturating_add(json_size(payload)));
+        Ok(self.run(Root::Json(payload), &budget)?.into_json())
     }
 }
 
 /// Resolves `node` on a payload that must be an object, as Segment's `transform` requires.
-fn run_on_object(node: &Node, payload: Root<'_>) -> Run {
-    match payload.type_name() {
-        "object" => node.resolve(payload),
+fn run_on_object(node: &Node, cx: Cx<'_>) -> Run {
+    match cx.payload.type_name() {
+        "object" => node.resolve(cx),
         other => Err(MappingError::new(Reason::DataNotObject(other))),
     }
 }
@@ -74,7 +90,12 @@ pub fn transform(mapping: &Value, payload: &Value) -> Result<Option<Value>, Mapp
     if let Err(mut errors) = check_mapping(mapping) {
         return Err(errors.swap_remove(0));
     }
-    let resolved = run_on_object(&Node::compile(mapping), Root::Json(payload))?;
+    let budget = Budget::for_input(json_size(mapping).saturating_add(json_size(payload)));
+    let cx = Cx {
+        payload: Root::Json(payload),
+        budget: &budget,
+    };
+    let resolved = run_on_object(&Node::compile(mapping), cx)?;
     Ok(resolved.remove_undefined().into_json())
 }
 
@@ -96,6 +117,65 @@ mod tests {
                 .to_string(),
             "/a/0/@nope @nope is not a valid directive"
         );
+    }
+
+    fn err(mapping: Value, payload: Value) -> String {
+        transform(&mapping, &payload).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn mappings_that_multiply_their_input_stop_at_the_budget() {
+        let over = "builds a result longer than this input allows";
+        // `$\`` repeats the text before every match: quadratic, then squared again.
+        let replace = json!({"r": {"@replace": {"pattern": "a", "replacement": "$`$`$`$`$`",
+            "value": {"@path": "$.t"}, "pattern2": "a", "replacement2": "$'$'$'$'$'"}}});
+        let quadratic = err(replace, json!({"t": "a".repeat(50_000)}));
+        assert!(
+            quadratic.starts_with("/r/@replace ") && quadratic.contains(over),
+            "{quadratic}"
+        );
+        // Every @transform level copies the payload twice: 2³⁰ copies.
+        let mut doubling = json!({"@path": "$."});
+        for _ in 0..30 {
+            doubling = json!({"@transform": {"apply": {"a": {"@path": "$."}, "b": {"@path": "$."}}, "mapping": doubling}});
+        }
+        assert!(err(json!({"d": doubling}), json!({"s": "x".repeat(1000)})).contains(over));
+        // Every leaf's key repeats the keys of all the levels above it.
+        let mut deep = json!((0..2000)
+            .map(|i| (format!("k{i}"), json!(i)))
+            .collect::<serde_json::Map<_, _>>());
+        for _ in 0..100 {
+            deep = json!({ "k".repeat(300): deep });
+        }
+        let flatten = json!({"f": {"@flatten": {"value": {"@path": "$.v"}, "separator": "."}}});
+        let keys = err(flatten, json!({ "v": deep }));
+        assert!(keys.contains(over), "{keys}");
+        // Many placeholders for one long value.
+        let template = json!({"t": {"@template": "{{s}}".repeat(1000)}});
+        assert!(err(template, json!({"s": "x".repeat(100_000)})).contains(over));
+        // The same shapes on an ordinary scale are fine.
+        assert_eq!(
+            transform(
+                &json!({"r": {"@replace": {"pattern": "b", "replacement": "[$`]", "value": "abc"}}}),
+                &json!({})
+            )
+            .unwrap(),
+            Some(json!({"r": "a[a]c"}))
+        );
+    }
+
+    #[test]
+    fn a_budget_grows_with_the_input() {
+        let big = json!({"s": "x".repeat(10 << 20)});
+        let copy = json!({"a": {"@path": "$.s"}, "b": {"@path": "$.s"}});
+        assert_eq!(
+            transform(&copy, &big)
+                .unwrap()
+                .map(|v| v["b"].as_str().map(str::len)),
+            Some(Some(10 << 20)),
+            "a payload larger than the fixed allowance is still copied"
+        );
+        assert_eq!(json_size(&json!([1, "ab", {"cd": null}])), 16 * 5 + 4);
     }
 
     #[test]

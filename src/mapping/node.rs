@@ -3,6 +3,7 @@
 //! when it runs (an unchecked directive inside an array, an option that fails at run time)
 //! fails when the node runs, at the same point and with the same message.
 
+use super::budget::{resolved_size, Budget, VALUE_BYTES};
 use super::directives::Directive;
 use super::{is_directive, MAX_DEPTH};
 use crate::error::{MappingError, Reason};
@@ -12,6 +13,40 @@ use serde_json::Value;
 
 /// The result of running a node.
 pub type Run = Result<Resolved, MappingError>;
+
+/// One run of a mapping: the payload it reads and the budget it builds from.
+#[derive(Clone, Copy)]
+pub struct Cx<'a> {
+    /// What paths read.
+    pub payload: Root<'a>,
+    /// What the run may still build.
+    pub budget: &'a Budget,
+}
+
+impl<'a> Cx<'a> {
+    /// The same run reading another payload (`@arrayPath` items, `@transform`'s result).
+    pub fn reading<'b>(&self, payload: Root<'b>) -> Cx<'b>
+    where
+        'a: 'b,
+    {
+        Cx {
+            payload,
+            budget: self.budget,
+        }
+    }
+
+    /// `value`, paid for.
+    pub fn built(&self, value: Resolved) -> Run {
+        self.budget.spend(resolved_size(&value))?;
+        Ok(value)
+    }
+
+    /// A string, paid for.
+    pub fn text(&self, text: String) -> Run {
+        self.budget.spend(text.len().saturating_add(VALUE_BYTES))?;
+        Ok(Resolved::String(text))
+    }
+}
 
 /// One compiled mapping value.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,29 +94,30 @@ impl Node {
     }
 
     /// Resolves the node as the option `key` of a directive: errors are placed under `key`.
-    pub fn resolve_within(&self, key: &str, payload: Root<'_>) -> Run {
-        self.resolve(payload).map_err(|e| e.within(key))
+    pub fn resolve_within(&self, key: &str, cx: Cx<'_>) -> Run {
+        self.resolve(cx).map_err(|e| e.within(key))
     }
 
-    /// Resolves the node against `payload`.
-    pub fn resolve(&self, payload: Root<'_>) -> Run {
+    /// Resolves the node against the run's payload, paying for what it builds.
+    pub fn resolve(&self, cx: Cx<'_>) -> Run {
         match self {
-            Node::Value(v) => Ok(v.clone()),
+            Node::Value(v) => cx.built(v.clone()),
             Node::Object(members) => {
                 let mut out =
                     ObjectMap::with_capacity_and_hasher(members.len(), Default::default());
                 for (k, node) in members {
-                    out.insert(k.clone(), node.resolve(payload).map_err(|e| e.within(k))?);
+                    cx.budget.spend(k.len().saturating_add(VALUE_BYTES))?;
+                    out.insert(k.clone(), node.resolve(cx).map_err(|e| e.within(k))?);
                 }
                 Ok(Resolved::Object(out))
             }
             Node::Array(items) => items
                 .iter()
                 .enumerate()
-                .map(|(i, node)| node.resolve(payload).map_err(|e| e.within(&i.to_string())))
+                .map(|(i, node)| node.resolve(cx).map_err(|e| e.within(&i.to_string())))
                 .collect::<Result<Vec<_>, _>>()
                 .map(Resolved::Array),
-            Node::Directive(d) => d.run(payload),
+            Node::Directive(d) => d.run(cx),
             Node::TooDeep => Err(MappingError::new(Reason::TooDeep(MAX_DEPTH))),
         }
     }
@@ -97,9 +133,9 @@ pub fn compile_opt(
 }
 
 /// Resolves an option, naming it in errors; `undefined` when it was left out.
-pub fn resolve_opt(option: &Option<Node>, key: &str, payload: Root<'_>) -> Run {
+pub fn resolve_opt(option: &Option<Node>, key: &str, cx: Cx<'_>) -> Run {
     match option {
-        Some(node) => node.resolve_within(key, payload),
+        Some(node) => node.resolve_within(key, cx),
         None => Ok(Resolved::Undefined),
     }
 }

@@ -3,10 +3,11 @@
 //! `GET /admin/dead-letters[?limit=N&cursor=C]` lists stored dead letters, oldest first;
 //! `POST /admin/replay` enqueues them again (`{"ids": [...]}`, or the oldest `limit`, 100 at
 //! most, when no ids are given) and removes those it enqueued. Both need
-//! `Authorization: Bearer <ADMIN_KEY>`, compared in constant time; without the secret set,
-//! nobody is let in.
+//! `Authorization: Bearer <ADMIN_KEY>`, compared as write keys are (SHA-256 digests, constant
+//! time); without the secret set, nobody is let in. The paths are routed with the others
+//! ([`crate::ingest::Route`]).
 
-use crate::ingest::write_key_accepted;
+use crate::ingest::auth::WriteKeys;
 use serde_json::Value;
 
 /// Most dead letters listed or replayed by one request.
@@ -14,45 +15,15 @@ pub const MAX_PAGE: usize = 100;
 /// Dead letters listed when the request does not say.
 pub const DEFAULT_PAGE: usize = 50;
 
-/// An admin route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AdminRoute {
-    /// `GET /admin/dead-letters`.
-    DeadLetters,
-    /// `POST /admin/replay`.
-    Replay,
-    /// An admin path with the wrong method.
-    MethodNotAllowed,
-}
-
-/// The admin route of a request, or `None` when the path is not an admin path.
-pub fn route(method: &str, path: &str) -> Option<AdminRoute> {
-    let (route, wanted) = match path.trim_end_matches('/') {
-        "/admin/dead-letters" => (AdminRoute::DeadLetters, "GET"),
-        "/admin/replay" => (AdminRoute::Replay, "POST"),
-        _ => return None,
-    };
-    Some(if method.eq_ignore_ascii_case(wanted) {
-        route
-    } else {
-        AdminRoute::MethodNotAllowed
-    })
-}
-
-/// Whether an `Authorization` header carries the admin key (`Bearer <key>`). No key
-/// configured, an empty one, or no header: no.
-pub fn authorized(authorization: Option<&str>, admin_key: Option<&str>) -> bool {
-    let Some(key) = admin_key.map(str::trim).filter(|k| !k.is_empty()) else {
-        return false;
-    };
-    let Some(token) = authorization.and_then(|h| {
+/// Whether an `Authorization` header carries the admin key (`Bearer <key>`; `ADMIN_KEY` read
+/// with [`WriteKeys::one`]). No key configured, or no header: no.
+pub fn authorized(authorization: Option<&str>, admin_key: &WriteKeys) -> bool {
+    let token = authorization.and_then(|h| {
         let h = h.trim();
         h.strip_prefix("Bearer ")
             .or_else(|| h.strip_prefix("bearer "))
-    }) else {
-        return false;
-    };
-    write_key_accepted(token.trim(), &[key.to_string()])
+    });
+    token.is_some_and(|t| admin_key.accepts(t.trim()))
 }
 
 /// A listing's page size (1 to [`MAX_PAGE`]) and cursor, from the URL's query
@@ -114,31 +85,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn routes() {
-        assert_eq!(
-            route("GET", "/admin/dead-letters"),
-            Some(AdminRoute::DeadLetters)
-        );
-        assert_eq!(route("POST", "/admin/replay/"), Some(AdminRoute::Replay));
-        assert_eq!(
-            route("GET", "/admin/replay"),
-            Some(AdminRoute::MethodNotAllowed)
-        );
-        assert_eq!(route("POST", "/v1/track"), None);
-    }
-
-    #[test]
     fn only_the_admin_key_lets_in() {
-        let key = Some("adm-secret");
+        let key = &WriteKeys::one("adm-secret");
         assert!(authorized(Some("Bearer adm-secret"), key));
+        assert!(authorized(Some(" bearer  adm-secret "), key));
         assert!(!authorized(Some("Bearer adm-secre"), key));
         assert!(!authorized(Some("adm-secret"), key));
+        assert!(!authorized(Some("Basic adm-secret"), key));
         assert!(!authorized(None, key));
         assert!(
-            !authorized(Some("Bearer "), Some("")),
+            !authorized(Some("Bearer "), &WriteKeys::one("")),
             "an empty key lets nobody in"
         );
-        assert!(!authorized(Some("Bearer x"), None));
     }
 
     #[test]

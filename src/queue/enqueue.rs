@@ -1,13 +1,13 @@
 //! The producer's side of queue mode: a plan becomes one message per valid (event, mapping)
-//! payload, the messages are cut into `sendBatch` calls within the queue's limits, and the
-//! sender is told what the queue took.
+//! payload, the messages are cut into `sendBatch` calls within the queue's limits, and what
+//! the queue took is settled per event (the answer itself is `ingest::answer::queued`).
 //!
 //! Cloudflare Queues' limits (developers.cloudflare.com/queues/platform/limits, where
 //! 1 KB = 1,000 bytes): a message up to 128 KB, including about 100 bytes of the queue's own
 //! metadata; a `sendBatch` call up to 100 messages and 256 KB in all.
 
 use crate::config::Config;
-use crate::delivery::Settlement;
+use crate::delivery::{sender_status, Settlement};
 use crate::fields::{ErrorCode, FieldError};
 use crate::json::read;
 use crate::plan::{Plan, Status};
@@ -140,27 +140,10 @@ pub fn settle(plan: Plan, messages: &[Outgoing], enqueued: &[Enqueued]) -> Settl
             r.errors = vec![error];
         }
     }
-    let invalid = results.iter().any(|r| r.status == Status::Invalid);
-    let status = if unavailable {
-        503
-    } else if refused || invalid {
-        400
-    } else {
-        200
-    };
     Settlement {
+        status: sender_status(&results, unavailable, false, refused),
         results,
-        status,
         retry_after_secs: None,
-    }
-}
-
-/// The sentence that answers the sender in queue mode.
-pub fn answer_message(status: u16) -> &'static str {
-    match status {
-        200 => "accepted: queued for delivery to Nudge",
-        400 => "some events were not queued: see results (the others were)",
-        _ => "the delivery queue did not take some events; retry the request",
     }
 }
 
@@ -274,9 +257,5 @@ mod tests {
         assert_eq!(big.status, 400);
         assert_eq!(big.results[1].status, Status::Failed);
         assert!(big.results[1].errors[0].message.contains("200000 bytes"));
-        assert_eq!(
-            answer_message(200),
-            "accepted: queued for delivery to Nudge"
-        );
     }
 }

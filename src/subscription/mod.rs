@@ -11,7 +11,7 @@ pub mod lexer;
 pub mod parser;
 
 pub use ast::{Condition, GroupOperator, Literal, Operator, Target};
-pub use parser::parse;
+pub use parser::{parse, MAX_DEPTH};
 
 use crate::error::SubscriptionError;
 use crate::event::Event;

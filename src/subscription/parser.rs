@@ -8,13 +8,22 @@
 //!   `match(`, and a stray `)` after it is ignored.
 //!
 //! Segment's parser gives up on a group inside a group. There nudge-edge goes on: the whole
-//! subscription is read as nested expressions, `and` binding tighter than `or`, to any depth.
-//! Malformed text (a missing value, an unknown field, an unclosed string or parenthesis) is
-//! an error naming its column.
+//! subscription is read as nested expressions, `and` binding tighter than `or`, up to
+//! [`MAX_DEPTH`] parentheses deep. Malformed text (a missing value, an unknown field, an
+//! unclosed string or parenthesis, parentheses nested too deep) is an error naming its column.
 
 use super::ast::{Condition, GroupOperator, Literal, Operator, Target};
 use super::lexer::{tokenize, Spanned, Token};
 use crate::error::SubscriptionError;
+
+/// Deepest nesting of parentheses read. The parser, the evaluator and the AST's printing recurse
+/// once per level, so the bound keeps them within the smallest stack any target has (wasm32's
+/// 1 MiB); Segment itself reads no group inside a group, so no subscription written for it
+/// comes near.
+pub const MAX_DEPTH: usize = 64;
+
+/// The functions FQL knows: `contains(field, "text")` and `match(field, "pattern")`.
+const FUNCTIONS: [&str; 2] = ["contains", "match"];
 
 /// Parses a subscription; the result is always a group, as in Segment.
 pub fn parse(source: &str) -> Result<Condition, SubscriptionError> {
@@ -63,6 +72,8 @@ struct Parser {
     tokens: Vec<Spanned>,
     pos: usize,
     end_column: usize,
+    /// Parentheses open around the current position (nested expressions only).
+    depth: usize,
 }
 
 impl Parser {
@@ -71,7 +82,14 @@ impl Parser {
             tokens,
             pos: 0,
             end_column,
+            depth: 0,
         }
+    }
+
+    /// Whether `t`, the token just taken, starts a `contains(…)` or `match(…)` call.
+    fn starts_call(&self, t: &Spanned) -> bool {
+        matches!(&t.token, Token::Ident(name) if FUNCTIONS.contains(&name.as_str()))
+            && self.peek().is_some_and(|n| n.token == Token::ParenLeft)
     }
 
     /// One level read as Segment reads it (see the module documentation).
@@ -125,12 +143,7 @@ impl Parser {
                     }
                 }
                 Token::Bang => nodes.extend(self.negated()?.1),
-                Token::Ident(name)
-                    if (name == "contains" || name == "match")
-                        && self.peek().is_some_and(|n| n.token == Token::ParenLeft) =>
-                {
-                    nodes.extend(self.function(&t, false)?)
-                }
+                Token::Ident(_) if self.starts_call(&t) => nodes.extend(self.function(&t, false)?),
                 Token::Ident(_) => nodes.push(self.comparison(&t)?),
                 other => {
                     return Err(self.error_at(
@@ -233,7 +246,14 @@ impl Parser {
         let t = self.next("a condition")?;
         match &t.token {
             Token::ParenLeft => {
+                if self.depth == MAX_DEPTH {
+                    return Err(
+                        self.error_at(&t, format!("parentheses nested more than {MAX_DEPTH} deep"))
+                    );
+                }
+                self.depth += 1;
                 let inner = self.or_expr()?;
+                self.depth -= 1;
                 self.expect(Token::ParenRight, "`)`")?;
                 Ok(inner)
             }
@@ -241,13 +261,9 @@ impl Parser {
                 let (f, condition) = self.negated()?;
                 condition.ok_or_else(|| self.untestable_type(&f))
             }
-            Token::Ident(name)
-                if (name == "contains" || name == "match")
-                    && self.peek().is_some_and(|n| n.token == Token::ParenLeft) =>
-            {
-                self.function(&t, false)?
-                    .ok_or_else(|| self.untestable_type(&t))
-            }
+            Token::Ident(_) if self.starts_call(&t) => self
+                .function(&t, false)?
+                .ok_or_else(|| self.untestable_type(&t)),
             Token::Ident(_) => self.comparison(&t),
             other => Err(self.error_at(
                 &t,
@@ -260,7 +276,7 @@ impl Parser {
     fn negated(&mut self) -> Result<(Spanned, Option<Condition>), SubscriptionError> {
         let f = self.next("`contains(…)` or `match(…)` after `!`")?;
         match &f.token {
-            Token::Ident(name) if name == "contains" || name == "match" => {
+            Token::Ident(_) if self.starts_call(&f) => {
                 let condition = self.function(&f, true)?;
                 Ok((f, condition))
             }
@@ -549,5 +565,34 @@ mod tests {
         assert_eq!(e(r#"type "a""#).position, 6);
         assert_eq!(e(r#"type = "a" type = "b""#).position, 12);
         assert_eq!(e("").position, 1);
+        assert_eq!(
+            e(r#"!contains event, "x""#).message,
+            "`!` can only negate contains(…) or match(…), found `contains`"
+        );
+    }
+
+    #[test]
+    fn nesting_is_bounded_with_a_position() {
+        let nested = |depth: usize| {
+            format!(
+                "{}type = \"a\" or userId = \"u\"{}",
+                "(".repeat(depth),
+                ")".repeat(depth)
+            )
+        };
+        assert_eq!(
+            ast(&nested(MAX_DEPTH))["children"][1]["type"],
+            "userId",
+            "the deepest nesting allowed parses"
+        );
+        let too_deep = parse(&nested(MAX_DEPTH + 1)).unwrap_err();
+        assert_eq!(
+            (too_deep.position, too_deep.message.as_str()),
+            (MAX_DEPTH + 1, "parentheses nested more than 64 deep")
+        );
+        // What killed the wasm module: thousands of parentheses, closed or not.
+        for text in [nested(5_000), "(".repeat(100_000), "!(".repeat(5_000)] {
+            assert!(parse(&text).is_err());
+        }
     }
 }

@@ -3,65 +3,73 @@
 //! writes the KV store and the queue).
 
 use super::queue::{send_all, DEAD_LETTER_STORE, DELIVERIES};
-use super::{json_response, text};
-use crate::queue::admin::{authorized, list_query, replay_selection, AdminRoute, Selection};
+use super::{body, Deployment, Reply};
+use crate::ingest::answer::{self, Answer};
+use crate::ingest::auth::HeaderAuth;
+use crate::ingest::Route;
+use crate::queue::admin::{authorized, list_query, replay_selection, Selection};
 use crate::queue::dead_letter::DeadLetter;
 use crate::queue::enqueue::Enqueued;
 use serde_json::{json, Value};
-use worker::{console_log, Date, Env, KvStore, Request, Response, Result};
+use worker::{Env, KvStore, Request};
 
-/// Answers an admin request, with one log line.
-pub(super) async fn handle(route: AdminRoute, req: Request, env: &Env) -> Result<Response> {
-    let started = Date::now().as_millis();
-    let path = req.path();
-    let (status, body) = answer(route, req, env).await;
-    let fields = json!({
-        "msg": "nudge-edge admin",
-        "route": path,
-        "status": status,
+/// Answers an admin request (`route` is [`Route::DeadLetters`] or [`Route::Replay`]).
+pub(super) async fn handle(route: Route, req: Request, env: &Env, d: &Deployment) -> Reply {
+    let answer = answer_to(route, req, env, d).await;
+    let body = &answer.body;
+    let log = json!({
+        "admin": true,
         "replayed": body.get("replayed").and_then(Value::as_array).map(Vec::len),
         "listed": body.get("dead_letters").and_then(Value::as_array).map(Vec::len),
-        "duration_ms": Date::now().as_millis().saturating_sub(started),
     });
-    console_log!("{fields}");
-    json_response(status, &body, &[])
+    Reply::from(answer).logging(log)
 }
 
-fn failure(status: u16, message: impl Into<String>) -> (u16, Value) {
-    (status, json!({"success": false, "message": message.into()}))
-}
-
-async fn answer(route: AdminRoute, mut req: Request, env: &Env) -> (u16, Value) {
-    if route == AdminRoute::MethodNotAllowed {
-        return failure(405, "use GET /admin/dead-letters or POST /admin/replay");
-    }
+async fn answer_to(route: Route, mut req: Request, env: &Env, d: &Deployment) -> Answer {
     let header = req.headers().get("authorization").ok().flatten();
-    if !authorized(header.as_deref(), text(env, "ADMIN_KEY").as_deref()) {
-        return failure(
+    if !authorized(header.as_deref(), &d.admin_key) {
+        return answer::failure(
             401,
+            "unauthorized",
             "missing or wrong admin key (Authorization: Bearer <ADMIN_KEY>)",
         );
     }
     let store = match env.kv(DEAD_LETTER_STORE) {
         Ok(store) => store,
-        Err(e) => return failure(500, format!("no {DEAD_LETTER_STORE} KV binding: {e}")),
-    };
-    let result = match route {
-        AdminRoute::DeadLetters => {
-            let (limit, cursor) = list_query(&req.inner().url());
-            list(&store, limit, cursor).await
+        Err(e) => {
+            return answer::failure(
+                500,
+                "misconfigured",
+                format!("no {DEAD_LETTER_STORE} KV binding: {e}"),
+            )
         }
-        _ => match req.bytes().await.map(|b| replay_selection(&b)) {
-            Ok(Ok(selection)) => replay(&store, env, selection).await,
-            Ok(Err(message)) => return failure(400, message),
-            Err(e) => return failure(400, format!("cannot read the body: {e}")),
-        },
     };
-    result.unwrap_or_else(|e| failure(503, format!("the dead-letter store failed: {e}")))
+    let result = if route == Route::DeadLetters {
+        let (limit, cursor) = list_query(&req.inner().url());
+        list(&store, limit, cursor).await
+    } else {
+        // The same capped reader as events' bodies: an admin cannot make the Worker buffer
+        // more than the request limit either.
+        let selection = match body::read(&mut req).await {
+            Ok(bytes) => replay_selection(&bytes),
+            Err(e) => return answer::refused(&e, HeaderAuth::Accepted),
+        };
+        match selection {
+            Ok(selection) => replay(&store, env, selection).await,
+            Err(message) => return answer::failure(400, "invalid_request", message),
+        }
+    };
+    result.unwrap_or_else(|e| {
+        answer::failure(
+            503,
+            "store_unavailable",
+            format!("the dead-letter store failed: {e}"),
+        )
+    })
 }
 
 /// The records under `keys`, in their order (missing or unreadable ones left out).
-async fn records(store: &KvStore, keys: &[String]) -> std::result::Result<Vec<DeadLetter>, String> {
+async fn records(store: &KvStore, keys: &[String]) -> Result<Vec<DeadLetter>, String> {
     if keys.is_empty() {
         return Ok(Vec::new());
     }
@@ -82,7 +90,7 @@ async fn page(
     store: &KvStore,
     limit: usize,
     cursor: Option<String>,
-) -> std::result::Result<(Vec<String>, Option<String>), String> {
+) -> Result<(Vec<String>, Option<String>), String> {
     let mut list = store.list().limit(limit as u64);
     if let Some(cursor) = cursor.filter(|c| !c.is_empty()) {
         list = list.cursor(cursor);
@@ -92,22 +100,17 @@ async fn page(
     Ok((listed.keys.into_iter().map(|k| k.name).collect(), next))
 }
 
-async fn list(
-    store: &KvStore,
-    limit: usize,
-    cursor: Option<String>,
-) -> std::result::Result<(u16, Value), String> {
+async fn list(store: &KvStore, limit: usize, cursor: Option<String>) -> Result<Answer, String> {
     let (keys, next) = page(store, limit, cursor).await?;
     let dead_letters = records(store, &keys).await?;
-    Ok((200, json!({"dead_letters": dead_letters, "cursor": next})))
+    Ok(Answer {
+        status: 200,
+        body: json!({"dead_letters": dead_letters, "cursor": next}),
+    })
 }
 
 /// Enqueues the selected dead letters again and removes those the queue took.
-async fn replay(
-    store: &KvStore,
-    env: &Env,
-    selection: Selection,
-) -> std::result::Result<(u16, Value), String> {
+async fn replay(store: &KvStore, env: &Env, selection: Selection) -> Result<Answer, String> {
     let (keys, more) = match selection {
         Selection::Ids(ids) => (ids, None),
         Selection::Oldest(n) => page(store, n, None).await?,
@@ -145,15 +148,14 @@ async fn replay(
         }
     }
     // 503 when trying again may help; dead letters that cannot be replayed are listed.
-    let status = if queue_failed { 503 } else { 200 };
-    Ok((
-        status,
-        json!({
+    Ok(Answer {
+        status: if queue_failed { 503 } else { 200 },
+        body: json!({
             "success": not_replayed.is_empty(),
             "replayed": replayed,
             "not_replayed": not_replayed,
             "missing": missing,
             "more": more.is_some(),
         }),
-    ))
+    })
 }

@@ -1,277 +1,227 @@
 //! The Cloudflare Worker: a thin `#[event(fetch)]` over the core.
 //!
-//! It reads the deployment's environment, routes with [`crate::ingest::route`], checks the
-//! write key, turns the body into events, asks [`crate::plan()`] what to send, and either
-//! enqueues it ([`queue`], queue mode) or sends it ([`forward`], direct mode) and answers with
-//! [`crate::delivery::settle`]'s verdict. The queue handler is in [`queue`], the dead-letter
-//! routes in [`admin`]. Every decision is made in the core; these modules only move bytes.
+//! [`fetch`] routes with [`ingest::route`] and hands the request to one small handler per
+//! route; each returns a [`Reply`] (the core's [`Answer`] plus fields for the log line), which
+//! [`fetch`] turns into the response and one log line. Events are planned, then enqueued
+//! (queue mode, the default) or sent within the request (direct mode). Every decision (routes,
+//! auth, limits, events, plan, retries, grouping, back-off, dead letters, answers) is made in
+//! the core ([`crate::ingest`], [`crate::plan()`], [`crate::delivery`], [`crate::queue`]);
+//! these modules only move bytes.
+//!
+//! - [`deployment`]: the environment, built once per isolate.
+//! - [`body`]: the request body, streamed into the core's capped reader.
+//! - [`forward`]: sending requests to Nudge (direct mode, and the consumer's attempts).
+//! - [`queue`]: enqueueing, and the `queue` handler that consumes the deliveries and the dead
+//!   letters.
+//! - [`admin`]: the dead-letter routes.
 
 mod admin;
+mod body;
+mod deployment;
 mod forward;
 mod queue;
 
-use crate::budget::DEFAULT_SUBREQUESTS;
-use crate::config::{Config, ConfigMemo};
-use crate::delivery::{self, RetryPolicy};
-use crate::error::{ConfigError, ConfigErrors};
-use crate::ingest::{self, Ingested, Route};
-use crate::plan::Planner;
-use crate::queue::backoff::Schedule;
+use crate::delivery::{self, Delivery};
+use crate::ingest::answer::{self, Answer};
+use crate::ingest::auth::HeaderAuth;
+use crate::ingest::cors::cors_headers;
+use crate::ingest::events::Envelope;
+use crate::ingest::{self, Route};
+use crate::plan::{Plan, Planner};
 use crate::queue::DeliveryMode;
+use deployment::Deployment;
 use serde_json::{json, Value};
-use std::convert::Infallible;
-use std::rc::Rc;
 use worker::{console_log, event, Context, Date, Env, Headers, Request, Response, Result};
 
-/// What the environment configures.
-struct Deployment {
-    config: Rc<std::result::Result<Config, ConfigErrors>>,
-    write_keys: Vec<String>,
-    allowed_origins: String,
-    policy: RetryPolicy,
-    delivery: std::result::Result<DeliveryMode, ConfigError>,
-    subrequest_budget: u32,
-    schedule: Schedule,
+/// A handler's outcome: the answer, and what the log line should say about it.
+struct Reply {
+    answer: Answer,
+    log: Value,
+    retry_after_secs: Option<u64>,
 }
 
-fn text(env: &Env, name: &str) -> Option<String> {
-    env.secret(name)
-        .map(|s| s.to_string())
-        .or_else(|_| env.var(name).map(|v| v.to_string()))
-        .ok()
-}
-
-/// What a deployment's configuration is built from: `NUDGE_API_KEY`, `NUDGE_ENDPOINT`,
-/// `MAPPINGS`.
-type EnvironmentText = (Option<String>, Option<String>, Option<String>);
-
-thread_local! {
-    /// An isolate serves many requests with the same environment: its configuration is built
-    /// once, not per request.
-    static LAST_CONFIG: ConfigMemo<EnvironmentText, Result<Config, ConfigErrors>> =
-        const { ConfigMemo::new() };
-}
-
-fn cached_config(env: EnvironmentText) -> Rc<Result<Config, ConfigErrors>> {
-    let Ok(config) = LAST_CONFIG.with(|memo| {
-        memo.get_or_build(env, |(apikey, endpoint, mappings)| {
-            Ok::<_, Infallible>(Config::from_environment(
-                apikey.as_deref(),
-                endpoint.as_deref(),
-                mappings.as_deref(),
-            ))
-        })
-    });
-    config
-}
-
-fn number(env: &Env, name: &str, default: u64) -> u64 {
-    text(env, name)
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(default)
-}
-
-impl Deployment {
-    fn from_env(env: &Env) -> Deployment {
-        let defaults = RetryPolicy::default();
-        let backoff = Schedule::default();
-        let config = cached_config((
-            text(env, "NUDGE_API_KEY"),
-            text(env, "NUDGE_ENDPOINT"),
-            text(env, "MAPPINGS"),
-        ));
-        let write_keys = ingest::parse_write_keys(&text(env, "WRITE_KEYS").unwrap_or_default());
-        Deployment {
-            config,
-            write_keys,
-            allowed_origins: text(env, "ALLOWED_ORIGINS").unwrap_or_default(),
-            // Bounded, so that no setting overflows a timer or outlasts a sender's patience.
-            policy: RetryPolicy {
-                max_attempts: number(env, "RETRY_MAX_ATTEMPTS", defaults.max_attempts.into())
-                    .clamp(1, 10) as u32,
-                base_delay_ms: number(env, "RETRY_BASE_DELAY_MS", defaults.base_delay_ms)
-                    .min(60_000),
-                max_delay_ms: number(env, "RETRY_MAX_DELAY_MS", defaults.max_delay_ms).min(60_000),
-                budget_ms: number(env, "RETRY_BUDGET_MS", defaults.budget_ms).min(120_000),
-                attempt_timeout_ms: number(env, "NUDGE_TIMEOUT_MS", defaults.attempt_timeout_ms)
-                    .clamp(1, 120_000),
-            },
-            delivery: queue::delivery_mode(env),
-            subrequest_budget: number(env, "SUBREQUEST_BUDGET", DEFAULT_SUBREQUESTS.into())
-                .clamp(1, 10_000) as u32,
-            schedule: Schedule::new(
-                number(env, "QUEUE_RETRY_BASE_DELAY_S", backoff.base_delay_s.into()),
-                number(env, "QUEUE_RETRY_MAX_DELAY_S", backoff.max_delay_s.into()),
-            ),
+impl From<Answer> for Reply {
+    fn from(answer: Answer) -> Reply {
+        Reply {
+            answer,
+            log: json!({}),
+            retry_after_secs: None,
         }
     }
 }
 
-fn json_response(status: u16, body: &Value, cors: &[(&'static str, String)]) -> Result<Response> {
-    let headers = Headers::new();
-    headers.set("content-type", "application/json")?;
-    for (name, value) in cors {
-        headers.set(name, value)?;
+impl Reply {
+    fn logging(mut self, log: Value) -> Reply {
+        self.log = log;
+        self
     }
-    Ok(Response::from_bytes(serde_json::to_vec(body)?)?
-        .with_status(status)
-        .with_headers(headers))
-}
-
-/// One structured line per request: counts, statuses, duration; never a key.
-fn log(mut fields: Value) {
-    fields["msg"] = json!("nudge-edge request");
-    console_log!("{fields}");
 }
 
 #[event(fetch)]
-async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    let started = Date::now().as_millis();
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    let received_at = Date::now().as_millis();
     let method = req.method().to_string();
     let path = req.path();
-    if let Some(admin_route) = crate::queue::admin::route(&method, &path) {
-        return admin::handle(admin_route, req, &env).await;
-    }
     let route = ingest::route(&method, &path);
     let deployment = Deployment::from_env(&env);
-    let origin = req.headers().get("origin")?;
-    let cors = ingest::cors_headers(
-        origin.as_deref(),
-        &deployment.allowed_origins,
-        route == Route::Preflight,
-    );
-    let finish = |status: u16, body: Value, mut fields: Value| {
-        fields["route"] = json!(path);
-        fields["status"] = json!(status);
-        fields["duration_ms"] = json!(Date::now().as_millis().saturating_sub(started));
-        log(fields);
-        json_response(status, &body, &cors)
+    let header = |name: &str| req.headers().get(name).ok().flatten();
+    // The admin routes are not for browsers.
+    let cors = if route.is_admin() {
+        Vec::new()
+    } else {
+        cors_headers(
+            header("origin").as_deref(),
+            &deployment.allowed_origins,
+            route == Route::Preflight,
+        )
     };
+    let retry_count = header("x-retry-count").and_then(|v| v.trim().parse::<u32>().ok());
+    let reply = match route {
+        Route::Preflight => Reply::from(Answer {
+            status: 204,
+            body: Value::Null,
+        }),
+        Route::NotFound => answer::not_found(&method, &path).into(),
+        Route::MethodNotAllowed => answer::method_not_allowed(&method, &path).into(),
+        Route::SdkMetrics => answer::sdk_metrics().into(),
+        Route::Health => health(&req, &deployment),
+        Route::DeadLetters | Route::Replay => admin::handle(route, req, &env, &deployment).await,
+        Route::Event(_) | Route::Batch | Route::Validate => {
+            track(req, &env, &deployment, route, received_at).await
+        }
+    };
+    let mut log = reply.log;
+    log["msg"] = json!("nudge-edge request");
+    log["route"] = json!(path.chars().take(200).collect::<String>());
+    log["status"] = json!(reply.answer.status);
+    if let Some(n) = retry_count {
+        log["retry_count"] = json!(n);
+    }
+    log["duration_ms"] = json!(Date::now().as_millis().saturating_sub(received_at));
+    console_log!("{log}");
+    respond(&reply.answer, &cors, reply.retry_after_secs)
+}
 
-    match route {
-        Route::Preflight => {
-            let mut res = Response::empty()?.with_status(204);
-            for (name, value) in &cors {
-                res.headers_mut().set(name, value)?;
-            }
-            log(json!({"route": path, "status": 204, "preflight": true}));
-            return Ok(res);
-        }
-        Route::NotFound => {
-            return finish(
-                404,
-                json!({"success": false, "message": format!("no route for {method} {path}")}),
-                json!({}),
-            )
-        }
-        Route::MethodNotAllowed => {
-            return finish(
-                405,
-                json!({"success": false, "message": format!("{method} is not allowed on {path}")}),
-                json!({}),
-            )
-        }
-        _ => {}
+fn respond(
+    answer: &Answer,
+    cors: &[(&'static str, String)],
+    retry_after_secs: Option<u64>,
+) -> Result<Response> {
+    let headers = Headers::new();
+    for (name, value) in cors {
+        headers.set(name, value)?;
     }
-    let (config, mode) = match (
-        &*deployment.config,
-        deployment.write_keys.is_empty(),
-        &deployment.delivery,
-    ) {
-        (Ok(config), false, Ok(mode)) => (config, *mode),
-        (result, no_write_keys, mode) => {
-            let mut errors = result
-                .as_ref()
-                .err()
-                .map(|e| e.0.clone())
-                .unwrap_or_default();
-            errors.extend(mode.as_ref().err().cloned());
-            if no_write_keys {
-                errors.push(ConfigError {
-                    path: "WRITE_KEYS".into(),
-                    message: "no write keys are configured (secret WRITE_KEYS)".into(),
-                });
-            }
-            let body = json!({"success": false, "message": "the destination is misconfigured; nothing was forwarded", "errors": errors});
-            return finish(500, body, json!({"config_errors": errors.len()}));
-        }
+    if let Some(secs) = retry_after_secs {
+        headers.set("retry-after", &secs.to_string())?;
+    }
+    let response = if answer.body.is_null() {
+        Response::empty()?
+    } else {
+        headers.set("content-type", "application/json")?;
+        Response::from_bytes(serde_json::to_vec(&answer.body)?)?
     };
-    if route == Route::Health {
-        return finish(
-            200,
-            json!({"ok": true, "mappings": config.mappings.len()}),
-            json!({}),
-        );
-    }
+    Ok(response.with_status(answer.status).with_headers(headers))
+}
 
-    // Segment's API: Basic auth with the write key as user name, or `writeKey` in the body.
-    let header_key = req
-        .headers()
-        .get("authorization")?
-        .and_then(|h| ingest::basic_auth_user(&h));
-    let unauthorized = || {
-        let body = json!({"success": false, "message": "missing or unknown write key"});
-        finish(401, body, json!({}))
-    };
-    if header_key
-        .as_deref()
-        .is_some_and(|k| !ingest::write_key_accepted(k, &deployment.write_keys))
-    {
-        return unauthorized();
-    }
-    let content_type = req.headers().get("content-type")?;
-    let bytes = req.bytes().await?;
-    let Ingested {
-        events,
-        body_write_key,
-    } = match ingest::ingest(route, content_type.as_deref(), &bytes) {
-        Ok(ingested) => ingested,
-        Err(e) if header_key.is_some() => {
-            return finish(
-                e.status(),
-                json!({"success": false, "message": e.message()}),
-                json!({"bytes": bytes.len()}),
-            )
-        }
-        Err(_) => return unauthorized(),
-    };
-    if header_key.is_none()
-        && !body_write_key
-            .as_deref()
-            .is_some_and(|k| ingest::write_key_accepted(k, &deployment.write_keys))
-    {
-        return unauthorized();
-    }
+fn header_auth(req: &Request, deployment: &Deployment) -> HeaderAuth {
+    let authorization = req.headers().get("authorization").ok().flatten();
+    HeaderAuth::of(authorization.as_deref(), &deployment.write_keys)
+}
 
+/// `GET /health`: whether the deployment can serve; details only with a valid write key.
+fn health(req: &Request, deployment: &Deployment) -> Reply {
+    let authenticated = header_auth(req, deployment) == HeaderAuth::Accepted;
+    match deployment.config() {
+        Ok((config, _)) => answer::health(&[], config.mappings.len(), authenticated).into(),
+        Err(problems) => Reply::from(answer::health(&problems, 0, authenticated))
+            .logging(json!({"config_errors": problems})),
+    }
+}
+
+/// Events in (`/v1/track`, `/v1/t`, `/v1/batch`, `/v1/b`, `/v1/validate`, …): auth, body,
+/// events, plan, then a dry run's answer, the queue's, or delivery's.
+async fn track(
+    mut req: Request,
+    env: &Env,
+    deployment: &Deployment,
+    route: Route,
+    received_at: u64,
+) -> Reply {
+    let header = header_auth(&req, deployment);
+    let (config, mode) = match deployment.config() {
+        Ok(serving) => serving,
+        Err(problems) => {
+            return Reply::from(answer::misconfigured(
+                &problems,
+                header == HeaderAuth::Accepted,
+            ))
+            .logging(json!({"config_errors": problems}))
+        }
+    };
+    if header == HeaderAuth::Refused {
+        return answer::unauthorized().into();
+    }
+    let refused = |e: ingest::IngestError, header| {
+        let log = json!({"refused": e.code()});
+        Reply::from(answer::refused(&e, header)).logging(log)
+    };
+    let envelope = match body::read(&mut req).await.and_then(|b| Envelope::parse(&b)) {
+        Ok(envelope) => envelope,
+        Err(e) => return refused(e, header),
+    };
+    if !header.with_body_key(envelope.write_key.as_deref(), &deployment.write_keys) {
+        return answer::unauthorized().into();
+    }
+    let events = match envelope.into_events(route, received_at as i64) {
+        Ok(events) => events,
+        Err(e) => return refused(e, HeaderAuth::Accepted),
+    };
     let event_count = events.len();
     let plan = Planner::new(config.clone()).plan(&Value::Array(events));
     if route == Route::Validate {
-        let counts = delivery::counts(&plan.results, event_count);
-        let body = json!({"valid": plan.all_valid(), "plan": plan.redacted()});
-        return finish(200, body, json!({"dry_run": true, "counts": counts}));
+        let log = json!({"dry_run": true, "counts": delivery::counts(&plan.results, event_count)});
+        return Reply::from(answer::validated(plan, event_count)).logging(log);
     }
-    if mode == DeliveryMode::Queue {
-        let (status, body, fields) = queue::enqueue(&env, plan, config, event_count).await;
-        return finish(status, body, fields);
+    match mode {
+        DeliveryMode::Queue => queue::enqueue(env, plan, config, event_count).await,
+        DeliveryMode::Direct => deliver(plan, event_count, deployment).await,
     }
+}
+
+/// Direct mode: sends the plan to Nudge within the subrequest budget and answers with the
+/// settlement.
+async fn deliver(plan: Plan, events: usize, deployment: &Deployment) -> Reply {
     let deliveries = forward::deliver_all(
         &plan.requests,
         &deployment.policy,
         deployment.subrequest_budget,
     )
     .await;
-    let nudge: Vec<Value> = plan
+    let log = json!({"nudge": delivery_log(&plan, &deliveries)});
+    let settlement = delivery::settle(plan, &deliveries);
+    let answer = answer::delivered(&settlement, events);
+    let mut log = log;
+    log["counts"] = answer.body["counts"].clone();
+    Reply {
+        answer,
+        log,
+        retry_after_secs: settlement.retry_after_secs,
+    }
+}
+
+/// What the log line says of Nudge's answers: counts, and the first few that were not 2xx.
+fn delivery_log(plan: &Plan, deliveries: &[Delivery]) -> Value {
+    let accepted = deliveries
+        .iter()
+        .filter(|d| matches!(d, Delivery::Accepted { .. }))
+        .count();
+    let problems: Vec<Value> = plan
         .requests
         .iter()
-        .zip(&deliveries)
+        .zip(deliveries)
+        .filter(|(_, d)| !matches!(d, Delivery::Accepted { .. }))
+        .take(5)
         .map(|(r, d)| json!({"events": r.events.len(), "delivery": d}))
         .collect();
-    let settlement = delivery::settle(plan, &deliveries);
-    let body = delivery::response_body(&settlement, event_count);
-    let fields = json!({"counts": body["counts"], "nudge": nudge});
-    let mut res = finish(settlement.status, body, fields)?;
-    if let Some(secs) = settlement.retry_after_secs {
-        res.headers_mut().set("retry-after", &secs.to_string())?;
-    }
-    Ok(res)
+    json!({"requests": deliveries.len(), "accepted": accepted, "problems": problems})
 }

@@ -9,11 +9,11 @@
 //! and it never fails: every message is acknowledged or retried.
 
 use super::forward::{self, Attempt};
-use super::{text, Deployment};
+use super::{Deployment, Reply};
 use crate::budget::{self, MAX_IN_FLIGHT};
 use crate::config::Config;
-use crate::delivery::{self, retry_after_ms};
-use crate::error::ConfigError;
+use crate::delivery::retry_after_ms;
+use crate::ingest::answer;
 use crate::plan::{Plan, Request as PlannedRequest};
 use crate::queue::backoff::MAX_RETRIES;
 use crate::queue::dead_letter::DeadLetter;
@@ -21,7 +21,6 @@ use crate::queue::enqueue::{self, send_batches, Enqueued};
 use crate::queue::group::group;
 use crate::queue::message::{as_json, Abandoned, Pending, QueueMessage};
 use crate::queue::settle::{dispose, Disposition, Outcome};
-use crate::queue::DeliveryMode;
 use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
@@ -35,25 +34,6 @@ pub(super) const DELIVERIES: &str = "DELIVERIES";
 const DEAD_LETTERS: &str = "DEAD_LETTERS";
 /// The KV namespace keeping dead letters.
 pub(super) const DEAD_LETTER_STORE: &str = "DEAD_LETTER_STORE";
-/// The dead-letter queue's name (`DEAD_LETTER_QUEUE` when it is not this): batches from it are
-/// stored, batches from any other queue are delivered.
-const DEAD_LETTER_QUEUE: &str = "nudge-edge-dead-letters";
-
-/// `DELIVERY`, and in queue mode the binding it needs.
-pub(super) fn delivery_mode(env: &Env) -> Result<DeliveryMode, ConfigError> {
-    let problem = |message: String| ConfigError {
-        path: "DELIVERY".into(),
-        message,
-    };
-    let mode = DeliveryMode::from_setting(text(env, "DELIVERY").as_deref()).map_err(problem)?;
-    if mode == DeliveryMode::Queue && env.queue(DELIVERIES).is_err() {
-        return Err(problem(format!(
-            "DELIVERY is \"queue\" but the Worker has no {DELIVERIES} queue binding (wrangler.toml)"
-        )));
-    }
-    Ok(mode)
-}
-
 fn now_ms() -> i64 {
     Date::now().as_millis() as i64
 }
@@ -87,19 +67,13 @@ pub(super) async fn send_all(env: &Env, binding: &str, texts: &[&str]) -> Vec<En
 }
 
 /// Queue mode's answer to a Worker request: enqueues one message per valid payload and tells
-/// the sender what the queue took. Returns the status, the body and the log fields.
-pub(super) async fn enqueue(
-    env: &Env,
-    plan: Plan,
-    config: &Config,
-    events: usize,
-) -> (u16, Value, Value) {
+/// the sender what the queue took.
+pub(super) async fn enqueue(env: &Env, plan: Plan, config: &Config, events: usize) -> Reply {
     let outgoing = enqueue::messages(&plan, config, now_ms());
     let texts: Vec<&str> = outgoing.iter().map(|m| m.text.as_str()).collect();
     let outcomes = send_all(env, DELIVERIES, &texts).await;
     let settlement = enqueue::settle(plan, &outgoing, &outcomes);
-    let mut body = delivery::response_body(&settlement, events);
-    body["message"] = json!(enqueue::answer_message(settlement.status));
+    let answer = answer::queued(&settlement, events);
     let queued = outcomes.iter().filter(|o| **o == Enqueued::Queued).count();
     let problems: Vec<String> = outcomes
         .iter()
@@ -108,9 +82,11 @@ pub(super) async fn enqueue(
             Enqueued::TooLarge(n) => Some(format!("message of {n} bytes")),
             Enqueued::Queued => None,
         })
+        .take(5)
         .collect();
-    let fields = json!({"counts": body["counts"], "queued": queued, "enqueue_problems": problems});
-    (settlement.status, body, fields)
+    let log =
+        json!({"counts": answer.body["counts"], "queued": queued, "enqueue_problems": problems});
+    Reply::from(answer).logging(log)
 }
 
 /// One message of a batch the queue handed over.
@@ -174,8 +150,7 @@ pub async fn queue(
         .map(|all| all.iter().map(Received::from_js).collect())
         .unwrap_or_default();
     let deployment = Deployment::from_env(&env);
-    let dead_letter_queue = text(&env, "DEAD_LETTER_QUEUE").unwrap_or(DEAD_LETTER_QUEUE.into());
-    let mut fields = if name == dead_letter_queue {
+    let mut fields = if name == deployment.dead_letter_queue {
         store_dead_letters(&env, &deployment, &received).await
     } else {
         deliver(&env, &deployment, &received).await
@@ -195,11 +170,11 @@ async fn try_once(planned: &PlannedRequest, timeout_ms: u64) -> Outcome {
         Attempt::Answered {
             status,
             retry_after,
-            body,
+            detail,
         } => Outcome::Answered {
             status,
             retry_after_ms: retry_after.and_then(|v| retry_after_ms(&v, now_ms())),
-            detail: forward::excerpt(&body, planned),
+            detail,
         },
         Attempt::NoAnswer(reason) => Outcome::NoAnswer(reason),
     }
@@ -243,7 +218,7 @@ async fn deliver(env: &Env, d: &Deployment, received: &[Received]) -> Value {
             dispositions[m] = Some(Disposition::Retry { delay_s: 0 });
         }
     }
-    let outcomes: Vec<(usize, Outcome)> = match &*d.config {
+    let outcomes: Vec<(usize, Outcome)> = match d.nudge_config() {
         Ok(config) => {
             stream::iter(split.send.iter().map(|&g| {
                 let request = groups[g].request(&batch, &config.settings);
@@ -262,7 +237,11 @@ async fn deliver(env: &Env, d: &Deployment, received: &[Received]) -> Value {
                 .collect()
         }
     };
-    let subrequests = if d.config.is_ok() { outcomes.len() } else { 0 };
+    let subrequests = if d.nudge_config().is_ok() {
+        outcomes.len()
+    } else {
+        0
+    };
     let mut nudge = Vec::new();
     for (g, outcome) in &outcomes {
         for &m in &groups[*g].members {

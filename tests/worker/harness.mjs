@@ -1,16 +1,93 @@
-// Running the built Worker in workerd (`wrangler dev`) for a test: start on a given port with
-// variables (and optionally a --persist-to directory), stop, and read its JSON log lines.
+// What every Worker end-to-end test file shares: free ports, starting and stopping the built
+// Worker in workerd (`wrangler dev`, optionally with `--persist-to` so that its queues and KV
+// store outlive a restart), its JSON log lines, polling, the deployment's test keys and
+// mappings. Build first: bash scripts/build-worker.sh.
+//
+// Ports are picked free by the OS, or from NUDGE_EDGE_TEST_PORTS ("9200-9299") when set, so
+// that several checkouts can run their Workers side by side without meeting.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import net from 'node:net';
 
 export const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const NUDGE_KEY = 'test-nudge-key-3f9a';
+export const WRITE_KEY = 'wk-test-81c2';
 export const basic = (key) => 'Basic ' + Buffer.from(`${key}:`).toString('base64');
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Starts `wrangler dev`; resolves once /health answers, with { url, child, startupMs, output }. */
-export async function startWorker({ port, inspectorPort, vars, persistTo }) {
-  const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort), '--show-interactive-dev-session=false'];
+/** The presets' field mappings, written out; track events batch two to a request. */
+export const MAPPINGS = [
+  { name: 'Identify User', subscription: 'type = "identify"', action: 'identifyUser' },
+  {
+    name: 'Track Event',
+    subscription: 'type = "track"',
+    action: 'trackEvent',
+    enable_batching: true,
+    batch_size: 2,
+    mapping: {
+      name: { '@path': '$.event' },
+      ext_id: { '@path': '$.userId' },
+      occurred_at: { '@path': '$.timestamp' },
+      props: { '@path': '$.properties' },
+    },
+  },
+  {
+    name: 'Page Views',
+    subscription: 'type = "page"',
+    action: 'trackEvent',
+    mapping: {
+      name: { '@template': 'Viewed {{name}}' },
+      ext_id: { '@path': '$.userId' },
+      occurred_at: { '@path': '$.timestamp' },
+    },
+  },
+];
+
+/**
+ * Direct mode with short retries: each answer says what became of each event at Nudge, and
+ * tests of failing Nudges end quickly. (Queue mode, the default, is tested in queue.test.mjs.)
+ */
+export const RETRY = { DELIVERY: 'direct', RETRY_MAX_ATTEMPTS: '4', RETRY_BASE_DELAY_MS: '50', RETRY_MAX_DELAY_MS: '200', RETRY_BUDGET_MS: '4000', NUDGE_TIMEOUT_MS: '700' };
+
+const range = (process.env.NUDGE_EDGE_TEST_PORTS ?? '').match(/^(\d+)-(\d+)$/);
+const taken = new Set();
+
+function listenable(port) {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(null));
+    srv.listen(port, '127.0.0.1', () => {
+      const { port: got } = srv.address();
+      srv.close(() => resolve(got));
+    });
+  });
+}
+
+/** A free port on 127.0.0.1 (from NUDGE_EDGE_TEST_PORTS when set). */
+export async function freePort() {
+  if (!range) return listenable(0);
+  const [lo, hi] = [Number(range[1]), Number(range[2])];
+  const start = lo + Math.floor(Math.random() * (hi - lo + 1));
+  for (let i = 0; i <= hi - lo; i++) {
+    const port = lo + ((start - lo + i) % (hi - lo + 1));
+    if (taken.has(port)) continue;
+    if ((await listenable(port)) !== null) {
+      taken.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free port in ${range[0]}`);
+}
+
+/**
+ * Starts `wrangler dev` with the given variables on free ports (and with `--persist-to
+ * persistTo` when given); resolves once /health answers, with { url, port, child, startupMs,
+ * output }.
+ */
+export async function startWorker(vars, { persistTo } = {}) {
+  const [port, inspector] = [await freePort(), await freePort()];
+  const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector), '--show-interactive-dev-session=false'];
   if (persistTo) args.push('--persist-to', persistTo);
   for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
   const started = Date.now();
@@ -29,17 +106,17 @@ export async function startWorker({ port, inspectorPort, vars, persistTo }) {
     if (child.exitCode !== null) throw new Error(`wrangler dev exited early:\n${output}`);
     try {
       await fetch(`${url}/health`);
-      return { url, child, startupMs: Date.now() - started, output: () => output };
+      return { url, port, child, startupMs: Date.now() - started, output: () => output };
     } catch {
       await sleep(250);
     }
   }
-  await stop({ child });
+  await stopWorker({ child });
   throw new Error(`wrangler dev did not answer within 60 s:\n${output}`);
 }
 
 /** Stops a Worker started by startWorker, and its workerd. */
-export async function stop(worker) {
+export async function stopWorker(worker) {
   if (!worker || worker.child.exitCode !== null) return;
   const exited = new Promise((resolve) => worker.child.once('exit', resolve));
   try {
@@ -50,7 +127,7 @@ export async function stop(worker) {
   await Promise.race([exited, sleep(5000)]);
 }
 
-/** The Worker's JSON log lines so far whose `msg` is `msg`. */
+/** The Worker's JSON log lines so far; only those whose `msg` is `msg` when given. */
 export function logLines(worker, msg) {
   return worker
     .output()
@@ -63,7 +140,7 @@ export function logLines(worker, msg) {
         return null;
       }
     })
-    .filter((l) => l && l.msg === msg);
+    .filter((l) => l && (msg === undefined || l.msg === msg));
 }
 
 /** Polls `check` until it returns a truthy value; throws with `what` after `timeoutMs`. */
@@ -76,3 +153,6 @@ export async function waitFor(check, { timeoutMs, what, everyMs = 250 }) {
     await sleep(everyMs);
   }
 }
+
+/** A track event with the given fields changed. */
+export const track = (over = {}) => ({ type: 'track', userId: 'User 1', event: 'Order Completed', timestamp: '2025-05-14T07:30:00Z', properties: { total: 12 }, ...over });

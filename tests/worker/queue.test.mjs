@@ -3,14 +3,15 @@
 // shortened only through the Worker's variables. Every event carries a number
 // (`properties.n` / `traits.n`, which reaches Nudge as `props.n`), so that what Nudge accepted
 // can be counted: lost = sent − delivered, duplicates = numbers delivered more than once.
-// Ports 9320–9329. Build first: bash scripts/build-worker.sh.
+// Build first: bash scripts/build-worker.sh.
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Analytics } from '@segment/analytics-node';
 import { startStandIn } from './nudge-stand-in.mjs';
-import { basic, logLines, sleep, startWorker, stop, waitFor } from './harness.mjs';
+import { basic, freePort, logLines, sleep, startWorker, stopWorker, waitFor } from './harness.mjs';
 
 const NUDGE_KEY = 'queue-nudge-key-7d1e';
 const WRITE_KEY = 'wk-queue-52ab';
@@ -20,7 +21,6 @@ const MAPPINGS = [
   { name: 'Identify User', subscription: 'type = "identify"', action: 'identifyUser' },
   { name: 'Track Event', subscription: 'type = "track"', action: 'trackEvent', enable_batching: true, batch_size: BATCH_SIZE },
 ];
-const PORTS = { worker: 9320, inspector: 9321, direct: 9322, directInspector: 9323, standIn: 9325 };
 
 let nudge;
 let worker;
@@ -35,8 +35,7 @@ const vars = () => ({
   QUEUE_RETRY_MAX_DELAY_S: '2',
   NUDGE_TIMEOUT_MS: '2000',
 });
-const startQueueWorker = () =>
-  startWorker({ port: PORTS.worker, inspectorPort: PORTS.inspector, vars: vars(), persistTo });
+const startQueueWorker = () => startWorker(vars(), { persistTo });
 
 let counter = 0;
 const track = () => ({ type: 'track', userId: 'User 1', event: 'Order Completed', timestamp: '2025-05-14T07:30:00Z', properties: { n: ++counter } });
@@ -89,12 +88,12 @@ const allDelivered = (numbers, timeoutMs) =>
 const percentile = (values, p) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((values.length * p) / 100))];
 
 before(async () => {
-  nudge = await startStandIn({ port: PORTS.standIn, quiet: true });
+  nudge = await startStandIn({ port: await freePort(), quiet: true });
   worker = await startQueueWorker();
 });
 
 after(async () => {
-  await stop(worker);
+  await stopWorker(worker);
   await nudge?.close();
   rmSync(persistTo, { recursive: true, force: true });
 });
@@ -149,6 +148,37 @@ test('Nudge down for 8 s, then back: answers stay fast, every accepted event is 
   assert.equal(lost.length, 0);
 });
 
+test("Segment's Node SDK in queue mode: answered at once, each event delivered once, the batch's track events in one Nudge request", async () => {
+  const analytics = new Analytics({ writeKey: WRITE_KEY, host: worker.url, flushAt: 20, flushInterval: 60000, maxRetries: 0 });
+  const statuses = [];
+  analytics.on('http_response', (e) => statuses.push(e.status));
+  const tracks = Array.from({ length: 15 }, track);
+  const identifies = Array.from({ length: 5 }, identify);
+  for (const { userId, event, properties, timestamp } of tracks) analytics.track({ userId, event, properties, timestamp });
+  for (const { userId, traits } of identifies) analytics.identify({ userId, traits });
+  const started = performance.now();
+  await analytics.closeAndFlush({ timeout: 20000 });
+  const ms = performance.now() - started;
+  assert.deepEqual(statuses, [200], 'one /v1/batch request, answered 200');
+  const numbers = [...tracks, ...identifies].map(numberOf);
+  await allDelivered(numbers, 30_000);
+  assert.equal(tally(numbers).duplicates, 0);
+  const requests = nudgeRequests(numbers);
+  const batches = requests.filter((r) => r.path === '/events/batch');
+  const payloads = batches.flatMap((r) => JSON.parse(r.body));
+  // occurred_at moves by the request's transit time (Segment's clock-skew correction from sentAt).
+  const at = Date.parse('2025-05-14T07:30:00Z');
+  const onTime = (iso) => Date.parse(iso) >= at - 10 && Date.parse(iso) <= at + ms + 10;
+  assert.deepEqual(
+    payloads.map(({ name, ext_id, occurred_at, props }) => [name, ext_id, onTime(occurred_at), props.n]).sort((a, b) => a[3] - b[3]),
+    tracks.map((e) => ['order_completed', 'user_1', true, numberOf(e)]),
+  );
+  assert.ok(batches.length <= 2, `${batches.length} trackEvent requests for one batch`);
+  const identified = requests.filter((r) => r.path === '/identify').map((r) => JSON.parse(r.body));
+  assert.deepEqual(identified.map((b) => [b.ext_id, b.props.n]).sort((a, b) => a[1] - b[1]), identifies.map((e) => ['user_2', numberOf(e)]));
+  console.log(`analytics-node in queue mode: answered in ${ms.toFixed(0)} ms; ${requests.length} Nudge requests for 15 track and 5 identify events`);
+});
+
 test('429 with Retry-After: the next attempt waits at least that long', async () => {
   const event = identify();
   nudge.setMode({ mode: 'rate', times: 1, retryAfter: '8', match: `"n":${numberOf(event)}}` });
@@ -179,9 +209,16 @@ test('a final 400 lands in the dead letters with its reason, survives a restart,
   assert.equal((await admin('GET', '/admin/dead-letters', { key: null })).status, 401);
   assert.equal((await admin('GET', '/admin/dead-letters', { key: 'admin-key-90c' })).status, 401);
   assert.equal((await admin('POST', '/admin/replay', { key: 'wrong' })).status, 401);
+  // Not for browsers: no preflight, no CORS headers (wrangler.toml allows every origin).
+  const origin = { origin: 'https://elsewhere.example' };
+  assert.equal((await fetch(`${worker.url}/admin/replay`, { method: 'OPTIONS', headers: origin })).status, 405);
+  const listed = await fetch(`${worker.url}/admin/dead-letters`, { headers: { ...origin, authorization: `Bearer ${ADMIN_KEY}` } });
+  assert.equal(listed.status, 200);
+  assert.equal(listed.headers.get('access-control-allow-origin'), null);
+  await listed.arrayBuffer();
 
   // The store survives a restart (KV under --persist-to).
-  await stop(worker);
+  await stopWorker(worker);
   worker = await startQueueWorker();
   assert.ok(await find(), 'the dead letter is still listed after a restart');
 
@@ -245,11 +282,7 @@ test('the subrequest budget (50) is never exceeded in one invocation, at most 6 
 });
 
 test('direct mode keeps to the same budget: requests over it are answered 503, retries stop when it is spent', async () => {
-  const direct = await startWorker({
-    port: PORTS.direct,
-    inspectorPort: PORTS.directInspector,
-    vars: { ...vars(), DELIVERY: 'direct', SUBREQUEST_BUDGET: '5', RETRY_BASE_DELAY_MS: '20', RETRY_MAX_DELAY_MS: '50' },
-  });
+  const direct = await startWorker({ ...vars(), DELIVERY: 'direct', SUBREQUEST_BUDGET: '5', RETRY_BASE_DELAY_MS: '20', RETRY_MAX_DELAY_MS: '50' });
   try {
     const over = await send(direct.url, '/v1/batch', { batch: Array.from({ length: 8 }, identify) });
     assert.equal(over.status, 503);
@@ -263,7 +296,7 @@ test('direct mode keeps to the same budget: requests over it are answered 503, r
     assert.equal(failing.status, 503);
     assert.equal(nudge.requests.length, 5, 'three first attempts and two retries: 5 subrequests, not 3 × 4');
   } finally {
-    await stop(direct);
+    await stopWorker(direct);
   }
 });
 

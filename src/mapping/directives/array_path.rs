@@ -7,7 +7,7 @@
 
 use super::super::check::{Checker, Rule};
 use super::super::lookup::PathSpec;
-use super::super::node::{Node, Run};
+use super::super::node::{Cx, Node, Run};
 use crate::error::{MappingError, Reason};
 use crate::js::{real_type_of, Root};
 use crate::value::Resolved;
@@ -57,28 +57,28 @@ impl ArrayPath {
     }
 
     /// The list, its items reshaped.
-    pub fn run(&self, payload: Root<'_>) -> Run {
+    pub fn run(&self, cx: Cx<'_>) -> Run {
         let (source, shape) = self.0.as_ref().map_err(Clone::clone)?;
         let root = match source {
-            Source::Path(path) => path.lookup(payload),
-            Source::Computed(node) => node.resolve_within("0", payload)?,
+            Source::Path(path) => cx.built(path.lookup(cx.payload))?,
+            Source::Computed(node) => node.resolve_within("0", cx)?,
             Source::Nothing => Resolved::Undefined,
         };
         let Some(shape) = shape else {
             return Ok(root);
         };
         match root.materialize() {
-            Resolved::Array(items) => reshape(shape, &items),
-            object @ Resolved::Object(_) => reshape(shape, std::slice::from_ref(&object)),
+            Resolved::Array(items) => reshape(shape, &items, cx),
+            object @ Resolved::Object(_) => reshape(shape, std::slice::from_ref(&object), cx),
             other => Ok(other),
         }
     }
 }
 
-fn reshape(shape: &Node, items: &[Resolved]) -> Run {
+fn reshape(shape: &Node, items: &[Resolved], cx: Cx<'_>) -> Run {
     items
         .iter()
-        .map(|item| shape.resolve_within("1", Root::Resolved(item)))
+        .map(|item| shape.resolve_within("1", cx.reading(Root::Resolved(item))))
         .collect::<Result<Vec<_>, _>>()
         .map(Resolved::Array)
 }

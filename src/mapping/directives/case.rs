@@ -3,10 +3,10 @@
 //! that is not a string passes through.
 
 use super::super::check::{opt, Checker, Rule};
-use super::super::node::{compile_opt, resolve_opt, Node, Run};
+use super::super::node::{compile_opt, resolve_opt, Cx, Node, Run};
 use super::{options_object, requires};
 use crate::error::MappingError;
-use crate::js::{truthy, Root};
+use crate::js::truthy;
 use crate::value::Resolved;
 use serde_json::Value;
 
@@ -68,14 +68,14 @@ impl Case {
     }
 
     /// The value in the chosen case.
-    pub fn run(&self, payload: Root<'_>) -> Run {
+    pub fn run(&self, cx: Cx<'_>) -> Run {
         let opts = self.0.as_ref().map_err(Clone::clone)?;
         if opts.value.is_none() {
             return Ok(Resolved::Undefined);
         }
-        match (resolve_opt(&opts.value, "value", payload)?, opts.operator) {
-            (Resolved::String(s), Some(Operator::Lower)) => Ok(Resolved::String(s.to_lowercase())),
-            (Resolved::String(s), Some(Operator::Upper)) => Ok(Resolved::String(s.to_uppercase())),
+        match (resolve_opt(&opts.value, "value", cx)?, opts.operator) {
+            (Resolved::String(s), Some(Operator::Lower)) => cx.text(s.to_lowercase()),
+            (Resolved::String(s), Some(Operator::Upper)) => cx.text(s.to_uppercase()),
             (Resolved::String(_), None) => Err(requires(
                 "operator key should have a value of \"lower\" or \"upper\"",
             )),

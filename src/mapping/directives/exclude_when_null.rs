@@ -2,8 +2,7 @@
 //! members of objects (at any object depth) are dropped.
 
 use super::super::check::{Checker, Rule};
-use super::super::node::{Node, Run};
-use crate::js::Root;
+use super::super::node::{Cx, Node, Run};
 use crate::value::Resolved;
 use serde_json::Value;
 
@@ -26,8 +25,8 @@ impl ExcludeWhenNull {
     }
 
     /// The option's value without its `null`s.
-    pub fn run(&self, payload: Root<'_>) -> Run {
-        self.0.resolve(payload).map(exclude_nulls)
+    pub fn run(&self, cx: Cx<'_>) -> Run {
+        self.0.resolve(cx).map(exclude_nulls)
     }
 }
 

@@ -3,10 +3,10 @@
 //! `{"a": {"b": 1}}` into `{"a.b": 1}`); arrays are flattened by index unless `omitArrays`.
 
 use super::super::check::{opt, req, Checker, Rule};
-use super::super::node::{compile_opt, resolve_opt, Node, Run};
+use super::super::node::{compile_opt, resolve_opt, Cx, Node, Run};
 use super::{options_object, requires};
 use crate::error::MappingError;
-use crate::js::{truthy, Root};
+use crate::js::truthy;
 use crate::value::{js_order_owned, ObjectMap, Resolved};
 use serde_json::Value;
 
@@ -58,49 +58,60 @@ impl Flatten {
     }
 
     /// The flattened object.
-    pub fn run(&self, payload: Root<'_>) -> Run {
+    pub fn run(&self, cx: Cx<'_>) -> Run {
         let opts = self.0.as_ref().map_err(Clone::clone)?;
-        let separator = resolve_opt(&opts.separator, "separator", payload)?;
+        let separator = resolve_opt(&opts.separator, "separator", cx)?;
         let Resolved::String(separator) = separator else {
             return Err(requires("@flatten requires a string separator"));
         };
-        let value = resolve_opt(&opts.value, "value", payload)?;
+        let value = resolve_opt(&opts.value, "value", cx)?;
         let mut out = ObjectMap::default();
-        flatten_into(&mut out, value, "", &separator, opts.omit_arrays);
+        let flattening = Flattening {
+            separator: &separator,
+            omit_arrays: opts.omit_arrays,
+            cx,
+        };
+        flattening.add(&mut out, value, "")?;
         Ok(Resolved::Object(out))
     }
 }
 
-/// Adds `input`'s leaves to `out` under `prefix`. Bounded: a value's depth is bounded by
-/// serde_json's limit and the mapping's.
-fn flatten_into(
-    out: &mut ObjectMap,
-    input: Resolved,
-    prefix: &str,
-    separator: &str,
+/// `@flatten`'s options while it walks a value.
+struct Flattening<'a> {
+    separator: &'a str,
     omit_arrays: bool,
-) {
-    let key_for = |k: &str| {
-        if prefix.is_empty() {
-            k.to_string()
-        } else {
-            format!("{prefix}{separator}{k}")
-        }
-    };
-    match input.materialize() {
-        Resolved::Object(map) => {
-            for (k, v) in js_order_owned(map) {
-                flatten_into(out, v, &key_for(&k), separator, omit_arrays);
+    cx: Cx<'a>,
+}
+
+impl Flattening<'_> {
+    /// Adds the leaves of `input` to `out`, their keys starting with `prefix`. Every key repeats
+    /// the prefix and the separator, so keys are paid for as they are built. Bounded: a value's
+    /// depth is bounded by the tree reader's limit and the mapping's.
+    fn add(&self, out: &mut ObjectMap, input: Resolved, prefix: &str) -> Result<(), MappingError> {
+        let key_for = |k: &str| {
+            let key = if prefix.is_empty() {
+                k.to_string()
+            } else {
+                format!("{prefix}{}{k}", self.separator)
+            };
+            self.cx.budget.spend(key.len()).map(|()| key)
+        };
+        match input.materialize() {
+            Resolved::Object(map) => {
+                for (k, v) in js_order_owned(map) {
+                    self.add(out, v, &key_for(&k)?)?;
+                }
+            }
+            Resolved::Array(items) if !self.omit_arrays => {
+                for (i, v) in items.into_iter().enumerate() {
+                    self.add(out, v, &key_for(&i.to_string())?)?;
+                }
+            }
+            leaf => {
+                out.insert(prefix.to_string(), leaf);
             }
         }
-        Resolved::Array(items) if !omit_arrays => {
-            for (i, v) in items.into_iter().enumerate() {
-                flatten_into(out, v, &key_for(&i.to_string()), separator, omit_arrays);
-            }
-        }
-        leaf => {
-            out.insert(prefix.to_string(), leaf);
-        }
+        Ok(())
     }
 }
 

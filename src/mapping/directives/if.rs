@@ -7,7 +7,7 @@
 //! falsy (`""`, `0`) counts as missing.
 
 use super::super::check::{opt, Checker, Rule};
-use super::super::node::{compile_opt, resolve_opt, Node, Run};
+use super::super::node::{compile_opt, resolve_opt, Cx, Node, Run};
 use super::{options_object, requires};
 use crate::error::MappingError;
 use crate::js::{self, truthy, Root};
@@ -55,18 +55,18 @@ impl If {
     }
 
     /// The chosen branch's value, or `undefined`.
-    pub fn run(&self, payload: Root<'_>) -> Run {
+    pub fn run(&self, cx: Cx<'_>) -> Run {
         let branches = self.0.as_ref().map_err(Clone::clone)?;
         let condition = match &branches.test {
-            Test::Exists(node) => !node.resolve_within("exists", payload)?.is_nullish(),
+            Test::Exists(node) => !node.resolve_within("exists", cx)?.is_nullish(),
             Test::Blank(node) => {
-                let value = resolve_opt(node, "blank", payload)?;
+                let value = resolve_opt(node, "blank", cx)?;
                 !value.is_nullish() && !loosely_empty(&value)
             }
         };
         match (condition, &branches.then, &branches.otherwise) {
-            (true, Some(then), _) => then.resolve_within("then", payload),
-            (false, _, Some(otherwise)) => otherwise.resolve_within("else", payload),
+            (true, Some(then), _) => then.resolve_within("then", cx),
+            (false, _, Some(otherwise)) => otherwise.resolve_within("else", cx),
             _ => Ok(Resolved::Undefined),
         }
     }

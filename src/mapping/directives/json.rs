@@ -2,10 +2,10 @@
 //! (`"mode": "decode"`; text that is not JSON passes through).
 
 use super::super::check::{req, Checker, Rule};
-use super::super::node::{compile_opt, resolve_opt, Node, Run};
+use super::super::node::{compile_opt, resolve_opt, Cx, Node, Run};
 use super::{options_object, requires};
 use crate::error::MappingError;
-use crate::js::{truthy, Root};
+use crate::js::truthy;
 use crate::value::Resolved;
 use serde_json::Value;
 
@@ -60,17 +60,19 @@ impl Json {
     }
 
     /// The encoded or decoded value.
-    pub fn run(&self, payload: Root<'_>) -> Run {
+    pub fn run(&self, cx: Cx<'_>) -> Run {
         let (mode, value) = self.0.as_ref().map_err(Clone::clone)?;
-        let value = resolve_opt(value, "value", payload)?;
+        let value = resolve_opt(value, "value", cx)?;
         Ok(match mode {
             Mode::Encode => value
                 .stringify()
-                .map_or(Resolved::Undefined, Resolved::String),
+                .map_or(Ok(Resolved::Undefined), |s| cx.text(s))?,
             Mode::Decode => match value {
-                Resolved::String(s) => {
-                    crate::json::read::tree(&s).map_or(Resolved::String(s), Resolved::from)
-                }
+                // Text that is not JSON (or nested past the tree's bound) stays text.
+                Resolved::String(s) => match crate::json::read::tree(&s) {
+                    Ok(decoded) => cx.built(Resolved::from(decoded))?,
+                    Err(_) => Resolved::String(s),
+                },
                 other => other,
             },
             Mode::Other => Resolved::Undefined,

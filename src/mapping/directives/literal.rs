@@ -2,8 +2,7 @@
 //! gives the text as written; a directive inside it still runs, as in Segment).
 
 use super::super::check::{Checker, Rule};
-use super::super::node::{Node, Run};
-use crate::js::Root;
+use super::super::node::{Cx, Node, Run};
 use serde_json::Value;
 
 /// The directive's name.
@@ -25,8 +24,8 @@ impl Literal {
     }
 
     /// The option's value.
-    pub fn run(&self, payload: Root<'_>) -> Run {
-        self.0.resolve(payload)
+    pub fn run(&self, cx: Cx<'_>) -> Run {
+        self.0.resolve(cx)
     }
 }
 

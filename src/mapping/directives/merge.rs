@@ -5,11 +5,12 @@
 //! and strings merge their indexes, other values nothing, and an `undefined` member still
 //! overrides.
 
+use super::super::budget::VALUE_BYTES;
 use super::super::check::{opt, req, Checker, Rule};
-use super::super::node::{compile_opt, resolve_opt, Node, Run};
+use super::super::node::{compile_opt, resolve_opt, Cx, Node, Run};
 use super::{options_object, requires};
 use crate::error::{MappingError, Reason};
-use crate::js::{real_type_of, truthy, Root};
+use crate::js::{self, real_type_of, truthy};
 use crate::value::{ObjectMap, Resolved, PROTO_KEY};
 use serde_json::Value;
 
@@ -86,15 +87,15 @@ impl Merge {
     }
 
     /// The merged object.
-    pub fn run(&self, payload: Root<'_>) -> Run {
+    pub fn run(&self, cx: Cx<'_>) -> Run {
         let opts = self.0.as_ref().map_err(Clone::clone)?;
-        let direction = resolve_opt(&opts.direction, "direction", payload)?;
+        let direction = resolve_opt(&opts.direction, "direction", cx)?;
         let objects = opts.objects.as_ref().map_err(Clone::clone)?;
         let mut sources = objects
             .iter()
             .enumerate()
             .map(|(i, o)| {
-                o.resolve_within(&i.to_string(), payload)
+                o.resolve_within(&i.to_string(), cx)
                     .map_err(|e| e.within("objects"))
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -113,12 +114,17 @@ impl Merge {
                         .enumerate()
                         .map(|(i, v)| (i.to_string(), v)),
                 ),
-                Resolved::String(s) => out.extend(s.encode_utf16().enumerate().map(|(i, unit)| {
-                    (
-                        i.to_string(),
-                        Resolved::String(String::from_utf16_lossy(&[unit])),
-                    )
-                })),
+                Resolved::String(s) => {
+                    // One member per UTF-16 unit: many times the string's own size.
+                    let units = js::utf16_len(&s);
+                    cx.budget.spend(units.saturating_mul(3 * VALUE_BYTES))?;
+                    out.extend(s.encode_utf16().enumerate().map(|(i, unit)| {
+                        (
+                            i.to_string(),
+                            Resolved::String(String::from_utf16_lossy(&[unit])),
+                        )
+                    }))
+                }
                 _ => {}
             }
         }

@@ -21,9 +21,8 @@ mod template;
 mod transform;
 
 use super::check::Checker;
-use super::node::Run;
+use super::node::{Cx, Run};
 use crate::error::{MappingError, Reason};
-use crate::js::Root;
 use serde_json::{Map, Value};
 
 pub use replace::{MAX_PATTERN_LENGTH, MAX_REPLACEMENT_LENGTH};
@@ -141,20 +140,20 @@ impl Directive {
     }
 
     /// Runs the directive on `payload`; errors are placed under its name.
-    pub fn run(&self, payload: Root<'_>) -> Run {
+    pub fn run(&self, cx: Cx<'_>) -> Run {
         let result = match self {
-            Directive::If(d) => d.run(payload),
-            Directive::Path(d) => d.run(payload),
-            Directive::Template(d) => d.run(payload),
-            Directive::Literal(d) => d.run(payload),
-            Directive::ArrayPath(d) => d.run(payload),
-            Directive::Case(d) => d.run(payload),
-            Directive::Replace(d) => d.run(payload),
-            Directive::Merge(d) => d.run(payload),
-            Directive::Transform(d) => d.run(payload),
-            Directive::Flatten(d) => d.run(payload),
-            Directive::Json(d) => d.run(payload),
-            Directive::ExcludeWhenNull(d) => d.run(payload),
+            Directive::If(d) => d.run(cx),
+            Directive::Path(d) => d.run(cx),
+            Directive::Template(d) => d.run(cx),
+            Directive::Literal(d) => d.run(cx),
+            Directive::ArrayPath(d) => d.run(cx),
+            Directive::Case(d) => d.run(cx),
+            Directive::Replace(d) => d.run(cx),
+            Directive::Merge(d) => d.run(cx),
+            Directive::Transform(d) => d.run(cx),
+            Directive::Flatten(d) => d.run(cx),
+            Directive::Json(d) => d.run(cx),
+            Directive::ExcludeWhenNull(d) => d.run(cx),
             Directive::Unknown(name) => Err(MappingError::new(Reason::NotADirective(name.clone()))),
         };
         result.map_err(|e| e.within(self.name()))
@@ -186,7 +185,7 @@ fn expect_string(
         crate::value::Resolved::String(s) => Ok(s),
         other => Err(MappingError::new(Reason::ExpectedString {
             directive: name,
-            found: Root::Resolved(&other).type_name(),
+            found: crate::js::Root::Resolved(&other).type_name(),
         })),
     }
 }
@@ -216,7 +215,10 @@ mod test_support {
         let event = crate::event::Event::new(raw);
         let mapping = crate::mapping::Mapping::parse(mapping).expect("valid mapping");
         let in_place = mapping
-            .run(crate::js::Root::Event(&event))
+            .run(
+                crate::js::Root::Event(&event),
+                &crate::mapping::Budget::for_input(0),
+            )
             .expect("runs in place")
             .into_json();
         assert_eq!(tree, in_place, "read as a tree and in place");

@@ -4,9 +4,8 @@
 
 use super::super::check::{Checker, Rule};
 use super::super::lookup::PathSpec;
-use super::super::node::{Node, Run};
+use super::super::node::{Cx, Node, Run};
 use super::expect_string;
-use crate::js::Root;
 use serde_json::Value;
 
 /// The directive's name.
@@ -36,12 +35,12 @@ impl Path {
     }
 
     /// The value at the path.
-    pub fn run(&self, payload: Root<'_>) -> Run {
+    pub fn run(&self, cx: Cx<'_>) -> Run {
         match self {
-            Path::Fixed(spec) => Ok(spec.lookup(payload)),
+            Path::Fixed(spec) => cx.built(spec.lookup(cx.payload)),
             Path::Computed(node) => {
-                let path = expect_string(NAME, node.resolve(payload)?)?;
-                Ok(PathSpec::new(&path).lookup(payload))
+                let path = expect_string(NAME, node.resolve(cx)?)?;
+                cx.built(PathSpec::new(&path).lookup(cx.payload))
             }
         }
     }

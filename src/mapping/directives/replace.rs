@@ -8,10 +8,10 @@
 //! as their text; anything else gives `""`.
 
 use super::super::check::{opt, req, Checker, Rule};
-use super::super::node::{compile_opt, resolve_opt, Node, Run};
+use super::super::node::{compile_opt, resolve_opt, Cx, Node, Run};
 use super::{options_object, requires};
 use crate::error::{MappingError, Reason};
-use crate::js::{self, canonicalize_char, truthy, Root};
+use crate::js::{self, canonicalize_char, truthy};
 use crate::value::Resolved;
 use serde_json::{Map, Value};
 
@@ -82,12 +82,12 @@ impl Replace {
     }
 
     /// The replaced text.
-    pub fn run(&self, payload: Root<'_>) -> Run {
+    pub fn run(&self, cx: Cx<'_>) -> Run {
         let opts = self.0.as_ref().map_err(Clone::clone)?;
         if opts.value.is_none() {
             return Ok(Resolved::Undefined);
         }
-        let text = match resolve_opt(&opts.value, "value", payload)? {
+        let text = match resolve_opt(&opts.value, "value", cx)? {
             Resolved::Bool(b) => b.to_string(),
             Resolved::Number(n) => js::json_number_to_string(&n),
             Resolved::String(s) => s,
@@ -96,13 +96,16 @@ impl Replace {
         let Some(rules) = &opts.rules else {
             return Ok(Resolved::String(String::new()));
         };
-        let (pattern, replacement) = rules.first.as_ref().map_err(Clone::clone)?;
-        let mut out = replace_text(&text, pattern, replacement, rules.flags);
+        let replace = |text: &str, rule: &Result<(String, String), MappingError>| {
+            let (pattern, replacement) = rule.as_ref().map_err(Clone::clone)?;
+            replace_text(text, pattern, replacement, rules.flags, cx.budget.left())
+                .ok_or_else(|| cx.budget.exhausted())
+        };
+        let mut out = replace(&text, &rules.first)?;
         if let Some(second) = &rules.second {
-            let (pattern, replacement) = second.as_ref().map_err(Clone::clone)?;
-            out = replace_text(&out, pattern, replacement, rules.flags);
+            out = replace(&out, second)?;
         }
-        Ok(Resolved::String(out))
+        cx.text(out)
     }
 }
 
@@ -170,12 +173,20 @@ pub struct ReplaceFlags {
     pub ignore_case: bool,
 }
 
-/// Replaces occurrences of the literal `pattern` in `text` by `replacement`.
-pub fn replace_text(text: &str, pattern: &str, replacement: &str, flags: ReplaceFlags) -> String {
+/// Replaces occurrences of the literal `pattern` in `text` by `replacement`; `None` as soon as
+/// the result is longer than `limit` bytes (`` $` `` and `$'` repeat the text around each
+/// match, so a result can grow with the square of the text).
+pub fn replace_text(
+    text: &str,
+    pattern: &str,
+    replacement: &str,
+    flags: ReplaceFlags,
+    limit: usize,
+) -> Option<String> {
     let hay: Vec<char> = text.chars().collect();
     let needle: Vec<char> = pattern.chars().collect();
     if needle.is_empty() {
-        return text.to_string();
+        return (text.len() <= limit).then(|| text.to_string());
     }
     let eq = |a: char, b: char| {
         if flags.ignore_case {
@@ -198,6 +209,9 @@ pub fn replace_text(text: &str, pattern: &str, replacement: &str, flags: Replace
         }
         out.extend(&hay[copied_to..i]);
         expand_replacement(&mut out, replacement, &hay, i, i + needle.len());
+        if out.len() > limit {
+            return None;
+        }
         i += needle.len();
         copied_to = i;
         if !flags.global {
@@ -205,7 +219,7 @@ pub fn replace_text(text: &str, pattern: &str, replacement: &str, flags: Replace
         }
     }
     out.extend(&hay[copied_to..]);
-    out
+    (out.len() <= limit).then_some(out)
 }
 
 /// Writes `replacement` with its `$` forms expanded for the match `hay[start..end]`.
@@ -245,6 +259,10 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn r(text: &str, pattern: &str, replacement: &str, flags: ReplaceFlags) -> String {
+        replace_text(text, pattern, replacement, flags, usize::MAX).unwrap_or_default()
+    }
+
     const ALL: ReplaceFlags = ReplaceFlags {
         global: true,
         ignore_case: false,
@@ -252,9 +270,9 @@ mod tests {
 
     #[test]
     fn replaces_literal_text() {
-        assert_eq!(replace_text("a.b.c", ".", "-", ALL), "a-b-c");
+        assert_eq!(r("a.b.c", ".", "-", ALL), "a-b-c");
         assert_eq!(
-            replace_text(
+            r(
                 "a.b.c",
                 ".",
                 "-",
@@ -265,8 +283,8 @@ mod tests {
             ),
             "a-b.c"
         );
-        assert_eq!(replace_text("(x)*", "(x)*", "y", ALL), "y");
-        assert_eq!(replace_text("aaa", "aa", "b", ALL), "ba");
+        assert_eq!(r("(x)*", "(x)*", "y", ALL), "y");
+        assert_eq!(r("aaa", "aa", "b", ALL), "ba");
     }
 
     #[test]
@@ -275,15 +293,27 @@ mod tests {
             global: true,
             ignore_case: true,
         };
-        assert_eq!(replace_text("Hello HELLO", "hello", "x", flags), "x x");
-        assert_eq!(replace_text("ÉMILIE", "é", "e", flags), "eMILIE");
+        assert_eq!(r("Hello HELLO", "hello", "x", flags), "x x");
+        assert_eq!(r("ÉMILIE", "é", "e", flags), "eMILIE");
     }
 
     #[test]
     fn expands_dollar_forms() {
-        assert_eq!(replace_text("abc", "b", "[$&]", ALL), "a[b]c");
-        assert_eq!(replace_text("abc", "b", "$`$'", ALL), "aacc");
-        assert_eq!(replace_text("abc", "b", "$$1$1", ALL), "a$1$1c");
+        assert_eq!(r("abc", "b", "[$&]", ALL), "a[b]c");
+        assert_eq!(r("abc", "b", "$`$'", ALL), "aacc");
+        assert_eq!(r("abc", "b", "$$1$1", ALL), "a$1$1c");
+    }
+
+    #[test]
+    fn stops_at_the_limit() {
+        // Each match repeats everything before it: 100,000 matches would build 25 GB.
+        let text = "a".repeat(100_000);
+        assert_eq!(replace_text(&text, "a", "$`$`$`$`$`", ALL, 1 << 20), None);
+        assert_eq!(
+            replace_text("abc", "b", "xy", ALL, 4).as_deref(),
+            Some("axyc")
+        );
+        assert_eq!(replace_text("abc", "b", "xy", ALL, 3), None);
     }
 
     #[test]

@@ -8,7 +8,7 @@
 
 use super::super::check::{Checker, Rule};
 use super::super::lookup::split_path;
-use super::super::node::{Node, Run};
+use super::super::node::{Cx, Node, Run};
 use super::expect_string;
 use crate::js::{self, Root};
 use crate::value::Resolved;
@@ -66,43 +66,53 @@ impl Template {
         }
     }
 
-    /// The filled-in text.
-    pub fn run(&self, payload: Root<'_>) -> Run {
+    /// The filled-in text, within what the run's budget has left (every placeholder can repeat
+    /// a long value).
+    pub fn run(&self, cx: Cx<'_>) -> Run {
+        let limit = cx.budget.left();
         let text = match self {
             Template::Fixed(parts) => {
                 let mut out = String::new();
                 for part in parts {
                     match part {
                         Part::Text(text) => out.push_str(text),
-                        Part::Placeholder(path) => push_value(&mut out, js::get(payload, path)),
+                        Part::Placeholder(path) => push_value(&mut out, js::get(cx.payload, path)),
+                    }
+                    if out.len() > limit {
+                        return Err(cx.budget.exhausted());
                     }
                 }
-                out
+                Some(out)
             }
-            Template::TwoPass(template) => render(template, payload),
+            Template::TwoPass(template) => render(template, cx.payload, limit),
             Template::Computed(node) => {
-                render(&expect_string(NAME, node.resolve(payload)?)?, payload)
+                let template = expect_string(NAME, node.resolve(cx)?)?;
+                render(&template, cx.payload, limit)
             }
         };
-        Ok(Resolved::String(text))
+        let text = text.ok_or_else(|| cx.budget.exhausted())?;
+        cx.text(text)
     }
 }
 
-/// Fills `{{{path}}}` and then `{{path}}` placeholders.
-fn render(template: &str, data: Root<'_>) -> String {
-    let once = fill(template, 3, data);
-    fill(&once, 2, data)
+/// Fills `{{{path}}}` and then `{{path}}` placeholders; `None` past `limit` bytes.
+fn render(template: &str, data: Root<'_>, limit: usize) -> Option<String> {
+    let once = fill(template, 3, data, limit)?;
+    fill(&once, 2, data, limit)
 }
 
-fn fill(text: &str, braces: usize, data: Root<'_>) -> String {
+fn fill(text: &str, braces: usize, data: Root<'_>, limit: usize) -> Option<String> {
     let mut out = String::with_capacity(text.len());
     for piece in scan(text, braces) {
         match piece {
             Piece::Text(t) => out.push_str(t),
             Piece::Placeholder(key) => push_value(&mut out, js::get(data, &split_path(key))),
         }
+        if out.len() > limit {
+            return None;
+        }
     }
-    out
+    Some(out)
 }
 
 fn push_value(out: &mut String, value: Resolved) {
@@ -126,19 +136,20 @@ fn scan(text: &str, braces: usize) -> Vec<Piece<'_>> {
     let mut rest = text;
     while let Some(start) = rest.find(&open) {
         let inner_start = start + braces;
-        let inner_len = rest[inner_start..]
-            .find('}')
-            .unwrap_or(rest.len() - inner_start);
+        // No `}` left: no placeholder either.
+        let Some(inner_len) = rest[inner_start..].find('}') else {
+            break;
+        };
         let inner_end = inner_start + inner_len;
         if inner_len > 0 && rest[inner_end..].starts_with(&close) {
             pieces.push(Piece::Text(&rest[..start]));
             pieces.push(Piece::Placeholder(rest[inner_start..inner_end].trim()));
             rest = &rest[inner_end + braces..];
         } else {
-            // No placeholder starts here; move past one character and keep looking.
-            let step = rest[start..].chars().next().map_or(1, char::len_utf8);
-            pieces.push(Piece::Text(&rest[..start + step]));
-            rest = &rest[start + step..];
+            // No placeholder starts here, nor at any `{` before that `}` (each would end at it
+            // the same way): go past them all at once, or `{{{{…` would cost its length squared.
+            pieces.push(Piece::Text(&rest[..inner_end]));
+            rest = &rest[inner_end..];
         }
     }
     pieces.push(Piece::Text(rest));
@@ -154,9 +165,14 @@ mod tests {
     #[test]
     fn renders_templates() {
         let v = json!({"userId": "u1", "traits": {"name": null, "tags": ["a", "b"], "o": {}}, "n": 1e21, "x": "{{userId}}"});
+        let budget = crate::mapping::Budget::for_input(0);
+        let cx = Cx {
+            payload: Root::Json(&v),
+            budget: &budget,
+        };
         let r = |t: &str| {
             Template::compile(&json!(t), 0)
-                .run(Root::Json(&v))
+                .run(cx)
                 .unwrap()
                 .to_js_string()
         };
@@ -171,6 +187,20 @@ mod tests {
         // Values filled by the first pass are scanned by the second.
         assert_eq!(r("{{{x}}}"), "u1");
         assert_eq!(r("{{x}}"), "{{userId}}");
+        // The key runs to the first `}`, braces included.
+        assert_eq!(r("{{{{userId}} {{ x }"), " {{ x }");
+        assert_eq!(r("a {{{{ userId }}}} {"), "a } {");
+        // Long runs of `{` without a placeholder are read once, not once per `{`.
+        let braces = "{".repeat(200_000);
+        let started = std::time::Instant::now();
+        let text = format!("{braces}}} {braces}");
+        assert_eq!(r(&text), text);
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        // Past what the budget has left: an error.
+        let long = json!({"s": "x".repeat(100)});
+        let limited = |limit| render("{{s}}{{s}}", Root::Json(&long), limit);
+        assert_eq!(limited(200).map(|t| t.len()), Some(200));
+        assert_eq!(limited(199), None);
     }
 
     #[test]

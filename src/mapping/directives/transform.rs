@@ -5,7 +5,7 @@
 //! an object), then `mapping` runs on what it gave.
 
 use super::super::check::{check_mapping, req, Checker, Rule};
-use super::super::node::{compile_opt, resolve_opt, Node, Run};
+use super::super::node::{compile_opt, resolve_opt, Cx, Node, Run};
 use super::{options_object, requires};
 use crate::error::MappingError;
 use crate::js::{truthy, Root};
@@ -67,12 +67,16 @@ impl Transform {
     }
 
     /// `mapping` run on what `apply` gives.
-    pub fn run(&self, payload: Root<'_>) -> Run {
+    pub fn run(&self, cx: Cx<'_>) -> Run {
         let opts = self.0.as_ref().map_err(Clone::clone)?;
-        let applied = super::super::run_on_object(&opts.apply, payload)
+        let applied = super::super::run_on_object(&opts.apply, cx)
             .map_err(|e| e.within("apply"))?
             .remove_undefined();
-        resolve_opt(&opts.mapping, "mapping", Root::Resolved(&applied))
+        resolve_opt(
+            &opts.mapping,
+            "mapping",
+            cx.reading(Root::Resolved(&applied)),
+        )
     }
 }
 

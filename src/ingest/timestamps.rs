@@ -1,0 +1,144 @@
+//! The times Segment's Tracking API gives an event before any destination sees it.
+//!
+//! Segment's API stamps each event with `receivedAt` (its own clock), keeps the client's
+//! `timestamp` as `originalTimestamp`, and corrects `timestamp` for the sending device's clock
+//! skew when the sender says when it sent the request (`sentAt`, which every Segment SDK
+//! sets):
+//!
+//! `timestamp = receivedAt − (sentAt − originalTimestamp)`
+//!
+//! An event without a `timestamp` gets `receivedAt`. So the `timestamp` a mapping reads (and
+//! Nudge's `occurred_at`) is the time the event happened on the receiver's clock, as Segment
+//! delivers it: a phone whose clock is an hour fast sends events an hour "in the future", and
+//! both Segment and nudge-edge move them back. For a server SDK, whose clock is right, the
+//! correction is the request's transit time (milliseconds). A `timestamp` or `sentAt` that is
+//! not a date is left alone (an unreadable `timestamp` is then reported by the plan).
+
+use crate::datetime::{parse_timestamp, to_iso_string};
+use serde_json::{Map, Value};
+
+/// Gives `event` Segment's `receivedAt`, `originalTimestamp`, `sentAt` and corrected
+/// `timestamp`. `sent_at` is the event's own `sentAt` or else its batch's; `received_at_ms` is
+/// the Worker's clock when the request arrived.
+pub fn stamp(event: &mut Map<String, Value>, batch_sent_at: Option<&Value>, received_at_ms: i64) {
+    let Some(received) = to_iso_string(received_at_ms) else {
+        return;
+    };
+    if let (false, Some(sent)) = (event.contains_key("sentAt"), batch_sent_at) {
+        event.insert("sentAt".into(), sent.clone());
+    }
+    let sent_ms = event.get("sentAt").and_then(parse_timestamp);
+    match event.get("timestamp").filter(|t| !t.is_null()).cloned() {
+        None => {
+            event.insert("timestamp".into(), Value::String(received.clone()));
+        }
+        Some(original) => {
+            let corrected = parse_timestamp(&original)
+                .zip(sent_ms)
+                .and_then(|(at, sent)| corrected_ms(at, sent, received_at_ms))
+                .and_then(to_iso_string);
+            if let Some(corrected) = corrected {
+                event.insert("timestamp".into(), Value::String(corrected));
+            }
+            event.insert("originalTimestamp".into(), original);
+        }
+    }
+    event.insert("receivedAt".into(), Value::String(received));
+}
+
+/// `receivedAt − (sentAt − originalTimestamp)`, in milliseconds.
+fn corrected_ms(original: i64, sent: i64, received: i64) -> Option<i64> {
+    received.checked_sub(sent.checked_sub(original)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const RECEIVED: i64 = 1_747_207_800_000; // 2025-05-14T07:30:00.000Z
+
+    fn stamped(event: Value, batch_sent_at: Option<Value>) -> Value {
+        let Value::Object(mut event) = event else {
+            unreachable!()
+        };
+        stamp(&mut event, batch_sent_at.as_ref(), RECEIVED);
+        Value::Object(event)
+    }
+
+    #[test]
+    fn corrects_a_fast_device_clock() {
+        // The phone's clock is one hour fast: it says the event happened at 08:29:00 and the
+        // request left at 08:30:00; the Worker received it at 07:30:00.
+        let got = stamped(
+            json!({"timestamp": "2025-05-14T08:29:00.000Z", "sentAt": "2025-05-14T08:30:00.000Z"}),
+            None,
+        );
+        assert_eq!(got["timestamp"], "2025-05-14T07:29:00.000Z");
+        assert_eq!(got["originalTimestamp"], "2025-05-14T08:29:00.000Z");
+        assert_eq!(got["receivedAt"], "2025-05-14T07:30:00.000Z");
+        assert_eq!(got["sentAt"], "2025-05-14T08:30:00.000Z");
+    }
+
+    #[test]
+    fn a_batch_sent_at_applies_to_events_without_their_own() {
+        let batch = json!("2025-05-14T07:29:59.750+00:00");
+        let got = stamped(
+            json!({"timestamp": "2025-05-14T07:00:00Z"}),
+            Some(batch.clone()),
+        );
+        assert_eq!(
+            got["timestamp"], "2025-05-14T07:00:00.250Z",
+            "250 ms in transit"
+        );
+        assert_eq!(got["sentAt"], batch);
+        let own = stamped(
+            json!({"timestamp": "2025-05-14T07:00:00Z", "sentAt": "2025-05-14T07:30:00Z"}),
+            Some(batch),
+        );
+        assert_eq!(own["timestamp"], "2025-05-14T07:00:00.000Z");
+    }
+
+    #[test]
+    fn what_is_not_corrected() {
+        // No sentAt: the client's timestamp as it is.
+        let alone = stamped(json!({"timestamp": "2025-05-14"}), None);
+        assert_eq!(alone["timestamp"], "2025-05-14");
+        assert_eq!(alone["originalTimestamp"], "2025-05-14");
+        // Not a date: left for the plan to report.
+        let bad = stamped(
+            json!({"timestamp": "soon", "sentAt": "2025-05-14T07:30:00Z"}),
+            None,
+        );
+        assert_eq!(bad["timestamp"], "soon");
+        let bad_sent = stamped(
+            json!({"timestamp": "2025-05-14T07:00:00Z", "sentAt": {}}),
+            None,
+        );
+        assert_eq!(bad_sent["timestamp"], "2025-05-14T07:00:00Z");
+        // A correction past the range of dates: left as it is.
+        let far = stamped(
+            json!({"timestamp": -8.64e15, "sentAt": "+275760-09-13T00:00:00.000Z"}),
+            None,
+        );
+        assert_eq!(far["timestamp"], json!(-8.64e15));
+    }
+
+    #[test]
+    fn no_timestamp_means_received_at() {
+        for event in [json!({}), json!({"timestamp": null})] {
+            let got = stamped(event, Some(json!("2020-01-01T00:00:00Z")));
+            assert_eq!(got["timestamp"], "2025-05-14T07:30:00.000Z");
+            assert!(got.get("originalTimestamp").is_none());
+        }
+    }
+
+    #[test]
+    fn unix_times_are_corrected_like_any_date() {
+        let got = stamped(
+            json!({"timestamp": 1_747_207_700_000_i64, "sentAt": 1_747_207_799_000_i64}),
+            None,
+        );
+        assert_eq!(got["timestamp"], "2025-05-14T07:28:21.000Z");
+    }
+}
