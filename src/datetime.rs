@@ -7,7 +7,7 @@
 //! 8601, RFC 2822, `toString` forms and V8's lenient legacy reading). Local time is UTC here,
 //! as at the edge.
 
-mod v8;
+pub(crate) mod v8;
 
 use crate::js;
 use serde_json::Value;
@@ -62,7 +62,7 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 }
 
 /// The date of a day number (days since 1970-01-01): year, month 1–12, day 1–31.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
+pub(crate) fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let day_of_era = z.rem_euclid(146_097);

@@ -9,6 +9,7 @@ pub mod error;
 pub mod js;
 #[cfg(all(target_arch = "wasm32", not(feature = "worker")))]
 mod js_api;
+pub mod liquid;
 pub mod mapping;
 pub mod subscription;
 pub mod value;

@@ -28,6 +28,7 @@ pub const DIRECTIVES: &[&str] = &[
     "@flatten",
     "@json",
     "@excludeWhenNull",
+    "@liquid",
 ];
 
 /// Checks a whole mapping; every problem is reported.
@@ -205,6 +206,7 @@ impl Checker {
             }
             "@path" | "@template" => self.rule(v, DirectiveOrString),
             "@literal" | "@excludeWhenNull" => self.rule(v, DirectiveOrRaw),
+            "@liquid" => self.rule(v, Str),
             "@json" => self.fields(
                 v,
                 &[

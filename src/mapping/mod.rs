@@ -6,6 +6,7 @@
 //! payloads.
 
 mod check;
+mod liquid;
 mod path;
 mod replace;
 mod run;

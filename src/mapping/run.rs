@@ -66,6 +66,7 @@ fn run_directive(map: &Map<String, Value>, payload: Root<'_>) -> Run {
         "@merge" => run_merge(options, payload),
         "@transform" => run_transform(options, payload),
         "@excludeWhenNull" => resolve(options, payload).map(exclude_nulls),
+        "@liquid" => super::liquid::run(options, payload),
         other => Err(fail(format!("{other} is not a valid directive"))),
     };
     result.map_err(|e| e.within(name))
