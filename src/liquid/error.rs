@@ -42,7 +42,7 @@ impl LiquidError {
         use Code::*;
         match self.code {
             FilterDisabled(_) | ArgumentCount(_) | UriMalformed | InvalidBase64 | NotAnEntry(_)
-            | TimeZone(_) => Category::Filter,
+            | TimeZone(_) | NoPrimitive => Category::Filter,
             ParseLimit | MemoryLimit | RenderLimit => Category::Limit,
             _ => Category::Syntax,
         }
@@ -93,6 +93,8 @@ pub(crate) enum Code {
     InlineComment,
     /// A `\u` escape at the very end of an unclosed string, where liquidjs crashes.
     UnreadableEscape,
+    /// A data object with its own `toString` member, where a string or number is needed.
+    NoPrimitive,
     // Rendering.
     FilterDisabled(String),
     ArgumentCount(&'static str),
@@ -138,6 +140,7 @@ impl fmt::Display for Code {
             UnreadableEscape => {
                 f.write_str("Cannot read properties of undefined (reading 'charCodeAt')")
             }
+            NoPrimitive => f.write_str("Cannot convert object to primitive value"),
             FilterDisabled(name) => write!(f, "filter \"{name}\" is disabled"),
             ArgumentCount(name) => write!(f, "{name} expect 2 arguments"),
             UriMalformed => f.write_str("URI malformed"),
@@ -186,6 +189,12 @@ impl Error {
             line: line as u32,
             column: column as u32,
         }
+    }
+}
+
+impl From<super::value::NoPrimitive> for Error {
+    fn from(_: super::value::NoPrimitive) -> Error {
+        Code::NoPrimitive.into()
     }
 }
 

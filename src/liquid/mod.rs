@@ -98,6 +98,22 @@ mod tests {
     }
 
     #[test]
+    fn an_object_with_its_own_to_string_has_no_text() {
+        // JavaScript finds no primitive value for it: liquidjs fails where it prints it.
+        let data = json!({"o": {"toString": 1}, "p": {"valueOf": 1}});
+        let render = |s: &str| Template::parse(s).unwrap().render(&data);
+        assert_eq!(
+            render("{{ o }}").unwrap_err().message(),
+            "Cannot convert object to primitive value"
+        );
+        assert!(render("{{ o | plus: 1 }}").is_err());
+        assert_eq!(
+            render("{{ p }}|{{ o.toString }}|{{ o | json }}").unwrap(),
+            "[object Object]|1|{\"toString\":1}"
+        );
+    }
+
+    #[test]
     fn limits() {
         let long = "x".repeat(PARSE_LIMIT + 1);
         let e = Template::parse(&long).unwrap_err();

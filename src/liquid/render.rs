@@ -102,22 +102,22 @@ impl<'t, 'd> Context<'t, 'd> {
 
     /// The value of a variable: `block` inside a block, then `assign`/`capture` variables,
     /// then the data; a name found nowhere reads from an empty object (so `size` is 0).
-    fn root(&self, key: &Value<'d>) -> Value<'d> {
-        let name = text::lossy(&key.property_key());
+    fn root(&self, key: &Value<'d>) -> Result<Value<'d>> {
+        let name = text::lossy(&key.property_key()?);
         if self.blocks > 0 && name == "block" {
-            return Value::Drop(Drop::Block);
+            return Ok(Value::Drop(Drop::Block));
         }
         if let Some((_, v)) = self.locals.iter().find(|(k, _)| *k == name) {
-            return v.clone();
+            return Ok(v.clone());
         }
         if let Some(v) = self.env_own(&name) {
-            return v;
+            return Ok(v);
         }
-        if name == "size" {
+        Ok(if name == "size" {
             Value::Number(0.0)
         } else {
             Value::Undefined
-        }
+        })
     }
 
     /// Runs `f` in a context whose data is `env` and which has no variables of its own
@@ -148,8 +148,8 @@ impl<'t, 'd> Context<'t, 'd> {
             Operand::Number(n) => Value::Number(*n),
             Operand::Quoted(s) | Operand::Word(s) => Value::units(s.to_vec()),
             Operand::Range(low, high) => {
-                let low = self.eval(low)?.to_value().to_number();
-                let high = self.eval(high)?.to_value().to_number();
+                let low = self.eval(low)?.to_value().to_number()?;
+                let high = self.eval(high)?.to_value().to_number()?;
                 self.charge(high - low + 1.0)?;
                 let mut items = Vec::new();
                 let mut i = low;
@@ -168,12 +168,12 @@ impl<'t, 'd> Context<'t, 'd> {
                 let (mut value, rest) = match base {
                     Some(base) => (self.eval(base)?, &keys[..]),
                     None => match keys.split_first() {
-                        Some((first, rest)) => (self.root(first), rest),
+                        Some((first, rest)) => (self.root(first)?, rest),
                         None => (Value::Undefined, &keys[..]),
                     },
                 };
                 for key in rest {
-                    value = value.read_property(key);
+                    value = value.read_property(key)?;
                 }
                 value
             }
@@ -194,7 +194,7 @@ impl<'t, 'd> Context<'t, 'd> {
                 ExprToken::Operator(op) => {
                     let r = stack.pop().unwrap_or(Value::Undefined);
                     let l = stack.pop().unwrap_or(Value::Undefined);
-                    Value::Bool(operate(*op, &l, &r))
+                    Value::Bool(operate(*op, &l, &r)?)
                 }
             };
             stack.push(v);
@@ -242,7 +242,7 @@ impl<'t, 'd> Context<'t, 'd> {
                 }
                 Node::Output(fv, at) => {
                     let v = self.eval_filtered(fv).map_err(|e| e.or_at(*at))?;
-                    let printed = v.stringify();
+                    let printed = v.stringify().map_err(|e| Error::from(e).or_at(*at))?;
                     self.write(out, &printed)?;
                 }
                 Node::Tag(tag, at) => tag.render(self, out).map_err(|e| e.or_at(*at))?,
@@ -270,22 +270,23 @@ impl<'t, 'd> Context<'t, 'd> {
 }
 
 /// liquidjs's binary operators.
-fn operate(op: Operator, l: &Value, r: &Value) -> bool {
+fn operate(op: Operator, l: &Value, r: &Value) -> Result<bool> {
     let comparable = |v: &Value| matches!(v, Value::Drop(Drop::Nil | Drop::Empty | Drop::Blank));
-    match op {
+    let less = |a: &Value, b: &Value| a.to_value().js_less(&b.to_value());
+    Ok(match op {
         Operator::Eq => equals(l, r),
         Operator::Ne => !equals(l, r),
         Operator::And => l.is_truthy() && r.is_truthy(),
         Operator::Or => l.is_truthy() || r.is_truthy(),
-        Operator::Contains => contains(l, r),
+        Operator::Contains => contains(l, r)?,
         // Drops answer every ordering comparison with false.
         _ if comparable(l) || comparable(r) => false,
-        Operator::Gt => r.to_value().js_less(&l.to_value()) == Some(true),
-        Operator::Lt => l.to_value().js_less(&r.to_value()) == Some(true),
-        Operator::Ge => l.to_value().js_less(&r.to_value()) == Some(false),
-        Operator::Le => r.to_value().js_less(&l.to_value()) == Some(false),
+        Operator::Gt => less(r, l)? == Some(true),
+        Operator::Lt => less(l, r)? == Some(true),
+        Operator::Ge => less(l, r)? == Some(false),
+        Operator::Le => less(r, l)? == Some(false),
         Operator::Not => !l.is_truthy(),
-    }
+    })
 }
 
 /// liquidjs's `equals`: drops compare their own way, arrays item by item, anything else
@@ -337,13 +338,13 @@ fn drop_equals(d: Drop, v: &Value) -> bool {
 }
 
 /// `contains`: an array holds an equal item, a string holds `String(right)`.
-fn contains(l: &Value, r: &Value) -> bool {
+fn contains(l: &Value, r: &Value) -> Result<bool> {
     let l = l.to_value();
     if let Some(items) = l.items() {
-        return items.iter().any(|item| equals(item, r));
+        return Ok(items.iter().any(|item| equals(item, r)));
     }
-    match l {
-        Value::Str(s) => text::index_of(&s, &r.to_value().js_string(), 0).is_some(),
+    Ok(match l {
+        Value::Str(s) => text::index_of(&s, &r.to_value().js_string()?, 0).is_some(),
         _ => false,
-    }
+    })
 }

@@ -9,6 +9,14 @@ use super::text::{self, JsStr};
 use std::cmp::Ordering;
 use std::rc::Rc;
 
+/// A conversion to a primitive that JavaScript refuses (`Cannot convert object to primitive
+/// value`).
+#[derive(Debug)]
+pub(crate) struct NoPrimitive;
+
+/// The result of a JavaScript conversion.
+pub(crate) type Conversion<T> = Result<T, NoPrimitive>;
+
 /// A JavaScript value as liquidjs sees it.
 #[derive(Clone)]
 pub(crate) enum Value<'d> {
@@ -134,35 +142,36 @@ impl<'d> Value<'d> {
     }
 
     /// liquidjs's `stringify`: what `{{ value }}` prints.
-    pub(crate) fn stringify(&self) -> Vec<u16> {
+    pub(crate) fn stringify(&self) -> Conversion<Vec<u16>> {
         let mut out = Vec::new();
-        self.write_to(&mut out);
-        out
+        self.write_to(&mut out)?;
+        Ok(out)
     }
 
     /// Appends what `{{ value }}` prints: `nil` prints nothing, arrays print their items run
     /// together, anything else as `String(value)`.
-    pub(crate) fn write_to(&self, out: &mut Vec<u16>) {
+    pub(crate) fn write_to(&self, out: &mut Vec<u16>) -> Conversion<()> {
         match self.to_value() {
             Value::Str(s) => out.extend_from_slice(&s),
             Value::Undefined | Value::Null => {}
             v if v.is_array() => {
                 for item in v.items().unwrap_or_default() {
-                    item.write_to(out);
+                    item.write_to(out)?;
                 }
             }
-            v => v.write_js_string(out),
+            v => v.write_js_string(out)?,
         }
+        Ok(())
     }
 
     /// `String(value)`.
-    pub(crate) fn js_string(&self) -> Vec<u16> {
+    pub(crate) fn js_string(&self) -> Conversion<Vec<u16>> {
         let mut out = Vec::new();
-        self.write_js_string(&mut out);
-        out
+        self.write_js_string(&mut out)?;
+        Ok(out)
     }
 
-    fn write_js_string(&self, out: &mut Vec<u16>) {
+    fn write_js_string(&self, out: &mut Vec<u16>) -> Conversion<()> {
         match self {
             Value::Undefined => out.extend(text::utf16("undefined")),
             Value::Null => out.extend(text::utf16("null")),
@@ -176,48 +185,59 @@ impl<'d> Value<'d> {
                         out.push(u16::from(b','));
                     }
                     if !item.is_nil() {
-                        item.write_js_string(out);
+                        item.write_js_string(out)?;
                     }
                 }
             }
-            _ => out.extend(text::utf16("[object Object]")),
+            v => {
+                v.check_primitive()?;
+                out.extend(text::utf16("[object Object]"));
+            }
+        }
+        Ok(())
+    }
+
+    /// A data object whose own `toString` member hides `Object.prototype.toString` has no
+    /// primitive value: JavaScript throws a TypeError when one is needed.
+    fn check_primitive(&self) -> Conversion<()> {
+        match self {
+            Value::Data(d) if d.kind() == DataKind::Object && d.member("toString").is_some() => {
+                Err(NoPrimitive)
+            }
+            _ => Ok(()),
         }
     }
 
     /// `Number(value)`.
-    pub(crate) fn to_number(&self) -> f64 {
-        match self.to_primitive() {
+    pub(crate) fn to_number(&self) -> Conversion<f64> {
+        Ok(match self.to_primitive()? {
             Value::Undefined => f64::NAN,
             Value::Null => 0.0,
             Value::Bool(b) => f64::from(u8::from(b)),
             Value::Number(n) => n,
             Value::Str(s) => text::to_number(&s),
             _ => f64::NAN,
-        }
+        })
     }
 
     /// liquidjs's `toNumber` for math filters: `Number(value)`, with NaN as 0.
-    pub(crate) fn to_number_or_zero(&self) -> f64 {
-        let n = self.to_value().to_number();
-        if n.is_nan() {
-            0.0
-        } else {
-            n
-        }
+    pub(crate) fn to_number_or_zero(&self) -> Conversion<f64> {
+        let n = self.to_value().to_number()?;
+        Ok(if n.is_nan() { 0.0 } else { n })
     }
 
     /// ToPrimitive: arrays become their string, objects `[object Object]`, drops their value.
-    pub(crate) fn to_primitive(&self) -> Value<'d> {
-        match self {
+    pub(crate) fn to_primitive(&self) -> Conversion<Value<'d>> {
+        Ok(match self {
             Value::Drop(Drop::Block) => Value::str("[object Object]"),
             Value::Drop(_) => self.to_value(),
-            Value::Array(_) | Value::Data(_) => Value::units(self.js_string()),
+            Value::Array(_) | Value::Data(_) => Value::units(self.js_string()?),
             other => other.clone(),
-        }
+        })
     }
 
     /// The property key `value` names (`String(value)`).
-    pub(crate) fn property_key(&self) -> Vec<u16> {
+    pub(crate) fn property_key(&self) -> Conversion<Vec<u16>> {
         self.js_string()
     }
 
@@ -277,27 +297,27 @@ impl<'d> Value<'d> {
 
     /// liquidjs's `readProperty`: `obj[key]` for own properties, negative array indexes from
     /// the end, and `size`, `first`, `last` for arrays, strings and objects that lack them.
-    pub(crate) fn read_property(&self, key: &Value<'d>) -> Value<'d> {
+    pub(crate) fn read_property(&self, key: &Value<'d>) -> Conversion<Value<'d>> {
         let key = key.to_value();
         match self {
-            Value::Undefined | Value::Null => return self.clone(),
+            Value::Undefined | Value::Null => return Ok(self.clone()),
             // Drops answer through their own methods; only `block.super` has something to say.
             Value::Drop(d) => {
-                let is_super = key.property_key() == text::utf16("super");
-                return if *d == Drop::Block && is_super {
+                let is_super = key.property_key()? == text::utf16("super");
+                return Ok(if *d == Drop::Block && is_super {
                     Value::Str(Rc::from([]))
                 } else {
                     Value::Undefined
-                };
+                });
             }
             _ => {}
         }
         if let (true, Value::Number(n)) = (self.is_array(), &key) {
-            return self.element(*n);
+            return Ok(self.element(*n));
         }
-        let name = key.property_key();
+        let name = key.property_key()?;
         let own = self.own(&name);
-        match text::lossy(&name).as_str() {
+        Ok(match text::lossy(&name).as_str() {
             "size" => match own {
                 Some(v) if self.is_data_object() => v,
                 _ => self.size().map_or(Value::Undefined, Value::Number),
@@ -305,14 +325,18 @@ impl<'d> Value<'d> {
             "first" if self.is_array() => self.element(0.0),
             "last" if self.is_array() => self.element(-1.0),
             _ => own.unwrap_or(Value::Undefined),
-        }
+        })
     }
 
     /// liquidjs's `readArrayElement`: `index` counts from the end when negative; only own
     /// elements (`length` comes from the value, so strings and array-like objects work too).
     pub(crate) fn element(&self, index: f64) -> Value<'d> {
         let index = if index < 0.0 {
-            self.length().to_number() + index
+            let length = match self.length() {
+                Value::Number(n) => n,
+                _ => f64::NAN,
+            };
+            length + index
         } else {
             index
         };
@@ -335,45 +359,41 @@ impl<'d> Value<'d> {
 
     /// JavaScript's `a < b` after both sides became primitives: strings by code unit, anything
     /// else as numbers; `None` when a NaN makes the comparison undefined.
-    pub(crate) fn js_less(&self, other: &Value<'d>) -> Option<bool> {
-        let (a, b) = (self.to_primitive(), other.to_primitive());
+    pub(crate) fn js_less(&self, other: &Value<'d>) -> Conversion<Option<bool>> {
+        let (a, b) = (self.to_primitive()?, other.to_primitive()?);
         if let (Value::Str(a), Value::Str(b)) = (&a, &b) {
-            return Some(text::compare(a, b) == Ordering::Less);
+            return Ok(Some(text::compare(a, b) == Ordering::Less));
         }
-        let (a, b) = (a.to_number(), b.to_number());
-        if a.is_nan() || b.is_nan() {
+        let (a, b) = (a.to_number()?, b.to_number()?);
+        Ok(if a.is_nan() || b.is_nan() {
             None
         } else {
             Some(a < b)
-        }
+        })
     }
 }
 
 /// JavaScript's `a + b`: string concatenation when either side is a string once both are
 /// primitives, numeric addition otherwise.
-pub(crate) fn js_add<'d>(a: &Value<'d>, b: &Value<'d>) -> Value<'d> {
-    let (a, b) = (a.to_primitive(), b.to_primitive());
+pub(crate) fn js_add<'d>(a: &Value<'d>, b: &Value<'d>) -> Conversion<Value<'d>> {
+    let (a, b) = (a.to_primitive()?, b.to_primitive()?);
     if matches!(a, Value::Str(_)) || matches!(b, Value::Str(_)) {
-        let mut s = a.js_string();
-        s.extend(b.js_string());
-        return Value::units(s);
+        let mut s = a.js_string()?;
+        s.extend(b.js_string()?);
+        return Ok(Value::units(s));
     }
-    Value::Number(a.to_number() + b.to_number())
+    Ok(Value::Number(a.to_number()? + b.to_number()?))
 }
 
 /// JavaScript's `a <= b`.
-pub(crate) fn js_le(a: &Value, b: &Value) -> bool {
-    b.js_less(a) == Some(false)
+pub(crate) fn js_le(a: &Value, b: &Value) -> Conversion<bool> {
+    Ok(b.js_less(a)? == Some(false))
 }
 
 /// ToIntegerOrInfinity: NaN is 0, fractions are cut off.
-pub(crate) fn to_integer(v: &Value) -> f64 {
-    let n = v.to_number();
-    if n.is_nan() {
-        0.0
-    } else {
-        n.trunc()
-    }
+pub(crate) fn to_integer(v: &Value) -> Conversion<f64> {
+    let n = v.to_number()?;
+    Ok(if n.is_nan() { 0.0 } else { n.trunc() })
 }
 
 /// The range `Array.prototype.slice(start, end)` takes from a sequence of length `len`.
@@ -404,7 +424,11 @@ mod tests {
     use super::*;
 
     fn s(v: &Value) -> String {
-        text::lossy(&v.stringify())
+        text::lossy(&v.stringify().unwrap())
+    }
+
+    fn prop<'d>(v: &Value<'d>, key: Value<'d>) -> Value<'d> {
+        v.read_property(&key).unwrap()
     }
 
     #[test]
@@ -416,7 +440,7 @@ mod tests {
             Value::array(vec![Value::Bool(true)]),
         ]);
         assert_eq!(s(&arr), "1atrue");
-        assert_eq!(text::lossy(&arr.js_string()), "1,,a,true");
+        assert_eq!(text::lossy(&arr.js_string().unwrap()), "1,,a,true");
         assert_eq!(s(&Value::Number(1e21)), "1e+21");
         assert_eq!(s(&Value::Drop(Drop::Nil)), "");
         assert_eq!(s(&Value::Drop(Drop::Block)), "[object Object]");
@@ -426,35 +450,32 @@ mod tests {
     #[test]
     fn properties_of_strings_and_arrays() {
         let word = Value::str("héllo");
-        assert_eq!(s(&word.read_property(&Value::str("size"))), "5");
-        assert_eq!(s(&word.read_property(&Value::str("length"))), "5");
-        assert_eq!(s(&word.read_property(&Value::Number(1.0))), "é");
-        assert!(matches!(
-            word.read_property(&Value::str("first")),
-            Value::Undefined
-        ));
+        assert_eq!(s(&prop(&word, Value::str("size"))), "5");
+        assert_eq!(s(&prop(&word, Value::str("length"))), "5");
+        assert_eq!(s(&prop(&word, Value::Number(1.0))), "é");
+        assert!(matches!(prop(&word, Value::str("first")), Value::Undefined));
         let arr = Value::array(vec![Value::str("a"), Value::str("b")]);
-        assert_eq!(s(&arr.read_property(&Value::Number(-1.0))), "b");
-        assert_eq!(s(&arr.read_property(&Value::str("last"))), "b");
-        assert_eq!(s(&arr.read_property(&Value::str("1"))), "b");
-        assert!(matches!(
-            arr.read_property(&Value::str("01")),
-            Value::Undefined
-        ));
-        assert!(matches!(
-            arr.read_property(&Value::Number(1.5)),
-            Value::Undefined
-        ));
+        assert_eq!(s(&prop(&arr, Value::Number(-1.0))), "b");
+        assert_eq!(s(&prop(&arr, Value::str("last"))), "b");
+        assert_eq!(s(&prop(&arr, Value::str("1"))), "b");
+        assert!(matches!(prop(&arr, Value::str("01")), Value::Undefined));
+        assert!(matches!(prop(&arr, Value::Number(1.5)), Value::Undefined));
     }
 
     #[test]
     fn numbers_and_comparisons() {
-        assert_eq!(Value::str(" 12 ").to_number(), 12.0);
-        assert_eq!(Value::Drop(Drop::Nil).to_number(), 0.0);
-        assert!(Value::array(vec![]).to_number() == 0.0);
-        assert!(Value::Undefined.to_number().is_nan());
-        assert_eq!(Value::str("b").js_less(&Value::str("ab")), Some(false));
-        assert_eq!(Value::str("10").js_less(&Value::Number(9.0)), Some(false));
-        assert_eq!(Value::str("x").js_less(&Value::Number(9.0)), None);
+        assert_eq!(Value::str(" 12 ").to_number().unwrap(), 12.0);
+        assert_eq!(Value::Drop(Drop::Nil).to_number().unwrap(), 0.0);
+        assert!(Value::array(vec![]).to_number().unwrap() == 0.0);
+        assert!(Value::Undefined.to_number().unwrap().is_nan());
+        assert_eq!(
+            Value::str("b").js_less(&Value::str("ab")).unwrap(),
+            Some(false)
+        );
+        assert_eq!(
+            Value::str("10").js_less(&Value::Number(9.0)).unwrap(),
+            Some(false)
+        );
+        assert_eq!(Value::str("x").js_less(&Value::Number(9.0)).unwrap(), None);
     }
 }

@@ -15,21 +15,16 @@ pub(crate) fn join<'d>(cx: &mut Context<'_, 'd>, v: Value<'d>, args: &[Value<'d>
     let items = v.to_array();
     let separator = match args.first().map(Value::to_value) {
         None | Some(Value::Undefined | Value::Null) => vec![0x20],
-        Some(s) => s.stringify(),
+        Some(s) => s.stringify()?,
     };
-    let size = separator.len() * items.len().saturating_sub(1)
-        + items.iter().map(|i| i.js_string().len()).sum::<usize>();
+    let mut size = separator.len() * items.len().saturating_sub(1);
+    let mut parts = Vec::with_capacity(items.len());
+    for item in &items {
+        let s = item.js_string()?;
+        size += s.len();
+        parts.push(if item.is_nil() { Vec::new() } else { s });
+    }
     cx.charge(size as f64)?;
-    let parts: Vec<Vec<u16>> = items
-        .iter()
-        .map(|i| {
-            if i.is_nil() {
-                Vec::new()
-            } else {
-                i.js_string()
-            }
-        })
-        .collect();
     Ok(Value::units(text::join(&parts, &separator)))
 }
 
@@ -73,13 +68,13 @@ pub(crate) fn size<'d>(_: &mut Context<'_, 'd>, v: Value<'d>, _: &[Value<'d>]) -
 }
 
 /// Reads a dotted property path (`sum: 'a.b'`) from `item`.
-fn path<'d>(item: &Value<'d>, property: &Value<'d>) -> Value<'d> {
-    let property = property.stringify();
-    text::split(&property, &[u16::from(b'.')])
-        .into_iter()
-        .fold(item.clone(), |v, key| {
-            v.read_property(&Value::units(key.to_vec()))
-        })
+fn path<'d>(item: &Value<'d>, property: &Value<'d>) -> Result<Value<'d>, Error> {
+    let property = property.stringify()?;
+    let mut v = item.clone();
+    for key in text::split(&property, &[u16::from(b'.')]) {
+        v = v.read_property(&Value::units(key.to_vec()))?;
+    }
+    Ok(v)
 }
 
 /// The sum of the items (or of a property of each), non-numbers counting as 0.
@@ -90,9 +85,9 @@ pub(crate) fn sum<'d>(cx: &mut Context<'_, 'd>, v: Value<'d>, args: &[Value<'d>]
     let mut total = 0.0;
     for item in &items {
         let n = if property.js_truthy() {
-            path(item, &property).to_number()
+            path(item, &property)?.to_number()?
         } else {
-            item.to_number()
+            item.to_number()?
         };
         if !n.is_nan() {
             total += n;
@@ -156,7 +151,7 @@ pub(crate) fn slice<'d>(cx: &mut Context<'_, 'd>, v: Value<'d>, args: &[Value<'d
     }
     let items = v.items();
     let s = if items.is_none() {
-        v.stringify()
+        v.stringify()?
     } else {
         Vec::new()
     };
@@ -165,25 +160,25 @@ pub(crate) fn slice<'d>(cx: &mut Context<'_, 'd>, v: Value<'d>, args: &[Value<'d
         .map_or_else(|| text::code_point_len(&s), Vec::len);
     let zero = Value::Number(0.0);
     let mut begin = raw_arg(args, 0);
-    if begin.js_less(&zero) == Some(true) {
-        begin = js_add(&Value::Number(len as f64), &begin);
+    if begin.js_less(&zero)? == Some(true) {
+        begin = js_add(&Value::Number(len as f64), &begin)?;
     }
     let length = arg(args, 1).cloned().unwrap_or(Value::Number(1.0));
-    if begin.js_less(&zero) == Some(true) || length.js_less(&zero) == Some(true) {
+    if begin.js_less(&zero)? == Some(true) || length.js_less(&zero)? == Some(true) {
         return Ok(match items {
             Some(_) => Value::array(Vec::new()),
             None => Value::str(""),
         });
     }
-    cx.charge(length.to_number())?;
+    cx.charge(length.to_number()?)?;
     Ok(match items {
         Some(items) => {
-            let end = to_integer(&js_add(&begin, &length));
-            Value::array(items[slice_range(items.len(), to_integer(&begin), end)].to_vec())
+            let end = to_integer(&js_add(&begin, &length)?)?;
+            Value::array(items[slice_range(items.len(), to_integer(&begin)?, end)].to_vec())
         }
         None => {
-            let start = text::advance_code_points(&s, 0, begin.to_number());
-            let end = text::advance_code_points(&s, start, length.to_number());
+            let start = text::advance_code_points(&s, 0, begin.to_number()?);
+            let end = text::advance_code_points(&s, start, length.to_number()?);
             Value::units(s[start..end].to_vec())
         }
     })
@@ -194,7 +189,7 @@ pub(crate) fn slice<'d>(cx: &mut Context<'_, 'd>, v: Value<'d>, args: &[Value<'d
 pub(crate) fn where_<'d>(cx: &mut Context<'_, 'd>, v: Value<'d>, args: &[Value<'d>]) -> Out<'d> {
     let items = v.to_array();
     cx.charge(items.len() as f64)?;
-    let property = raw_arg(args, 0).stringify();
+    let property = raw_arg(args, 0).stringify()?;
     // A malformed path is reported at the node that uses the filter.
     let operand = Lexer::new(&property, 0, property.len())
         .read_scope_value()
@@ -226,17 +221,17 @@ pub(crate) fn sample<'d>(cx: &mut Context<'_, 'd>, v: Value<'d>, args: &[Value<'
     }
     let items: Vec<Value<'d>> = match v.items() {
         Some(items) => items,
-        None => text::code_points(&v.stringify())
+        None => text::code_points(&v.stringify()?)
             .into_iter()
             .map(|c| Value::units(c.to_vec()))
             .collect(),
     };
-    cx.charge(v.length().to_number())?;
+    cx.charge(v.length().to_number()?)?;
     let count = arg(args, 0).cloned().unwrap_or(Value::Number(1.0));
     if matches!(count, Value::Number(n) if n == 1.0) {
         return Ok(items.into_iter().next().unwrap_or(Value::Undefined));
     }
-    let range = slice_range(items.len(), 0.0, to_integer(&count));
+    let range = slice_range(items.len(), 0.0, to_integer(&count)?);
     Ok(Value::array(items[range].to_vec()))
 }
 

@@ -23,8 +23,11 @@ pub(crate) fn hmac_sha256<'d>(
     v: Value<'d>,
     args: &[Value<'d>],
 ) -> Out<'d> {
-    let s = v.stringify();
-    let key = args.first().map(Value::stringify).unwrap_or_default();
+    let s = v.stringify()?;
+    let key = match args.first() {
+        Some(k) => k.stringify()?,
+        None => Vec::new(),
+    };
     cx.charge((s.len() + key.len()) as f64)?;
     let key = text::lossy(&key);
     let mut block = [0u8; 64];

@@ -67,11 +67,11 @@ fn now_ms() -> f64 {
 }
 
 /// `new Date(value)` for a value that is neither a number nor a string of digits.
-fn new_date(v: &Value) -> f64 {
-    match v.to_primitive() {
+fn new_date(v: &Value) -> Result<f64, Error> {
+    Ok(match v.to_primitive()? {
         Value::Str(s) => v8::parse(&text::lossy(&s)).map_or(f64::NAN, time_clip),
-        other => time_clip(other.to_number()),
-    }
+        other => time_clip(other.to_number()?),
+    })
 }
 
 /// liquidjs's `LiquidDate`: an instant and the wall clock it is shown in.
@@ -121,7 +121,7 @@ impl LiquidDate {
                 let name = text::lossy(s);
                 (zone_offset(&name)?, Some(name), true)
             }
-            other => (other.to_number(), None, true),
+            other => (other.to_number()?, None, true),
         };
         Ok(LiquidDate {
             ms,
@@ -147,7 +147,7 @@ fn parse_date(v: &Value, zone: &Value) -> Result<Option<LiquidDate>, Error> {
         Value::Str(s) if !s.is_empty() && s.iter().all(|u| (0x30..=0x39).contains(u)) => {
             text::to_number(s) * 1000.0
         }
-        other => new_date(other),
+        other => new_date(other)?,
     };
     let date = LiquidDate::new(ms, zone)?;
     Ok(date.valid().then_some(date))
@@ -442,7 +442,7 @@ pub(crate) fn date<'d>(cx: &mut Context<'_, 'd>, v: Value<'d>, args: &[Value<'d>
     };
     let format = match arg(args, 0).map(Value::to_value) {
         None | Some(Value::Null) => text::utf16(DEFAULT_FORMAT),
-        Some(f) => f.stringify(),
+        Some(f) => f.stringify()?,
     };
     cx.charge(format.len() as f64)?;
     Ok(Value::units(strftime(cx, &date, &format)?))

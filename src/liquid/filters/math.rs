@@ -13,62 +13,82 @@ use std::cmp::Ordering;
 
 type Out<'d> = Result<Value<'d>, Error>;
 
-fn num(v: &Value) -> f64 {
-    v.to_number_or_zero()
+/// The value and every argument given through liquidjs's `toNumber` (`Number()`, NaN as 0),
+/// in order. An argument that is `undefined` is 0, but a missing one stays missing, and
+/// arithmetic with it gives NaN.
+fn numbers(v: &Value, args: &[Value]) -> Result<Vec<f64>, Error> {
+    let mut out = Vec::with_capacity(args.len() + 1);
+    out.push(v.to_number_or_zero()?);
+    for a in args {
+        out.push(a.to_number_or_zero()?);
+    }
+    Ok(out)
 }
 
-/// The operand and argument `i` (an absent argument is `undefined`, which is NaN, which is 0).
-fn pair(v: &Value, args: &[Value], i: usize) -> (f64, f64) {
-    (num(v), args.get(i).map_or(0.0, num))
+/// The value and the first argument (NaN when missing).
+fn pair(v: &Value, args: &[Value]) -> Result<(f64, f64), Error> {
+    let n = numbers(v, args)?;
+    Ok((n[0], n.get(1).copied().unwrap_or(f64::NAN)))
 }
 
-pub(crate) fn abs<'d>(_: &mut Context<'_, 'd>, v: Value<'d>, _: &[Value<'d>]) -> Out<'d> {
-    Ok(Value::Number(num(&v).abs()))
+fn one(v: &Value, args: &[Value], f: fn(f64) -> f64) -> Out<'static> {
+    Ok(Value::Number(f(numbers(v, args)?[0])))
+}
+
+pub(crate) fn abs<'d>(_: &mut Context<'_, 'd>, v: Value<'d>, args: &[Value<'d>]) -> Out<'d> {
+    one(&v, args, f64::abs)
 }
 
 /// `Math.max` of the value and every argument.
 pub(crate) fn at_least<'d>(_: &mut Context<'_, 'd>, v: Value<'d>, args: &[Value<'d>]) -> Out<'d> {
-    Ok(Value::Number(args.iter().map(num).fold(num(&v), f64::max)))
+    let n = numbers(&v, args)?;
+    Ok(Value::Number(
+        n.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+    ))
 }
 
 /// `Math.min` of the value and every argument.
 pub(crate) fn at_most<'d>(_: &mut Context<'_, 'd>, v: Value<'d>, args: &[Value<'d>]) -> Out<'d> {
-    Ok(Value::Number(args.iter().map(num).fold(num(&v), f64::min)))
+    let n = numbers(&v, args)?;
+    Ok(Value::Number(
+        n.iter().copied().fold(f64::INFINITY, f64::min),
+    ))
 }
 
-pub(crate) fn ceil<'d>(_: &mut Context<'_, 'd>, v: Value<'d>, _: &[Value<'d>]) -> Out<'d> {
-    Ok(Value::Number(num(&v).ceil()))
+pub(crate) fn ceil<'d>(_: &mut Context<'_, 'd>, v: Value<'d>, args: &[Value<'d>]) -> Out<'d> {
+    one(&v, args, f64::ceil)
 }
 
-pub(crate) fn floor<'d>(_: &mut Context<'_, 'd>, v: Value<'d>, _: &[Value<'d>]) -> Out<'d> {
-    Ok(Value::Number(num(&v).floor()))
+pub(crate) fn floor<'d>(_: &mut Context<'_, 'd>, v: Value<'d>, args: &[Value<'d>]) -> Out<'d> {
+    one(&v, args, f64::floor)
 }
 
 /// `divided_by: d`, or `divided_by: d, true` for the floor of the quotient.
 pub(crate) fn divided_by<'d>(_: &mut Context<'_, 'd>, v: Value<'d>, args: &[Value<'d>]) -> Out<'d> {
-    let (a, b) = pair(&v, args, 0);
-    let integer = args.get(1).is_some_and(|f| num(f) != 0.0);
+    let n = numbers(&v, args)?;
+    let (a, b) = (n[0], n.get(1).copied().unwrap_or(f64::NAN));
+    let integer = n.get(2).is_some_and(|f| *f != 0.0);
     Ok(Value::Number(if integer { (a / b).floor() } else { a / b }))
 }
 
 pub(crate) fn minus<'d>(_: &mut Context<'_, 'd>, v: Value<'d>, args: &[Value<'d>]) -> Out<'d> {
-    let (a, b) = pair(&v, args, 0);
+    let (a, b) = pair(&v, args)?;
     Ok(Value::Number(a - b))
 }
 
 pub(crate) fn plus<'d>(_: &mut Context<'_, 'd>, v: Value<'d>, args: &[Value<'d>]) -> Out<'d> {
-    let (a, b) = pair(&v, args, 0);
+    let (a, b) = pair(&v, args)?;
     Ok(Value::Number(a + b))
 }
 
 pub(crate) fn times<'d>(_: &mut Context<'_, 'd>, v: Value<'d>, args: &[Value<'d>]) -> Out<'d> {
-    let (a, b) = pair(&v, args, 0);
+    let (a, b) = pair(&v, args)?;
     Ok(Value::Number(a * b))
 }
 
 /// The remainder with the divisor's sign: `((a % b) + b) % b`.
 pub(crate) fn modulo<'d>(_: &mut Context<'_, 'd>, v: Value<'d>, args: &[Value<'d>]) -> Out<'d> {
-    let (a, b) = pair(&v, args, 0);
+    let (a, b) = pair(&v, args)?;
     Ok(Value::Number(((a % b) + b) % b))
 }
 
@@ -87,8 +107,11 @@ fn shift_decimal(n: f64, exponent: f64) -> f64 {
 /// `round`, or `round: digits`; halves round away from zero, and a value too large to
 /// scale comes back unchanged.
 pub(crate) fn round<'d>(_: &mut Context<'_, 'd>, v: Value<'d>, args: &[Value<'d>]) -> Out<'d> {
-    let n = num(&v);
-    let digits = super::arg(args, 0).map_or(0.0, num);
+    let n = v.to_number_or_zero()?;
+    let digits = match super::arg(args, 0) {
+        Some(d) => d.to_number_or_zero()?,
+        None => 0.0,
+    };
     let scaled = shift_decimal(n.abs(), digits);
     // NaN (a fractional number of digits) also leaves the value as it is.
     let safe = 9_007_199_254_740_991.0;
@@ -115,6 +138,7 @@ mod tests {
             ("{{ 0.1 | plus: 0.2 }}|{{ 1000000000000000000000 | times: 1 }}|{{ 1e21 | times: 1 }}", "0.30000000000000004|1e+21|0"),
             ("{{ n | at_least: 1, 5, 2 }}|{{ n | at_most: 1 }}|{{ neg | abs }}", "5|1|2.5"),
             ("{{ neg | ceil }}|{{ neg | floor }}|{{ zero | minus: 0 }}", "-2|-3|0"),
+            ("{{ n | times }}|{{ n | times: missing }}|{{ n | at_least }}", "NaN|0|3"),
         ]);
     }
 

@@ -34,12 +34,12 @@ fn allow_false(args: &[Value]) -> Result<bool, Error> {
     for entry in args {
         let is_object = matches!(entry, Value::Array(_) | Value::Data(_) | Value::Drop(_));
         if !is_object {
-            let shown = text::lossy(&entry.js_string());
+            let shown = text::lossy(&entry.js_string()?);
             return Err(Code::NotAnEntry(shown).into());
         }
-        let key = entry.read_property(&Value::Number(0.0));
+        let key = entry.read_property(&Value::Number(0.0))?;
         if matches!(&key, Value::Str(k) if **k == *text::utf16("allow_false")) {
-            allowed = entry.read_property(&Value::Number(1.0)).js_truthy();
+            allowed = entry.read_property(&Value::Number(1.0))?.js_truthy();
         }
     }
     Ok(allowed)
@@ -100,8 +100,8 @@ fn write_json(
     match v {
         Value::Undefined => return Ok(false),
         Value::Null => out.extend(text::utf16("null")),
-        Value::Bool(_) => out.extend(v.js_string()),
-        Value::Number(n) if n.is_finite() => out.extend(v.js_string()),
+        Value::Bool(_) => out.extend(v.js_string()?),
+        Value::Number(n) if n.is_finite() => out.extend(v.js_string()?),
         Value::Number(_) => out.extend(text::utf16("null")),
         Value::Str(s) => text::json_quote(s, out),
         _ => {
@@ -153,7 +153,7 @@ fn write_json(
 
 /// `Number(value)`.
 pub(crate) fn to_integer<'d>(_: &mut Context<'_, 'd>, v: Value<'d>, _: &[Value<'d>]) -> Out<'d> {
-    Ok(Value::Number(v.to_number()))
+    Ok(Value::Number(v.to_number()?))
 }
 
 /// The value unchanged (it only matters with output escaping, which Segment does not use).

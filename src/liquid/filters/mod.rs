@@ -144,7 +144,7 @@ pub(crate) fn arg<'a, 'd>(args: &'a [Value<'d>], i: usize) -> Option<&'a Value<'
 /// The string form of `v` (liquidjs's `stringify`), charged to the memory limit as most
 /// filters charge their input.
 pub(crate) fn charged_input(cx: &mut Context, v: &Value) -> Result<Vec<u16>, Error> {
-    let s = v.stringify();
+    let s = v.stringify()?;
     cx.charge(s.len() as f64)?;
     Ok(s)
 }

@@ -14,8 +14,11 @@ use crate::liquid::value::{js_le, slice_range, to_integer, Value};
 
 type Out<'d> = Result<Value<'d>, Error>;
 
-fn str_arg(args: &[Value], i: usize) -> Vec<u16> {
-    args.get(i).map(Value::stringify).unwrap_or_default()
+fn str_arg(args: &[Value], i: usize) -> Result<Vec<u16>, Error> {
+    Ok(match args.get(i) {
+        Some(v) => v.stringify()?,
+        None => Vec::new(),
+    })
 }
 
 /// `append: text` (exactly one argument).
@@ -23,8 +26,8 @@ pub(crate) fn append<'d>(cx: &mut Context<'_, 'd>, v: Value<'d>, args: &[Value<'
     if args.len() != 1 {
         return Err(Code::ArgumentCount("append").into());
     }
-    let mut s = v.stringify();
-    let rhs = str_arg(args, 0);
+    let mut s = v.stringify()?;
+    let rhs = str_arg(args, 0)?;
     cx.charge((s.len() + rhs.len()) as f64)?;
     s.extend(rhs);
     Ok(Value::units(s))
@@ -35,8 +38,8 @@ pub(crate) fn prepend<'d>(cx: &mut Context<'_, 'd>, v: Value<'d>, args: &[Value<
     if args.len() != 1 {
         return Err(Code::ArgumentCount("prepend").into());
     }
-    let lhs = v.stringify();
-    let mut s = str_arg(args, 0);
+    let lhs = v.stringify()?;
+    let mut s = str_arg(args, 0)?;
     cx.charge((s.len() + lhs.len()) as f64)?;
     s.extend(lhs);
     Ok(Value::units(s))
@@ -103,7 +106,7 @@ pub(crate) fn lstrip<'d>(cx: &mut Context<'_, 'd>, v: Value<'d>, args: &[Value<'
     let s = charged(cx, &v)?;
     match args.first().filter(|c| c.js_truthy()) {
         Some(chars) => {
-            let chars = chars.stringify();
+            let chars = chars.stringify()?;
             cx.charge(chars.len() as f64)?;
             let start = trim_start_set(&s, &char_set(&chars));
             Ok(Value::units(s[start..].to_vec()))
@@ -117,7 +120,7 @@ pub(crate) fn rstrip<'d>(cx: &mut Context<'_, 'd>, v: Value<'d>, args: &[Value<'
     let s = charged(cx, &v)?;
     match args.first().filter(|c| c.js_truthy()) {
         Some(chars) => {
-            let chars = chars.stringify();
+            let chars = chars.stringify()?;
             cx.charge(chars.len() as f64)?;
             let end = trim_end_set(&s, &char_set(&chars), 0);
             Ok(Value::units(s[..end].to_vec()))
@@ -131,7 +134,7 @@ pub(crate) fn strip<'d>(cx: &mut Context<'_, 'd>, v: Value<'d>, args: &[Value<'d
     let s = charged(cx, &v)?;
     match args.first().filter(|c| c.js_truthy()) {
         Some(chars) => {
-            let chars = chars.stringify();
+            let chars = chars.stringify()?;
             let set = char_set(&chars);
             cx.charge(set.len() as f64)?;
             let start = trim_start_set(&s, &set);
@@ -179,8 +182,8 @@ pub(crate) fn normalize_whitespace<'d>(
 
 /// Every occurrence removed.
 pub(crate) fn remove<'d>(cx: &mut Context<'_, 'd>, v: Value<'d>, args: &[Value<'d>]) -> Out<'d> {
-    let s = v.stringify();
-    let pattern = str_arg(args, 0);
+    let s = v.stringify()?;
+    let pattern = str_arg(args, 0)?;
     cx.charge((s.len() + pattern.len()) as f64)?;
     Ok(Value::units(text::join(&text::split(&s, &pattern), &[])))
 }
@@ -200,10 +203,10 @@ fn replace_one<'d>(
     with_replacement: bool,
     which: Occurrence,
 ) -> Out<'d> {
-    let s = v.stringify();
-    let pattern = str_arg(args, 0);
+    let s = v.stringify()?;
+    let pattern = str_arg(args, 0)?;
     let replacement = if with_replacement {
-        str_arg(args, 1)
+        str_arg(args, 1)?
     } else {
         Vec::new()
     };
@@ -248,9 +251,9 @@ fn replace_at(s: &[u16], pattern: &[u16], replacement: &[u16], at: Option<usize>
 
 /// Every occurrence replaced (an empty pattern goes between every two code units).
 pub(crate) fn replace<'d>(cx: &mut Context<'_, 'd>, v: Value<'d>, args: &[Value<'d>]) -> Out<'d> {
-    let s = v.stringify();
-    let pattern = str_arg(args, 0);
-    let replacement = str_arg(args, 1);
+    let s = v.stringify()?;
+    let pattern = str_arg(args, 0)?;
+    let replacement = str_arg(args, 1)?;
     let parts = text::split(&s, &pattern);
     let size = s.len() as f64
         + (parts.len() as f64 - 1.0) * (replacement.len() as f64 - pattern.len() as f64);
@@ -279,7 +282,7 @@ pub(crate) fn replace_last<'d>(
 /// `split: separator`, trailing empty strings dropped (as Ruby does).
 pub(crate) fn split<'d>(cx: &mut Context<'_, 'd>, v: Value<'d>, args: &[Value<'d>]) -> Out<'d> {
     let s = charged(cx, &v)?;
-    let separator = str_arg(args, 0);
+    let separator = str_arg(args, 0)?;
     let mut parts = text::split(&s, &separator);
     while parts.last().is_some_and(|p| p.is_empty()) {
         parts.pop();
@@ -295,12 +298,15 @@ pub(crate) fn split<'d>(cx: &mut Context<'_, 'd>, v: Value<'d>, args: &[Value<'d
 /// `truncate: length, ellipsis` (50 and `...` by default; the length is in code points and
 /// includes the ellipsis). A value short enough is returned as it is, not as a string.
 pub(crate) fn truncate<'d>(cx: &mut Context<'_, 'd>, v: Value<'d>, args: &[Value<'d>]) -> Out<'d> {
-    let s = v.stringify();
+    let s = v.stringify()?;
     let limit = arg(args, 0).cloned().unwrap_or(Value::Number(50.0));
-    let ellipsis = arg(args, 1).map_or_else(|| text::utf16("..."), Value::stringify);
+    let ellipsis = match arg(args, 1) {
+        Some(e) => e.stringify()?,
+        None => text::utf16("..."),
+    };
     cx.charge((s.len() + ellipsis.len()) as f64)?;
-    let count = limit.to_number();
-    if js_le(&Value::Number(s.len() as f64), &limit)
+    let count = limit.to_number()?;
+    if js_le(&Value::Number(s.len() as f64), &limit)?
         || text::advance_code_points(&s, 0, count) >= s.len()
     {
         return Ok(v);
@@ -319,17 +325,20 @@ pub(crate) fn truncatewords<'d>(
     v: Value<'d>,
     args: &[Value<'d>],
 ) -> Out<'d> {
-    let s = v.stringify();
-    let ellipsis = arg(args, 1).map_or_else(|| text::utf16("..."), Value::stringify);
+    let s = v.stringify()?;
+    let ellipsis = match arg(args, 1) {
+        Some(e) => e.stringify()?,
+        None => text::utf16("..."),
+    };
     cx.charge((s.len() + ellipsis.len()) as f64)?;
     let words = text::split_on_spaces(text::trim_start(&s));
     let mut n = arg(args, 0).cloned().unwrap_or(Value::Number(15.0));
-    if js_le(&n, &Value::Number(0.0)) {
+    if js_le(&n, &Value::Number(0.0))? {
         n = Value::Number(1.0);
     }
-    let range = slice_range(words.len(), 0.0, to_integer(&n));
+    let range = slice_range(words.len(), 0.0, to_integer(&n)?);
     let mut out = text::join(&words[range], &[0x20]);
-    if js_le(&n, &Value::Number(words.len() as f64)) {
+    if js_le(&n, &Value::Number(words.len() as f64))? {
         out.extend(ellipsis);
     }
     Ok(Value::units(out))

@@ -69,7 +69,7 @@ fn decode(s: &[u16]) -> Result<Vec<u16>, Error> {
 
 /// `encodeURIComponent`, spaces as `+`.
 pub(crate) fn url_encode<'d>(cx: &mut Context<'_, 'd>, v: Value<'d>, _: &[Value<'d>]) -> Out<'d> {
-    let s = v.stringify();
+    let s = v.stringify()?;
     cx.work(s.len() as u64)?;
     let encoded = encode(&s, "")?;
     Ok(Value::units(replace_all(&encoded, "%20", "+")))
@@ -77,7 +77,7 @@ pub(crate) fn url_encode<'d>(cx: &mut Context<'_, 'd>, v: Value<'d>, _: &[Value<
 
 /// `+` as a space, then `decodeURIComponent`.
 pub(crate) fn url_decode<'d>(cx: &mut Context<'_, 'd>, v: Value<'d>, _: &[Value<'d>]) -> Out<'d> {
-    let s = v.stringify();
+    let s = v.stringify()?;
     cx.work(s.len() as u64)?;
     let spaced: Vec<u16> = s
         .iter()
@@ -88,7 +88,7 @@ pub(crate) fn url_decode<'d>(cx: &mut Context<'_, 'd>, v: Value<'d>, _: &[Value<
 
 /// `url_encode`, and `! ' ( ) *` escaped too.
 pub(crate) fn cgi_escape<'d>(cx: &mut Context<'_, 'd>, v: Value<'d>, _: &[Value<'d>]) -> Out<'d> {
-    let s = v.stringify();
+    let s = v.stringify()?;
     cx.work(s.len() as u64)?;
     let encoded = replace_all(&encode(&s, "")?, "%20", "+");
     let mut out = Vec::with_capacity(encoded.len());
@@ -105,7 +105,7 @@ pub(crate) fn cgi_escape<'d>(cx: &mut Context<'_, 'd>, v: Value<'d>, _: &[Value<
 
 /// `encodeURI`, with `[` and `]` left as they are.
 pub(crate) fn uri_escape<'d>(cx: &mut Context<'_, 'd>, v: Value<'d>, _: &[Value<'d>]) -> Out<'d> {
-    let s = v.stringify();
+    let s = v.stringify()?;
     cx.work(s.len() as u64)?;
     let encoded = encode(&s, ";/?:@&=+$,#")?;
     Ok(Value::units(replace_all(
@@ -178,9 +178,12 @@ fn remove_accents(s: &[u16]) -> Vec<u16> {
 /// `slugify`, `slugify: mode` (`default`, `raw`, `pretty`, `ascii`, `latin`, `none`),
 /// `slugify: mode, cased`.
 pub(crate) fn slugify<'d>(cx: &mut Context<'_, 'd>, v: Value<'d>, args: &[Value<'d>]) -> Out<'d> {
-    let mut s = v.stringify();
+    let mut s = v.stringify()?;
     cx.work(s.len() as u64)?;
-    let mode = arg(args, 0).map_or_else(|| "default".to_string(), |m| text::lossy(&m.js_string()));
+    let mode = match arg(args, 0) {
+        Some(m) => text::lossy(&m.js_string()?),
+        None => "default".to_string(),
+    };
     let replaced = match mode.as_str() {
         "raw" => Some(text::join(&text::split_on_spaces(&s), &[u16::from(b'-')])),
         "default" => Some(dash_runs(&s, is_word)),

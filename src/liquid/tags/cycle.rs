@@ -46,7 +46,7 @@ impl Cycle {
             None => Value::Undefined,
         };
         let mut key = text::utf16("cycle:");
-        key.extend(group.js_string());
+        key.extend(group.js_string()?);
         key.push(u16::from(b':'));
         for (i, c) in self.candidates.iter().enumerate() {
             if i > 0 {
@@ -68,7 +68,7 @@ impl Cycle {
         let value = cx.eval_filtered(&self.candidates[index])?.to_value();
         // liquidjs writes a tag's result only when it is truthy: a cycle to 0 prints nothing.
         if value.js_truthy() {
-            cx.write(out, &value.stringify())?;
+            cx.write(out, &value.stringify()?)?;
         }
         Ok(())
     }

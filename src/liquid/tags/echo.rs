@@ -24,7 +24,7 @@ pub(super) fn parse(p: &mut Parser, t: &TagToken) -> Result<Echo> {
 impl Echo {
     pub(super) fn render(&self, cx: &mut Context<'_, '_>, out: &mut Vec<u16>) -> Result<()> {
         if let Some(value) = &self.value {
-            let printed = cx.eval_filtered(value)?.stringify();
+            let printed = cx.eval_filtered(value)?.stringify()?;
             cx.write(out, &printed)?;
         }
         Ok(())
