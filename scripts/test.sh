@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every check of the project on a fresh machine (rustup, cargo, node/npm and apt only):
 # installs what is missing, then formatting, lints, the Rust tests (unit, conformance, CLI,
-# property tests), the npm package's tests (Node and headless Chromium) and the Worker's
-# end-to-end tests (workerd, Segment's Node SDK, a Nudge stand-in).
+# property tests), the npm package's tests (Node and headless Chromium), the differential test
+# of @liquid against Segment's library, and the Worker's end-to-end tests (workerd, Segment's
+# Node SDK, a Nudge stand-in, the @liquid conformance cases).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,6 +38,9 @@ fi
 
 step "npm package: node --test (conformance, API, browser)"
 (cd js && node --test test/)
+
+step "@liquid against Segment's own engine: differential test, fixed seed (tests/liquid/differential.mjs)"
+TZ=UTC node tests/liquid/differential.mjs --seed 1 --cases 2000
 
 step "Worker: build (worker-build), then end-to-end tests in workerd with a Nudge stand-in"
 bash scripts/build-worker.sh
