@@ -1,7 +1,8 @@
 // Differential test of `@liquid`: random templates and payloads from a seed, rendered by
 // Segment's mapping-kit (`@segment/actions-core`'s transform, with the liquidjs version pinned
-// in package.json) and by nudge-edge's npm package; every answer must agree (both errors, or
-// equal output).
+// in package.json) and by nudge-edge's npm package; every answer must agree: equal output, or
+// errors on both sides, with liquidjs's message and template position when the template is
+// what fails.
 //
 //   node tests/liquid/differential.mjs [--seed N] [--cases N] [--show N]
 //
@@ -262,6 +263,8 @@ function run(f) {
 const excluded = /\b(now|today|sample)\b|slugify/;
 let agree = 0;
 let errorsBoth = 0;
+let sameMessage = 0;
+let templateErrors = 0;
 let surrogates = 0;
 let skipped = 0;
 const disagreements = [];
@@ -279,6 +282,17 @@ for (let i = 0; i < total; i++) {
   if (theirs.error !== undefined && ours.error !== undefined) {
     agree++;
     errorsBoth++;
+    // Template errors (not Segment's validation errors, whose first line is empty): the npm
+    // package says where in the mapping, and the rest should be liquidjs's message.
+    if (theirs.error !== '') {
+      templateErrors++;
+      if (ours.error.replace(/^invalid mapping: \S+ /, '') !== theirs.error) {
+        agree--;
+        disagreements.push({ mapping: m, payload: p, segment: theirs, nudge: ours });
+        continue;
+      }
+      sameMessage++;
+    }
     continue;
   }
   const a = JSON.stringify(wellFormed(theirs.output));
@@ -291,7 +305,11 @@ for (let i = 0; i < total; i++) {
   disagreements.push({ mapping: m, payload: p, segment: theirs, nudge: ours });
 }
 const ran = total - skipped;
-console.log(`seed ${seed}: ${agree}/${ran} cases agree (${errorsBoth} errors on both sides, ${surrogates} compared after lone surrogates became U+FFFD; ${skipped} generated cases left out)`);
+console.log(
+  `seed ${seed}: ${agree}/${ran} cases agree (${errorsBoth} errors on both sides, ${sameMessage} of ` +
+    `${templateErrors} template errors with liquidjs's exact message and position; ${surrogates} compared after lone surrogates became U+FFFD; ` +
+    `${skipped} generated cases left out)`,
+);
 for (const d of disagreements.slice(0, show)) {
   console.log(JSON.stringify(d));
 }
