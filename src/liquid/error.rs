@@ -155,37 +155,58 @@ impl fmt::Display for Code {
 }
 
 /// An error inside the engine: its code and, once known, the offset (UTF-16 code units) in
-/// the template it belongs to.
+/// the template it belongs to. Boxed, so that results stay small on the hot paths.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Error {
-    pub(crate) code: Code,
-    pub(crate) at: Option<u32>,
+pub(crate) struct Error(Box<Inner>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Inner {
+    code: Code,
+    at: Option<u32>,
 }
 
 impl Error {
     /// An error at offset `at`.
     pub(crate) fn at(code: Code, at: usize) -> Error {
-        Error {
+        Error(Box::new(Inner {
             code,
             at: Some(at as u32),
-        }
+        }))
+    }
+
+    /// The error's code.
+    #[cfg(test)]
+    pub(crate) fn code(&self) -> &Code {
+        &self.0.code
+    }
+
+    /// Where it is, if known.
+    #[cfg(test)]
+    pub(crate) fn offset(&self) -> Option<u32> {
+        self.0.at
     }
 
     /// The error with offset `at` unless it already has one (liquidjs reports a failure at
     /// the innermost node that was rendering).
     pub(crate) fn or_at(mut self, at: u32) -> Error {
-        self.at.get_or_insert(at);
+        self.0.at.get_or_insert(at);
+        self
+    }
+
+    /// The error without its offset (it belonged to another text).
+    pub(crate) fn unplaced(mut self) -> Error {
+        self.0.at = None;
         self
     }
 
     /// The public error, with the offset turned into line and column of `source`.
     pub(crate) fn locate(self, source: &[u16]) -> LiquidError {
-        let at = (self.at.unwrap_or(0) as usize).min(source.len());
+        let at = (self.0.at.unwrap_or(0) as usize).min(source.len());
         let before = &source[..at];
         let line = 1 + before.iter().filter(|&&u| u == 0x0A).count();
         let column = 1 + before.iter().rev().take_while(|&&u| u != 0x0A).count();
         LiquidError {
-            code: self.code,
+            code: self.0.code,
             line: line as u32,
             column: column as u32,
         }
@@ -200,7 +221,7 @@ impl From<super::value::NoPrimitive> for Error {
 
 impl From<Code> for Error {
     fn from(code: Code) -> Error {
-        Error { code, at: None }
+        Error(Box::new(Inner { code, at: None }))
     }
 }
 

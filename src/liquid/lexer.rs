@@ -884,10 +884,10 @@ mod tests {
     #[test]
     fn unclosed_delimiters_are_errors_at_their_start() {
         let e = tokenize(&lex("ab{{ x")).unwrap_err();
-        assert_eq!(e.at, Some(2));
-        assert!(matches!(e.code, Code::OutputNotClosed(_)));
+        assert_eq!(e.offset(), Some(2));
+        assert!(matches!(e.code(), Code::OutputNotClosed(_)));
         assert!(matches!(
-            tokenize(&lex("{% raw %}x")).unwrap_err().code,
+            tokenize(&lex("{% raw %}x")).unwrap_err().code(),
             Code::RawNotClosed(_)
         ));
     }

@@ -193,7 +193,7 @@ pub(crate) fn where_<'d>(cx: &mut Context<'_, 'd>, v: Value<'d>, args: &[Value<'
     // A malformed path is reported at the node that uses the filter.
     let operand = Lexer::new(&property, 0, property.len())
         .read_scope_value()
-        .map_err(|e| Error { at: None, ..e })?;
+        .map_err(Error::unplaced)?;
     let expected = args.get(1);
     let mut kept = Vec::new();
     for item in items {
