@@ -5,9 +5,7 @@
 
 use super::filters::FilterFn;
 use super::tags::Tag;
-
-/// Template text (UTF-16), owned by the template so that it can be shared across threads.
-pub(crate) type Units = Box<[u16]>;
+use super::text::JsStr;
 
 /// One piece of a template.
 pub(crate) enum Node {
@@ -67,9 +65,9 @@ pub(crate) enum Operand {
     Literal(Literal),
     Number(f64),
     /// A quoted string, escapes resolved.
-    Quoted(Units),
+    Quoted(JsStr),
     /// A bare word used as a property name (`b` in `a.b`).
-    Word(Units),
+    Word(JsStr),
     /// `(low..high)`.
     Range(Box<Operand>, Box<Operand>),
     /// `a.b[c]`: a property path, from a variable (`base` is `None`) or from a literal
@@ -112,5 +110,5 @@ pub(crate) enum FilterArg {
     Positional(Operand),
     /// `key: value`, which liquidjs hands to the filter as the array `[key, value]` (`key` is
     /// the source text).
-    Named(Units, Option<Operand>),
+    Named(JsStr, Option<Operand>),
 }

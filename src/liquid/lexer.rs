@@ -7,10 +7,10 @@
 //! (`-` and `?` are word characters, `+` starts a number), because templates that Segment
 //! accepts must be accepted here and read the same way.
 
-use super::ast::{ExprToken, Filter, FilterArg, FilteredValue, Literal, Operand, Operator, Units};
+use super::ast::{ExprToken, Filter, FilterArg, FilteredValue, Literal, Operand, Operator};
 use super::error::{Code, Error};
 use super::filters;
-use super::text;
+use super::text::{self, JsStr};
 
 type Result<T> = std::result::Result<T, Error>;
 
@@ -222,7 +222,7 @@ impl<'s> Lexer<'s> {
         self.input.get(begin..end.max(begin)).unwrap_or(&[])
     }
 
-    fn read_non_empty_identifier(&mut self) -> Option<Units> {
+    fn read_non_empty_identifier(&mut self) -> Option<JsStr> {
         let span = self.read_identifier();
         (span.1 > span.0).then(|| self.slice(span).into())
     }
@@ -286,7 +286,7 @@ impl<'s> Lexer<'s> {
                 self.p += 1;
                 let prop = self
                     .read_value()?
-                    .unwrap_or_else(|| Operand::Word(Units::default()));
+                    .unwrap_or_else(|| Operand::Word(JsStr::from([])));
                 if self.read_to("]").is_none() {
                     return Err(self.error(Code::BracketNotClosed));
                 }
@@ -372,7 +372,7 @@ impl<'s> Lexer<'s> {
     }
 
     /// A quoted string (which runs to `n` when it is not closed), escapes resolved.
-    pub(crate) fn read_quoted(&mut self) -> Result<Option<Units>> {
+    pub(crate) fn read_quoted(&mut self) -> Result<Option<JsStr>> {
         self.skip_blank();
         let begin = self.p;
         if self.peek_class(0) & QUOTE == 0 {
@@ -498,7 +498,7 @@ impl<'s> Lexer<'s> {
         let Some(key) = self.read_value()? else {
             return Ok(None);
         };
-        let key_text: Units = self.slice((begin, self.p)).into();
+        let key_text: JsStr = self.slice((begin, self.p)).into();
         self.skip_blank();
         if !self.peek_is(b':') {
             return Ok(Some(FilterArg::Positional(key)));
@@ -741,7 +741,7 @@ impl Lexer<'_> {
         let mut left = self.read_to("{%").map_or(-3, |p| p as isize - 2);
         while self.p < self.n {
             let id = self.read_identifier();
-            if self.slice(id) != text::utf16("endraw").as_slice() {
+            if !text::eq_ascii(self.slice(id), "endraw") {
                 left = self.read_to("{%").map_or(-3, |p| p as isize - 2);
                 continue;
             }

@@ -27,9 +27,9 @@ pub(crate) struct Context<'t, 'd> {
     env: Value<'d>,
     /// Values `increment`/`decrement` wrote into the data (liquidjs writes them into the
     /// environment object itself, where later reads in the template see them).
-    env_writes: Vec<(String, Value<'d>)>,
+    env_writes: Vec<(Vec<u16>, Value<'d>)>,
     /// `assign` and `capture` variables.
-    locals: Vec<(String, Value<'d>)>,
+    locals: Vec<(Vec<u16>, Value<'d>)>,
     /// How many `{% block %}` tags are rendering (each gives a `block` variable).
     pub(crate) blocks: usize,
     /// `{% cycle %}` positions by key.
@@ -77,7 +77,7 @@ impl<'t, 'd> Context<'t, 'd> {
     }
 
     /// Sets a variable (`assign`, `capture`).
-    pub(crate) fn set_local(&mut self, name: String, value: Value<'d>) {
+    pub(crate) fn set_local(&mut self, name: Vec<u16>, value: Value<'d>) {
         match self.locals.iter_mut().find(|(k, _)| *k == name) {
             Some(slot) => slot.1 = value,
             None => self.locals.push((name, value)),
@@ -85,26 +85,26 @@ impl<'t, 'd> Context<'t, 'd> {
     }
 
     /// A top-level property of the data, counters written by `increment` included.
-    pub(crate) fn env_own(&self, name: &str) -> Option<Value<'d>> {
+    pub(crate) fn env_own(&self, name: &[u16]) -> Option<Value<'d>> {
         match self.env_writes.iter().find(|(k, _)| k == name) {
             Some((_, v)) => Some(v.clone()),
-            None => self.env.own(&text::utf16(name)),
+            None => self.env.own(name),
         }
     }
 
     /// Writes a top-level property of the data (`increment`, `decrement`).
-    pub(crate) fn set_env(&mut self, name: &str, value: Value<'d>) {
+    pub(crate) fn set_env(&mut self, name: &[u16], value: Value<'d>) {
         match self.env_writes.iter_mut().find(|(k, _)| k == name) {
             Some(slot) => slot.1 = value,
-            None => self.env_writes.push((name.to_string(), value)),
+            None => self.env_writes.push((name.to_vec(), value)),
         }
     }
 
     /// The value of a variable: `block` inside a block, then `assign`/`capture` variables,
     /// then the data; a name found nowhere reads from an empty object (so `size` is 0).
     fn root(&self, key: &Value<'d>) -> Result<Value<'d>> {
-        let name = text::lossy(&key.property_key()?);
-        if self.blocks > 0 && name == "block" {
+        let name = key.property_key()?;
+        if self.blocks > 0 && text::eq_ascii(&name, "block") {
             return Ok(Value::Drop(Drop::Block));
         }
         if let Some((_, v)) = self.locals.iter().find(|(k, _)| *k == name) {
@@ -113,7 +113,7 @@ impl<'t, 'd> Context<'t, 'd> {
         if let Some(v) = self.env_own(&name) {
             return Ok(v);
         }
-        Ok(if name == "size" {
+        Ok(if text::eq_ascii(&name, "size") {
             Value::Number(0.0)
         } else {
             Value::Undefined
@@ -146,7 +146,7 @@ impl<'t, 'd> Context<'t, 'd> {
             Operand::Literal(Literal::Empty) => Value::Drop(Drop::Empty),
             Operand::Literal(Literal::Blank) => Value::Drop(Drop::Blank),
             Operand::Number(n) => Value::Number(*n),
-            Operand::Quoted(s) | Operand::Word(s) => Value::units(s.to_vec()),
+            Operand::Quoted(s) | Operand::Word(s) => Value::Str(s.clone()),
             Operand::Range(low, high) => {
                 let low = self.eval(low)?.to_value().to_number()?;
                 let high = self.eval(high)?.to_value().to_number()?;
@@ -215,7 +215,7 @@ impl<'t, 'd> Context<'t, 'd> {
                             Some(op) => self.eval(op)?,
                             None => Value::Undefined,
                         };
-                        Value::array(vec![Value::units(key.to_vec()), v])
+                        Value::array(vec![Value::Str(key.clone()), v])
                     }
                 });
             }

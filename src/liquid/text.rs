@@ -8,10 +8,11 @@
 //! becomes U+FFFD, the one place where a Rust string cannot follow JavaScript).
 
 use std::cmp::Ordering;
-use std::rc::Rc;
+use std::sync::Arc;
 
-/// A JavaScript string value, cheap to clone.
-pub(crate) type JsStr = Rc<[u16]>;
+/// A JavaScript string value, cheap to clone (and shareable, so that parsed templates can
+/// hold them and still be used from any thread).
+pub(crate) type JsStr = Arc<[u16]>;
 
 /// The UTF-16 form of `s`.
 pub(crate) fn utf16(s: &str) -> Vec<u16> {
@@ -20,7 +21,12 @@ pub(crate) fn utf16(s: &str) -> Vec<u16> {
 
 /// A shared JavaScript string holding `s`.
 pub(crate) fn js(s: &str) -> JsStr {
-    Rc::from(utf16(s))
+    Arc::from(utf16(s))
+}
+
+/// Whether `units` spell the ASCII text `s` (without converting either).
+pub(crate) fn eq_ascii(units: &[u16], s: &str) -> bool {
+    units.len() == s.len() && units.iter().zip(s.bytes()).all(|(&u, b)| u == u16::from(b))
 }
 
 /// Back to UTF-8; lone surrogates become U+FFFD.

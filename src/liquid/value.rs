@@ -8,6 +8,7 @@ use super::data::{Data, DataKind};
 use super::text::{self, JsStr};
 use std::cmp::Ordering;
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// A conversion to a primitive that JavaScript refuses (`Cannot convert object to primitive
 /// value`).
@@ -51,7 +52,7 @@ impl<'d> Value<'d> {
 
     /// A string value from code units.
     pub(crate) fn units(u: Vec<u16>) -> Value<'d> {
-        Value::Str(Rc::from(u))
+        Value::Str(Arc::from(u))
     }
 
     /// An array value.
@@ -76,7 +77,7 @@ impl<'d> Value<'d> {
     pub(crate) fn to_value(&self) -> Value<'d> {
         match self {
             Value::Drop(Drop::Nil) => Value::Null,
-            Value::Drop(Drop::Empty | Drop::Blank) => Value::Str(Rc::from([])),
+            Value::Drop(Drop::Empty | Drop::Blank) => Value::Str(Arc::from([])),
             other => other.clone(),
         }
     }
@@ -243,7 +244,7 @@ impl<'d> Value<'d> {
 
     /// An own property: a string's or array's `length` and indexes, a data object's members.
     pub(crate) fn own(&self, key: &[u16]) -> Option<Value<'d>> {
-        let is_length = key == text::utf16("length").as_slice();
+        let is_length = text::eq_ascii(key, "length");
         match self {
             Value::Str(s) => {
                 if is_length {
@@ -277,9 +278,9 @@ impl<'d> Value<'d> {
     /// `value.length` (for `size` and liquidjs's `isArrayLike`).
     pub(crate) fn length(&self) -> Value<'d> {
         match self {
-            Value::Str(_) | Value::Array(_) | Value::Data(_) => {
-                self.own(&text::utf16("length")).unwrap_or(Value::Undefined)
-            }
+            Value::Str(_) | Value::Array(_) | Value::Data(_) => self
+                .own(&[108, 101, 110, 103, 116, 104])
+                .unwrap_or(Value::Undefined),
             _ => Value::Undefined,
         }
     }
@@ -303,9 +304,9 @@ impl<'d> Value<'d> {
             Value::Undefined | Value::Null => return Ok(self.clone()),
             // Drops answer through their own methods; only `block.super` has something to say.
             Value::Drop(d) => {
-                let is_super = key.property_key()? == text::utf16("super");
+                let is_super = text::eq_ascii(&key.property_key()?, "super");
                 return Ok(if *d == Drop::Block && is_super {
-                    Value::Str(Rc::from([]))
+                    Value::Str(Arc::from([]))
                 } else {
                     Value::Undefined
                 });
@@ -317,14 +318,17 @@ impl<'d> Value<'d> {
         }
         let name = key.property_key()?;
         let own = self.own(&name);
-        Ok(match text::lossy(&name).as_str() {
-            "size" => match own {
+        Ok(if text::eq_ascii(&name, "size") {
+            match own {
                 Some(v) if self.is_data_object() => v,
                 _ => self.size().map_or(Value::Undefined, Value::Number),
-            },
-            "first" if self.is_array() => self.element(0.0),
-            "last" if self.is_array() => self.element(-1.0),
-            _ => own.unwrap_or(Value::Undefined),
+            }
+        } else if self.is_array() && text::eq_ascii(&name, "first") {
+            self.element(0.0)
+        } else if self.is_array() && text::eq_ascii(&name, "last") {
+            self.element(-1.0)
+        } else {
+            own.unwrap_or(Value::Undefined)
         })
     }
 

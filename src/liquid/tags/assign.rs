@@ -6,10 +6,9 @@ use crate::liquid::error::Code;
 use crate::liquid::lexer::TagToken;
 use crate::liquid::parser::Parser;
 use crate::liquid::render::Context;
-use crate::liquid::text;
 
 pub(crate) struct Assign {
-    name: String,
+    name: Vec<u16>,
     value: FilteredValue,
 }
 
@@ -25,7 +24,7 @@ pub(super) fn parse(p: &mut Parser, t: &TagToken) -> Result<Assign> {
     }
     lx.p += 1;
     Ok(Assign {
-        name: text::lossy(lx.slice(name)),
+        name: lx.slice(name).to_vec(),
         value: lx.read_filtered_value()?,
     })
 }

@@ -6,11 +6,10 @@ use crate::liquid::error::Code;
 use crate::liquid::lexer::TagToken;
 use crate::liquid::parser::Parser;
 use crate::liquid::render::Context;
-use crate::liquid::text;
 use crate::liquid::value::Value;
 
 pub(crate) struct Capture {
-    name: String,
+    name: Vec<u16>,
     body: Vec<Node>,
 }
 
@@ -18,9 +17,9 @@ pub(super) fn parse(p: &mut Parser, t: &TagToken) -> Result<Capture> {
     let mut lx = t.args(p.input);
     let id = lx.read_identifier();
     let name = if id.1 > id.0 {
-        text::lossy(lx.slice(id))
+        lx.slice(id).to_vec()
     } else if let Some(quoted) = lx.read_quoted()? {
-        text::lossy(&quoted)
+        quoted.to_vec()
     } else {
         return Err(lx.error(Code::InvalidCaptureName));
     };

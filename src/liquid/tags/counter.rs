@@ -9,7 +9,7 @@ use crate::liquid::text;
 use crate::liquid::value::Value;
 
 pub(crate) struct Counter {
-    name: String,
+    name: Vec<u16>,
     decrement: bool,
 }
 
@@ -17,7 +17,7 @@ pub(super) fn parse(p: &mut Parser, t: &TagToken) -> Counter {
     let mut lx = t.args(p.input);
     let id = lx.read_identifier();
     Counter {
-        name: text::lossy(lx.slice(id)),
+        name: lx.slice(id).to_vec(),
         decrement: t.name == "decrement",
     }
 }
