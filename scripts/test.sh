@@ -3,8 +3,9 @@
 # installs what is missing, then formatting, lints, the Rust tests (unit, conformance, CLI,
 # property tests, the CLI installed with `cargo install`), the npm package's tests (Node,
 # property tests on the wasm build, headless Chromium, npm pack into an empty project), the
-# Worker's end-to-end tests (workerd, a Nudge stand-in, Segment's SDKs for browsers, Node and
-# Python, hostile senders and Nudges) and a short coverage-guided fuzzing run.
+# differential test of @liquid against Segment's library, the Worker's end-to-end tests
+# (workerd, a Nudge stand-in, Segment's SDKs for browsers, Node and Python, hostile senders and
+# Nudges, the @liquid conformance cases) and a short coverage-guided fuzzing run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,6 +46,9 @@ fi
 
 step "npm package: node --test (conformance, API, survival of hostile inputs, property tests on the wasm build, browser; npm pack installed into an empty project: require, import, tsc --strict, esbuild + Chromium)"
 (cd js && node --test test/)
+
+step "@liquid against Segment's own engine: differential test, fixed seed (tests/liquid/differential.mjs)"
+TZ=UTC node tests/liquid/differential.mjs --seed 1 --cases 2000
 
 step "Python SDK for the Worker's end-to-end tests (segment-analytics-python, pinned, in .venv/)"
 python_sdk=2.4.0

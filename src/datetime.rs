@@ -9,11 +9,13 @@
 //! (`datetime/calendar.rs`), which also prints the ISO form.
 
 mod calendar;
-mod v8;
+pub(crate) mod v8;
 
 use crate::js;
+pub(crate) use calendar::civil_from_days;
+pub(crate) use calendar::time_clip;
 pub use calendar::to_iso_string;
-use calendar::{make_date, make_day, make_time, time_clip};
+use calendar::{make_date, make_day, make_time};
 use serde_json::Value;
 pub use v8::parse as date_parse;
 

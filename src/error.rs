@@ -34,6 +34,8 @@ pub enum MappingErrorCode {
     TooDeep,
     /// A mapping that builds more than its call's budget (see [`crate::mapping::Budget`]).
     BudgetExhausted,
+    /// A Liquid template that does not parse or render.
+    InvalidTemplate,
 }
 
 impl MappingErrorCode {
@@ -48,6 +50,7 @@ impl MappingErrorCode {
             MappingErrorCode::DataNotObject => "data_not_object",
             MappingErrorCode::TooDeep => "too_deep",
             MappingErrorCode::BudgetExhausted => "budget_exhausted",
+            MappingErrorCode::InvalidTemplate => "invalid_template",
         }
     }
 }
@@ -126,6 +129,13 @@ pub(crate) enum Reason {
     TooDeep(usize),
     /// Built more than a call's budget allows (see [`crate::mapping::Budget`]).
     BudgetExhausted,
+    /// A Liquid template that does not parse or render: liquidjs's message, with the line and
+    /// column in the template.
+    Template(String),
+    /// `liquid template value must be a string` (when running an unchecked `@liquid`).
+    TemplateNotString,
+    /// `liquid template values are limited to N characters`.
+    TemplateTooLong(usize),
 }
 
 fn article(type_name: &str) -> &'static str {
@@ -173,6 +183,11 @@ impl fmt::Display for Reason {
             ),
             Reason::DataNotObject(found) => write!(f, "data must be an object, got {found}"),
             Reason::TooDeep(max) => write!(f, "is nested more than {max} levels deep"),
+            Reason::Template(message) => f.write_str(message),
+            Reason::TemplateNotString => f.write_str("liquid template value must be a string"),
+            Reason::TemplateTooLong(max) => {
+                write!(f, "liquid template values are limited to {max} characters")
+            }
             Reason::BudgetExhausted => f.write_str(
                 "builds a result longer than this input allows (8 MiB plus 64 times the input's size)",
             ),
@@ -222,6 +237,9 @@ impl MappingError {
             Reason::DataNotObject(_) => MappingErrorCode::DataNotObject,
             Reason::TooDeep(_) => MappingErrorCode::TooDeep,
             Reason::BudgetExhausted => MappingErrorCode::BudgetExhausted,
+            Reason::Template(_) => MappingErrorCode::InvalidTemplate,
+            Reason::TemplateNotString => MappingErrorCode::InvalidType,
+            Reason::TemplateTooLong(_) => MappingErrorCode::InvalidValue,
         }
     }
 

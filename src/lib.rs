@@ -10,6 +10,7 @@ pub mod js;
 #[cfg(all(target_arch = "wasm32", not(feature = "worker")))]
 mod js_api;
 pub mod json;
+pub mod liquid;
 pub mod mapping;
 mod number;
 pub mod subscription;

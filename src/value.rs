@@ -67,6 +67,14 @@ pub fn js_order_owned(map: ObjectMap) -> JsOrder<indexmap::map::IntoIter<String,
     ordered(map.into_iter(), reorder)
 }
 
+/// [`js_order`] for the members of any object (a `serde_json` map, say).
+pub fn js_order_of<K: AsRef<str>, V, I: Iterator<Item = (K, V)> + Clone>(members: I) -> JsOrder<I> {
+    let reorder = members
+        .clone()
+        .any(|(k, _)| index_key(k.as_ref()).is_some());
+    ordered(members, reorder)
+}
+
 fn has_index_keys(map: &ObjectMap) -> bool {
     map.keys().any(|k| index_key(k).is_some())
 }

@@ -264,3 +264,53 @@ fn hostile_inputs_are_refused_not_crashed() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/mappings/0/batch_size"));
 }
+
+/// Every `@liquid` conformance case through `nudge-edge transform`: the same answers as
+/// Segment's library, errors as exit status 1.
+#[test]
+fn transform_renders_every_liquid_conformance_case() {
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/conformance/liquid.jsonl"
+    );
+    let text = std::fs::read_to_string(file).expect("liquid.jsonl");
+    let mut failures = Vec::new();
+    let mut total = 0;
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        total += 1;
+        let case: Value = serde_json::from_str(line).expect("case is JSON");
+        let id = case["id"].as_str().unwrap_or_default();
+        let mapping = temp_file(&format!("{id}.json"), &case["mapping"].to_string());
+        let out = cli(
+            &["transform", "--mapping", &mapping],
+            &case["payload"].to_string(),
+        );
+        let expect = &case["expect"];
+        if expect.get("error").is_some() {
+            if out.status.code() != Some(1) {
+                failures.push(format!(
+                    "{id}: expected exit status 1, got {:?}",
+                    out.status
+                ));
+            }
+            continue;
+        }
+        let want = if expect["undefined"] == Value::Bool(true) {
+            Value::Null
+        } else {
+            expect["output"].clone()
+        };
+        if !out.status.success() || stdout_json(&out) != want {
+            failures.push(format!(
+                "{id}: got {} {}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+    }
+    eprintln!(
+        "liquid through the CLI: {}/{total} cases pass",
+        total - failures.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

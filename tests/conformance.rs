@@ -48,7 +48,18 @@ fn report(kind: &str, total: usize, failures: Vec<String>) {
 
 #[test]
 fn mapping_kit() {
-    let cases = cases("mapping-kit.jsonl");
+    mapping_cases("mapping-kit", "mapping-kit.jsonl");
+}
+
+/// The `@liquid` cases: the same format, the same runner.
+#[test]
+fn liquid() {
+    mapping_cases("liquid", "liquid.jsonl");
+}
+
+/// Replays mapping-kit cases (`{id, mapping, payload, expect}`) through `transform`.
+fn mapping_cases(kind: &str, file: &str) {
+    let cases = cases(file);
     let mut failures = Vec::new();
     for case in &cases {
         let id = &case["id"];
@@ -77,7 +88,7 @@ fn mapping_kit() {
             )),
         }
     }
-    report("mapping-kit", cases.len(), failures);
+    report(kind, cases.len(), failures);
 }
 
 #[test]

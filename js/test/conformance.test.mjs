@@ -27,9 +27,10 @@ function cases(file) {
 
 const failures = (list) => assert.deepEqual(list, [], `${list.length} failing cases:\n${list.join('\n')}`);
 
-test('mapping-kit cases', () => {
+/** Replays mapping-kit-format cases ({id, mapping, payload, expect}) through transform. */
+function mappingCases(kind, file) {
   const bad = [];
-  const all = cases('mapping-kit.jsonl');
+  const all = cases(file);
   for (const c of all) {
     let got;
     let threw = null;
@@ -51,9 +52,13 @@ test('mapping-kit cases', () => {
       }
     }
   }
-  console.log(`mapping-kit: ${all.length - bad.length}/${all.length} cases pass`);
+  console.log(`${kind}: ${all.length - bad.length}/${all.length} cases pass`);
   failures(bad);
-});
+}
+
+test('mapping-kit cases', () => mappingCases('mapping-kit', 'mapping-kit.jsonl'));
+
+test('@liquid cases', () => mappingCases('liquid', 'liquid.jsonl'));
 
 test('subscription cases', () => {
   const all = cases('subscriptions.jsonl');

@@ -40,6 +40,21 @@ pub fn make_day(year: i64, month: i64, day: i64) -> Option<i64> {
         .checked_add(day.checked_sub(1)?)
 }
 
+/// The date of a day number (days since 1970-01-01): year, month 1–12, day 1–31; `None`
+/// beyond the range of a `Date`.
+pub fn civil_from_days(days: i64) -> Option<(i64, u32, u32)> {
+    let (date, cycles) = within_chrono(days, CYCLE_DAYS, |days| {
+        NaiveDate::from_num_days_from_ce_opt(
+            i32::try_from(days.checked_add(EPOCH_DAYS_FROM_CE)?).ok()?,
+        )
+    })?;
+    Some((
+        i64::from(date.year()) + cycles * CYCLE_YEARS,
+        date.month(),
+        date.day(),
+    ))
+}
+
 /// `MakeTime(hour, minute, second, ms)`: milliseconds, any part out of its range.
 pub fn make_time(hour: i64, minute: i64, second: i64, ms: i64) -> Option<i64> {
     hour.checked_mul(3_600_000)?
@@ -89,6 +104,22 @@ mod tests {
     use super::*;
 
     /// `Date.UTC(year, month, day)` as Node.js prints it, beyond chrono's years included.
+    #[test]
+    fn day_numbers_give_dates_across_the_whole_range() {
+        for (year, month, day) in [
+            (1970, 1, 1),
+            (2024, 2, 29),
+            (0, 1, 1),
+            (-1, 12, 31),
+            (275_760, 9, 13),
+            (-271_821, 4, 20),
+            (262_143, 1, 1),
+        ] {
+            let days = make_day(year, i64::from(month) - 1, i64::from(day)).unwrap();
+            assert_eq!(civil_from_days(days), Some((year, month, day)));
+        }
+    }
+
     #[test]
     fn days_match_javascript_across_the_whole_range() {
         for (year, month, day, ms) in [

@@ -1,4 +1,4 @@
-//! The directives of Segment's mapping language, one file each: its name, the check of its
+//! The thirteen directives of Segment's mapping language, one file each: its name, the check of its
 //! options, its compiled form, how it runs, and examples as tests.
 //!
 //! A directive is an object with one `@` key (`{"@path": "$.userId"}`). Its options are
@@ -13,6 +13,7 @@ mod flatten;
 #[path = "if.rs"]
 mod if_;
 mod json;
+mod liquid;
 mod literal;
 mod merge;
 mod path;
@@ -41,6 +42,7 @@ pub const NAMES: &[&str] = &[
     flatten::NAME,
     json::NAME,
     exclude_when_null::NAME,
+    liquid::NAME,
 ];
 
 /// Checks the options of the directive `name` (one of [`NAMES`]).
@@ -58,6 +60,7 @@ pub fn check(name: &str, c: &mut Checker, options: Option<&Value>) -> bool {
         flatten::NAME => flatten::check(c, options),
         json::NAME => json::check(c, options),
         exclude_when_null::NAME => exclude_when_null::check(c, options),
+        liquid::NAME => liquid::check(c, options),
         _ => c.fail(Reason::InvalidDirective(name.to_string())),
     }
 }
@@ -89,6 +92,8 @@ pub enum Directive {
     Json(json::Json),
     /// `@excludeWhenNull`
     ExcludeWhenNull(exclude_when_null::ExcludeWhenNull),
+    /// `@liquid`
+    Liquid(liquid::Liquid),
     /// An `@` key that names no directive (left unchecked inside an array): fails when run.
     Unknown(String),
 }
@@ -116,6 +121,7 @@ impl Directive {
             exclude_when_null::NAME => Directive::ExcludeWhenNull(
                 exclude_when_null::ExcludeWhenNull::compile(options, depth),
             ),
+            liquid::NAME => Directive::Liquid(liquid::Liquid::compile(options, depth)),
             other => Directive::Unknown(other.to_string()),
         }
     }
@@ -135,6 +141,7 @@ impl Directive {
             Directive::Flatten(_) => flatten::NAME,
             Directive::Json(_) => json::NAME,
             Directive::ExcludeWhenNull(_) => exclude_when_null::NAME,
+            Directive::Liquid(_) => liquid::NAME,
             Directive::Unknown(name) => name,
         }
     }
@@ -154,6 +161,7 @@ impl Directive {
             Directive::Flatten(d) => d.run(cx),
             Directive::Json(d) => d.run(cx),
             Directive::ExcludeWhenNull(d) => d.run(cx),
+            Directive::Liquid(d) => d.run(cx),
             Directive::Unknown(name) => Err(MappingError::new(Reason::NotADirective(name.clone()))),
         };
         result.map_err(|e| e.within(self.name()))
