@@ -159,6 +159,12 @@ pub fn events_in(text: &str) -> Result<Vec<Event<'_>>, serde_json::Error> {
     Ok(events)
 }
 
+/// One event (or a mapping's payload) in a JSON text, read in place: however deep its values
+/// nest, only its top level is read.
+pub fn event_in(text: &str) -> Result<Event<'_>, serde_json::Error> {
+    serde_json::from_str::<Level<'_>>(text).map(Event::from_level)
+}
+
 /// An array of events, or one event: any other value is read as [`Level`] is.
 struct EventsVisitor;
 

@@ -9,6 +9,7 @@
 
 use crate::config::{Config, ConfigMemo};
 use crate::error::{ConfigErrors, MappingError, SubscriptionError};
+use crate::event::Event;
 use crate::plan::{Planner, Status};
 use crate::subscription::Subscription;
 use serde_json::Value;
@@ -244,19 +245,29 @@ pub fn validate_config(
     })
 }
 
-/// Runs a mapping on a payload; `undefined` when nothing resolves.
+/// Runs a mapping on a payload; `undefined` when nothing resolves. The payload is read in
+/// place, so it may nest as deep as `JSON.stringify` can follow.
 #[wasm_bindgen(unchecked_return_type = "unknown")]
 pub fn transform(
     #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>")] mapping: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>")] payload: JsValue,
 ) -> Result<JsValue, JsValue> {
     let mapping = from_js(&mapping, "mapping")?;
-    let payload = from_js(&payload, "payload")?;
-    match crate::mapping::transform(&mapping, &payload) {
-        Ok(Some(out)) => to_js(&out),
-        Ok(None) => Ok(JsValue::UNDEFINED),
-        Err(e) => Err(mapping_error(&e)),
+    let text = json_text(&payload, "payload")?;
+    let payload = event_in(&text, "payload")?;
+    let resolved =
+        crate::mapping::transform_event(&mapping, &payload).map_err(|e| mapping_error(&e))?;
+    let mut out = String::new();
+    match resolved.write_json(&mut out) {
+        Ok(true) => to_js_text(&out),
+        Ok(false) => Ok(JsValue::UNDEFINED),
+        Err(e) => Err(error(&format!("cannot serialise the result: {e}"), &[])),
     }
+}
+
+/// One JSON text read in place as an event (or payload).
+fn event_in<'a>(text: &'a str, what: &str) -> Result<Event<'a>, JsValue> {
+    crate::event::event_in(text).map_err(|e| error(&format!("{what} is not valid JSON: {e}"), &[]))
 }
 
 /// A subscription argument. Taken as any JS value and checked here: wasm-bindgen's own
@@ -286,5 +297,6 @@ pub fn matches_subscription(
     #[wasm_bindgen(unchecked_param_type = "SegmentEvent")] event: JsValue,
 ) -> Result<bool, JsValue> {
     let sub = subscription(&fql)?;
-    Ok(sub.matches(&from_js(&event, "event")?))
+    let text = json_text(&event, "event")?;
+    Ok(sub.matches_event(&event_in(&text, "event")?))
 }

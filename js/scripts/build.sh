@@ -15,6 +15,10 @@ wasm="target/wasm32-unknown-unknown/wasm-release/nudge_edge.wasm"
 rm -rf js/pkg
 wasm-bindgen --target nodejs --out-dir js/pkg/node --out-name nudge_edge "$wasm"
 wasm-bindgen --target web --out-dir js/pkg/web --out-name nudge_edge "$wasm"
+# wasm-bindgen declares `[Symbol.dispose]()` on the Planner class, which TypeScript only knows
+# with `lib: esnext`: a project on an older `lib` would fail to compile against the package.
+# `free()` stays declared; the method itself stays in the JavaScript for `using`.
+sed -i '/\[Symbol\.dispose\]()/d' js/pkg/node/nudge_edge.d.ts js/pkg/web/nudge_edge.d.ts
 for out in js/pkg/node/nudge_edge_bg.wasm js/pkg/web/nudge_edge_bg.wasm; do
   wasm_opt "$out" -o "$out"
 done

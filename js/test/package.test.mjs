@@ -90,8 +90,8 @@ console.log(JSON.stringify({ body: p.requests[0].body, same: api.plan === plan, 
 test('TypeScript: tsc --strict accepts correct use and rejects wrong use', async () => {
   await write({
     // Node, ES module. Each @ts-expect-error fails the check if the types were too loose.
-    'ts/node.mts': `import { plan, validateEvent, validateConfig, transform, parseSubscription, matchesSubscription } from 'nudge-edge';
-import type { Config, Plan, SegmentEvent, NudgeEdgeError } from 'nudge-edge';
+    'ts/node.mts': `import { plan, validateEvent, validateConfig, transform, parseSubscription, matchesSubscription, createPlanner } from 'nudge-edge';
+import type { Config, Plan, SegmentEvent, NudgeEdgeError, Planner } from 'nudge-edge';
 import api from 'nudge-edge';
 const config: Config = { settings: { apikey: 'k' } };
 const events: SegmentEvent[] = [{ type: 'track', userId: 'u', event: 'E' }];
@@ -103,11 +103,18 @@ const operator: 'and' | 'or' = parseSubscription('type = "track"').operator;
 const mapped: unknown = transform({ id: { '@path': '$.userId' } }, { userId: 'u' });
 const same: typeof plan = api.plan;
 const where = (e: NudgeEdgeError): string => e.path ?? e.errors?.[0]?.path ?? String(e.position);
+const planner: Planner = createPlanner(config);
+const text: string = planner.planText(JSON.stringify(events));
+const planned: Plan = planner.plan(events);
+const checked: boolean = planner.validateEvent(events[0]).valid;
+planner.free();
 // @ts-expect-error: a config needs settings
 plan(events, {});
+// @ts-expect-error: planText takes JSON text
+planner.planText(events);
 // @ts-expect-error: a result is a record, not a string
 const wrong: string = p.results[0];
-export { url, valid, matched, operator, mapped, same, where, wrong };
+export { url, valid, matched, operator, mapped, same, where, wrong, text, planned, checked };
 `,
     // Node, CommonJS.
     'ts/node.cts': `import nudge = require('nudge-edge');

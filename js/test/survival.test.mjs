@@ -119,21 +119,38 @@ test('deep mappings and deep payloads', () => {
       api.validateConfig({ ...config, mappings: [{ action: 'trackEvent', mapping: deeper }] }),
     );
   }
-  // Deeper than JSON parsing allows (128 levels), or than JSON.stringify can follow.
+  // Documents the core holds as trees (mappings, configs) are refused past 128 levels; events
+  // and payloads are read in place, so any depth JSON.stringify can follow passes through
+  // intact, as it does in Segment; past that, JSON.stringify itself refuses.
   for (const levels of [200, 10000, 1000000]) {
     const deep = nest(levels, 1, (v) => [v]);
-    for (const [fn, call] of [
+    const refused = [
       ['transform mapping', () => api.transform(deep, {})],
-      ['transform payload', () => api.transform({ a: { '@path': '$.' } }, { d: deep })],
-      ['plan events', () => api.plan(deep, config)],
-      ['plan event', () => api.plan([{ ...track, properties: { deep } }], config)],
       ['plan config', () => api.plan([], { ...config, extra: deep })],
-      ['validateEvent', () => api.validateEvent({ ...track, d: deep }, config)],
       ['validateConfig', () => api.validateConfig(deep)],
-      ['matchesSubscription', () => api.matchesSubscription('type = "track"', { d: deep })],
-    ]) {
+    ];
+    const read = [
+      ['transform payload', () => api.transform({ a: { '@path': '$.d' } }, { d: deep }).a],
+      ['plan event', () => api.plan([{ ...track, properties: { deep } }], config).requests[0].body[0].props.deep],
+      ['validateEvent', () => api.validateEvent({ ...track, d: deep }, config).valid],
+      ['matchesSubscription', () => api.matchesSubscription('type = "track"', { ...track, d: deep })],
+      ['plan events', () => api.plan(deep, config).results[0].status],
+    ];
+    const stringifiable = levels === 200;
+    for (const [fn, call] of stringifiable ? refused : [...refused, ...read]) {
       assert.ok(survive(`${fn}, ${levels} levels`, call).error, `${fn}, ${levels} levels is refused`);
     }
+    if (!stringifiable) continue;
+    const [payload, event, valid, matches, notAnEvent] = read.map(([fn, call]) => {
+      const { value, error } = survive(`${fn}, ${levels} levels`, call);
+      assert.equal(error, undefined, `${fn}, ${levels} levels: ${error}`);
+      return value;
+    });
+    assert.deepEqual(payload, deep);
+    assert.deepEqual(event, deep);
+    assert.equal(valid, true);
+    assert.equal(matches, true);
+    assert.equal(notAnEvent, 'invalid');
   }
   // JSON decoded inside a mapping is bounded by the same parser.
   const decoded = (levels) => api.transform({ d: { '@json': { mode: 'decode', value: { '@path': '$.s' } } } }, {

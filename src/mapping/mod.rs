@@ -18,6 +18,7 @@ pub use directives::{MAX_PATTERN_LENGTH, MAX_REPLACEMENT_LENGTH, NAMES as DIRECT
 pub use lookup::{lookup, split_path, PathSpec};
 
 use crate::error::{MappingError, Reason};
+use crate::event::Event;
 use crate::js::Root;
 use crate::value::Resolved;
 use node::{Cx, Node, Run};
@@ -87,22 +88,45 @@ fn run_on_object(node: &Node, cx: Cx<'_>) -> Run {
 ///
 /// A malformed mapping gives its first problem; use [`Mapping::parse`] to see them all.
 pub fn transform(mapping: &Value, payload: &Value) -> Result<Option<Value>, MappingError> {
+    let resolved = check_and_run(mapping, Root::Json(payload), json_size(payload))?;
+    Ok(resolved.remove_undefined().into_json())
+}
+
+/// [`transform`] on a payload read in place (see [`crate::event::event_in`]), so a payload
+/// nested deeper than a JSON tree may be is still mapped; the result is left for
+/// [`Resolved::write_json`], which drops `undefined` as `removeUndefined` does.
+pub fn transform_event(mapping: &Value, payload: &Event<'_>) -> Result<Resolved, MappingError> {
+    check_and_run(mapping, Root::Event(payload), payload.text_len())
+}
+
+fn check_and_run(mapping: &Value, payload: Root<'_>, payload_size: usize) -> Run {
     if let Err(mut errors) = check_mapping(mapping) {
         return Err(errors.swap_remove(0));
     }
-    let budget = Budget::for_input(json_size(mapping).saturating_add(json_size(payload)));
+    let budget = Budget::for_input(json_size(mapping).saturating_add(payload_size));
     let cx = Cx {
-        payload: Root::Json(payload),
+        payload,
         budget: &budget,
     };
-    let resolved = run_on_object(&Node::compile(mapping), cx)?;
-    Ok(resolved.remove_undefined().into_json())
+    run_on_object(&Node::compile(mapping), cx)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn maps_payloads_deeper_than_a_tree_in_place() {
+        let deep = format!("{}1{}", "[".repeat(300), "]".repeat(300));
+        let text = format!(r#"{{"d":{deep},"n":1.50}}"#);
+        let payload = crate::event::event_in(&text).unwrap();
+        let mapping = json!({"a": {"@path": "$.d"}, "n": {"@path": "$.n"}, "u": {"@path": "$.x"}});
+        let out = transform_event(&mapping, &payload).unwrap().stringify();
+        assert_eq!(out, Some(format!(r#"{{"a":{deep},"n":1.5}}"#)));
+        let refused = transform_event(&json!({}), &crate::event::event_in("[1]").unwrap());
+        assert_eq!(refused.unwrap_err().message(), "data must be an object, got array");
+    }
 
     #[test]
     fn rejects_bad_mappings_with_paths() {
