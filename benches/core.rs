@@ -2,7 +2,8 @@
 //! writing the same JSON with serde_json (the floor `plan` is compared with).
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use nudge_edge::{plan, Config, Subscription};
+use nudge_edge::delivery::{settle, Delivery};
+use nudge_edge::{Config, Planner, Subscription};
 use serde_json::{json, Value};
 use std::hint::black_box;
 
@@ -53,10 +54,10 @@ fn fifty_mappings() -> Config {
         .expect("valid config")
 }
 
-/// JSON text in, plan JSON text out: what the Worker and the npm package do.
-fn plan_text(events: &str, config: &Config) -> String {
-    let events: Value = serde_json::from_str(events).expect("events JSON");
-    serde_json::to_string(&plan(&events, config)).expect("plan serialises")
+/// JSON text in, plan JSON text out, with a planner compiled once: what the Worker and the
+/// npm package do per call.
+fn plan_text(events: &str, planner: &Planner) -> String {
+    planner.plan_text(events).expect("events JSON").to_json()
 }
 
 /// The floor: read and write the same JSON, nothing else.
@@ -86,9 +87,10 @@ fn bench_plan(c: &mut Criterion) {
     ];
     let mut group = c.benchmark_group("plan");
     for (name, text, config) in &cases {
+        let planner = Planner::new((*config).clone());
         group.throughput(Throughput::Bytes(text.len() as u64));
         group.bench_with_input(BenchmarkId::new("plan", name), text, |b, t| {
-            b.iter(|| plan_text(black_box(t), config))
+            b.iter(|| plan_text(black_box(t), &planner))
         });
         group.bench_with_input(BenchmarkId::new("serde_json-floor", name), text, |b, t| {
             b.iter(|| roundtrip_text(black_box(t)))
@@ -150,9 +152,29 @@ fn bench_timestamps(c: &mut Criterion) {
     });
 }
 
+/// Settling a plan whose requests all failed: 10,000 unbatched events are 10,000 requests, each
+/// carrying one event's result.
+fn bench_settle(c: &mut Criterion) {
+    let events = Value::Array((0..10_000).map(track_event).collect()).to_string();
+    let plan = Planner::new(Config::with_presets("k"))
+        .plan_text(&events)
+        .expect("events JSON");
+    let down = Delivery::Unavailable {
+        status: Some(503),
+        attempts: 3,
+        detail: "busy".into(),
+        retry_after_ms: None,
+    };
+    let deliveries = vec![down; plan.requests.len()];
+    c.bench_function("delivery/settle (10,000 requests failed)", |b| {
+        b.iter(|| settle(black_box(plan.clone()), &deliveries))
+    });
+}
+
 criterion_group!(
     benches,
     bench_plan,
+    bench_settle,
     bench_fql,
     bench_number_to_string,
     bench_timestamps

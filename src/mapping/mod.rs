@@ -125,7 +125,10 @@ mod tests {
         let out = transform_event(&mapping, &payload).unwrap().stringify();
         assert_eq!(out, Some(format!(r#"{{"a":{deep},"n":1.5}}"#)));
         let refused = transform_event(&json!({}), &crate::event::event_in("[1]").unwrap());
-        assert_eq!(refused.unwrap_err().message(), "data must be an object, got array");
+        assert_eq!(
+            refused.unwrap_err().message(),
+            "data must be an object, got array"
+        );
     }
 
     #[test]
