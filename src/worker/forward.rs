@@ -72,12 +72,11 @@ async fn deliver(
     retries: &Allowance,
     started: u64,
 ) -> Delivery {
-    let body = planned.body.clone();
     let mut attempts = 0;
     loop {
         attempts += 1;
         let timeout = attempt_timeout_ms(policy, Date::now().as_millis().saturating_sub(started));
-        let (status, retry_after, detail) = match attempt(planned, &body, timeout).await {
+        let (status, retry_after, detail) = match attempt(planned, timeout).await {
             Attempt::Answered { status, .. } if verdict(status) == Verdict::Accepted => {
                 return Delivery::Accepted { status, attempts };
             }
@@ -129,8 +128,8 @@ fn api_key(planned: &PlannedRequest) -> &str {
     planned.headers.get("apikey").map_or("", String::as_str)
 }
 
-pub(super) async fn attempt(planned: &PlannedRequest, body: &str, timeout_ms: u64) -> Attempt {
-    let request = match build(planned, body) {
+pub(super) async fn attempt(planned: &PlannedRequest, timeout_ms: u64) -> Attempt {
+    let request = match build(planned) {
         Ok(r) => r,
         Err(e) => return Attempt::NoAnswer(format!("cannot build the request: {e}")),
     };
@@ -193,7 +192,7 @@ async fn read_start(response: &mut Response, read: &mut Vec<u8>) -> bool {
     false
 }
 
-fn build(planned: &PlannedRequest, body: &str) -> worker::Result<Request> {
+fn build(planned: &PlannedRequest) -> worker::Result<Request> {
     let headers = Headers::new();
     for (name, value) in &planned.headers {
         headers.set(name, value)?;
@@ -202,6 +201,6 @@ fn build(planned: &PlannedRequest, body: &str) -> worker::Result<Request> {
     init.with_method(Method::from(planned.method.to_string()))
         .with_headers(headers)
         .with_redirect(RequestRedirect::Manual)
-        .with_body(Some(body.into()));
+        .with_body(Some(planned.body.as_str().into()));
     Request::new_with_init(&planned.url, &init)
 }

@@ -165,8 +165,7 @@ pub async fn queue(
 
 /// One attempt at a request; the consumer retries through the queue, not here.
 async fn try_once(planned: &PlannedRequest, timeout_ms: u64) -> Outcome {
-    let body = serde_json::to_string(&planned.body).unwrap_or_default();
-    match forward::attempt(planned, &body, timeout_ms).await {
+    match forward::attempt(planned, timeout_ms).await {
         Attempt::Answered {
             status,
             retry_after,
