@@ -40,9 +40,9 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     if let Ok(events) = envelope.into_events(route, 1_747_207_800_000) {
-        let _ = nudge_edge::plan(
-            &serde_json::Value::Array(events),
-            &nudge_edge::Config::with_presets("k"),
-        );
+        let planner = nudge_edge::Planner::new(nudge_edge::Config::with_presets("k"));
+        planner
+            .plan_text(&events.json)
+            .expect("the front door writes valid JSON");
     }
 });

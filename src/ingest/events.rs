@@ -1,164 +1,291 @@
-//! From a request body to the events it carries.
+//! From a request body to the events it carries, read in place.
 //!
-//! [`Envelope::parse`] reads the JSON object and takes its `writeKey` out (what a caller
-//! without a Basic header authenticates with); only once the caller is let in does
-//! [`Envelope::into_events`] list the events: batch items lose any `writeKey` of their own
+//! [`Envelope::parse`] reads the body's top level only (its members stay slices of the body)
+//! and takes its `writeKey` out (what a caller without a Basic header authenticates with);
+//! only once the caller is let in does [`Envelope::into_events`] write the events, one JSON
+//! array for [`crate::plan::Planner::plan_text`]: batch items lose any `writeKey` of their own
 //! (never a credential, never echoed), batch-level `context` and `integrations` go to the
-//! events that lack them, and Segment's timestamps are applied. Sizes are checked before
-//! anything is copied: each event as it would be after the merge (32 KB), the count of events,
-//! and the total size the merge would make, so a small body cannot grow into a large one.
+//! events that lack them, and Segment's timestamps are applied ([`timestamps`]). Each event's
+//! values are copied as the sender wrote them, never parsed into a tree. Sizes are checked as
+//! the events are written: each event as it is with the batch-level fields it gets (32 KB),
+//! the count of events, and the total, so a small body cannot grow into a large one.
 
 use super::{
     timestamps, IngestError, Route, MAX_BATCH_EVENTS, MAX_EVENT_BYTES, MAX_EXPANDED_BYTES,
 };
-use serde_json::{Map, Value};
-use std::io;
+use crate::json::read::{self, find, Kind, Level};
+use crate::json::write::write_str;
+use serde_json::value::RawValue;
+use std::borrow::Cow;
+
+/// An object's member as read in place: its key, decoded, and its value's text.
+pub type Member<'a> = (Cow<'a, str>, &'a RawValue);
 
 /// A parsed request body.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Envelope {
-    doc: Map<String, Value>,
+#[derive(Debug, Clone)]
+pub struct Envelope<'a> {
+    /// The body's members, `writeKey` taken out.
+    members: Vec<Member<'a>>,
     /// `writeKey` from the top of the body.
     pub write_key: Option<String>,
+}
+
+/// A request's events: one JSON array, and how many it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Events {
+    /// The events as a JSON array.
+    pub json: String,
+    /// How many events the array holds.
+    pub count: usize,
+}
+
+/// A member the front door gives an event: added when the event lacks the key (a batch-level
+/// field, counted in the event's size), or written in place of the event's own (at its first
+/// position, counted at the size of the member it replaces: Segment's timestamps).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Set<'a> {
+    key: &'static str,
+    json: Cow<'a, str>,
+    replaces: bool,
+}
+
+impl<'a> Set<'a> {
+    /// `key: json` for an event without `key` (the caller only adds it then).
+    pub fn added(key: &'static str, json: Cow<'a, str>) -> Set<'a> {
+        Set {
+            key,
+            json,
+            replaces: false,
+        }
+    }
+
+    /// `key: json` whether or not the event has `key`.
+    pub fn replaced(key: &'static str, json: Cow<'a, str>) -> Set<'a> {
+        Set {
+            key,
+            json,
+            replaces: true,
+        }
+    }
 }
 
 /// Batch-level fields given to each event that lacks them, as Segment's API does.
 const SHARED_FIELDS: [&str; 2] = ["context", "integrations"];
 
-impl Envelope {
+/// The key events never keep.
+const WRITE_KEY: &str = "writeKey";
+
+impl<'a> Envelope<'a> {
     /// Reads a body: a JSON object.
-    pub fn parse(body: &[u8]) -> Result<Envelope, IngestError> {
+    pub fn parse(body: &'a [u8]) -> Result<Envelope<'a>, IngestError> {
         if body.iter().all(u8::is_ascii_whitespace) {
             return Err(IngestError::Malformed("the body is empty".into()));
         }
-        let doc: Value = serde_json::from_slice(body)
-            .map_err(|e| IngestError::Malformed(format!("body is not valid JSON: {e}")))?;
-        let Value::Object(mut doc) = doc else {
+        let malformed = |e: &dyn std::fmt::Display| {
+            IngestError::Malformed(format!("body is not valid JSON: {e}"))
+        };
+        let text = std::str::from_utf8(body).map_err(|e| malformed(&e))?;
+        let Level::Object(mut members) = serde_json::from_str(text).map_err(|e| malformed(&e))?
+        else {
             return Err(IngestError::Malformed("body must be a JSON object".into()));
         };
-        let write_key = match doc.remove("writeKey") {
-            Some(Value::String(k)) => Some(k),
-            _ => None,
-        };
-        Ok(Envelope { doc, write_key })
+        let write_key = find(&members, WRITE_KEY)
+            .filter(|k| read::kind(k) == Kind::String)
+            .and_then(read::string)
+            .map(Cow::into_owned);
+        members.retain(|(key, _)| key != WRITE_KEY);
+        Ok(Envelope { members, write_key })
     }
 
     /// The events, in order, ready to plan. `received_at_ms` is the Worker's clock when the
     /// request arrived.
-    pub fn into_events(self, route: Route, received_at_ms: i64) -> Result<Vec<Value>, IngestError> {
-        let mut doc = self.doc;
-        let items = match route {
-            Route::Event(event_type) => {
-                doc.entry("type")
-                    .or_insert_with(|| Value::String(event_type.to_string()));
-                let size = json_size(&doc);
-                if size > MAX_EVENT_BYTES {
-                    return Err(IngestError::EventTooLarge { index: 0, size });
-                }
-                timestamps::stamp(&mut doc, None, received_at_ms);
-                return Ok(vec![Value::Object(doc)]);
+    pub fn into_events(self, route: Route, received_at_ms: i64) -> Result<Events, IngestError> {
+        let members = self.members;
+        let single = |event_type: &'static str| {
+            let typed = find(&members, "type").is_none().then(|| {
+                let mut json = String::new();
+                write_str(event_type, &mut json);
+                Set::added("type", Cow::Owned(json))
+            });
+            let mut out = Writer::new(1);
+            out.event(&members, typed.into_iter().collect(), None, received_at_ms)?;
+            Ok(out.finish())
+        };
+        let items = match (route, find(&members, "batch")) {
+            (Route::Event(event_type), _) => return single(event_type),
+            (_, Some(batch)) => read::items(batch).ok_or_else(|| {
+                IngestError::Malformed("`batch` must be an array of events".into())
+            })?,
+            // `/v1/validate` (and a lenient `/v1/batch`) take a single event too.
+            (_, None) if find(&members, "type").is_some() => return single("track"),
+            (_, None) => {
+                return Err(IngestError::Malformed(
+                    "body must have a `batch` array of events".into(),
+                ))
             }
-            _ => match doc.remove("batch") {
-                Some(Value::Array(items)) => items,
-                Some(_) => {
-                    return Err(IngestError::Malformed(
-                        "`batch` must be an array of events".into(),
-                    ))
-                }
-                // `/v1/validate` (and a lenient `/v1/batch`) take a single event too.
-                None if doc.contains_key("type") => {
-                    return Envelope {
-                        doc,
-                        write_key: None,
-                    }
-                    .into_events(Route::Event("track"), received_at_ms)
-                }
-                None => {
-                    return Err(IngestError::Malformed(
-                        "body must have a `batch` array of events".into(),
-                    ))
-                }
-            },
         };
         if items.len() > MAX_BATCH_EVENTS {
             return Err(IngestError::TooManyEvents(items.len()));
         }
-        let shared: Vec<(&str, &Value, usize)> = SHARED_FIELDS
+        let shared: Vec<(&'static str, &RawValue)> = SHARED_FIELDS
             .iter()
-            .filter_map(|k| doc.get(*k).map(|v| (*k, v, json_size(v))))
+            .filter_map(|k| find(&members, k).map(|v| (*k, v)))
             .collect();
-        let sent_at = doc.get("sentAt");
-        let mut items = items;
-        let mut total = 0usize;
-        for (index, item) in items.iter_mut().enumerate() {
-            let size = match item {
-                Value::Object(event) => {
-                    event.remove("writeKey");
-                    merged_size(event, &shared)
+        let sent_at = find(&members, "sentAt");
+        let mut out = Writer::new(items.len());
+        for item in items {
+            match read::members(item) {
+                Some(event) => {
+                    let sets = shared
+                        .iter()
+                        .filter(|(key, _)| find(&event, key).is_none())
+                        .map(|(key, value)| Set::added(key, Cow::Borrowed(value.get())))
+                        .collect();
+                    out.event(&event, sets, sent_at, received_at_ms)?;
                 }
-                other => json_size(other),
-            };
-            if size > MAX_EVENT_BYTES {
-                return Err(IngestError::EventTooLarge { index, size });
-            }
-            total = total.saturating_add(size);
-            if total > MAX_EXPANDED_BYTES {
-                return Err(IngestError::BatchTooLarge);
+                // Not an event: left for the plan to report.
+                None => out.other(item)?,
             }
         }
-        for item in &mut items {
-            if let Value::Object(event) = item {
-                for (key, value, _) in &shared {
-                    if !event.contains_key(*key) {
-                        event.insert((*key).to_string(), (*value).clone());
-                    }
-                }
-                timestamps::stamp(event, sent_at, received_at_ms);
-            }
-        }
-        Ok(items)
+        Ok(out.finish())
     }
 }
 
-/// The size `event`'s JSON text will have once it gets the `shared` fields it lacks (each
-/// with the size of its value), counted without copying anything.
-fn merged_size(event: &Map<String, Value>, shared: &[(&str, &Value, usize)]) -> usize {
-    let added = shared.iter().filter(|(k, _, _)| !event.contains_key(*k));
-    // Each `"key":value`, after a comma when the object already has members.
-    (event.len()..)
-        .zip(added)
-        .fold(json_size(event), |size, (members, (key, _, value_size))| {
-            size + key.len() + 3 + value_size + usize::from(members > 0)
-        })
+/// The events' array as it is written, with the sizes counted so far.
+struct Writer {
+    json: String,
+    count: usize,
+    total: usize,
 }
 
-/// The size of a value's compact JSON text, counted without building it.
-fn json_size<T: serde::Serialize + ?Sized>(value: &T) -> usize {
-    struct Count(usize);
-    impl io::Write for Count {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.0 += buf.len();
-            Ok(buf.len())
+impl Writer {
+    fn new(capacity: usize) -> Writer {
+        Writer {
+            json: String::from("["),
+            count: 0,
+            total: 0,
         }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
+        .reserving(capacity)
+    }
+
+    fn reserving(mut self, events: usize) -> Writer {
+        self.json.reserve(events.min(MAX_BATCH_EVENTS) * 64);
+        self
+    }
+
+    /// Writes one event: its members with `sets` (the fields it is given) and Segment's
+    /// timestamps over them.
+    fn event<'a>(
+        &mut self,
+        members: &[Member<'a>],
+        mut sets: Vec<Set<'a>>,
+        batch_sent_at: Option<&'a RawValue>,
+        received_at_ms: i64,
+    ) -> Result<(), IngestError> {
+        sets.extend(timestamps::stamp(members, batch_sent_at, received_at_ms));
+        self.separate();
+        let size = write_event(members, &sets, &mut self.json);
+        self.check(size)
+    }
+
+    /// Writes a batch item that is not an object, as it is.
+    fn other(&mut self, item: &RawValue) -> Result<(), IngestError> {
+        self.separate();
+        self.json.push_str(item.get());
+        self.check(item.get().len())
+    }
+
+    fn separate(&mut self) {
+        if self.count > 0 {
+            self.json.push(',');
         }
     }
-    let mut count = Count(0);
-    // Serialising a `Value` into a sink that cannot fail does not fail.
-    let _ = serde_json::to_writer(&mut count, value);
-    count.0
+
+    fn check(&mut self, size: usize) -> Result<(), IngestError> {
+        let index = self.count;
+        if size > MAX_EVENT_BYTES {
+            return Err(IngestError::EventTooLarge { index, size });
+        }
+        self.total = self.total.saturating_add(size);
+        if self.total > MAX_EXPANDED_BYTES {
+            return Err(IngestError::BatchTooLarge);
+        }
+        self.count += 1;
+        Ok(())
+    }
+
+    fn finish(mut self) -> Events {
+        self.json.push(']');
+        Events {
+            json: self.json,
+            count: self.count,
+        }
+    }
+}
+
+/// Writes an event object: `members` (without `writeKey`) with `sets` over them. Returns the
+/// event's size as the sender made it, with the fields it is given: an added member counts,
+/// a replaced one counts at its own size (Segment's timestamps do not count against the limit).
+pub fn write_event(members: &[Member<'_>], sets: &[Set<'_>], out: &mut String) -> usize {
+    let mut written = vec![false; sets.len()];
+    let mut first = true;
+    // Each member's length with its separator (`{` or `,`); the closing `}` is the last byte.
+    let mut member = |key: &str, json: &str, out: &mut String| {
+        let start = out.len();
+        out.push(if first { '{' } else { ',' });
+        first = false;
+        write_str(key, out);
+        out.push(':');
+        out.push_str(json);
+        out.len() - start
+    };
+    let mut size = 1;
+    for (key, value) in members {
+        if key == WRITE_KEY {
+            continue;
+        }
+        match sets.iter().position(|s| s.replaces && s.key == key) {
+            // `JSON.parse` keeps one member of a key.
+            Some(i) if written[i] => {}
+            Some(i) => {
+                written[i] = true;
+                size += member(key, &sets[i].json, out) - sets[i].json.len() + value.get().len();
+            }
+            None => size += member(key, value.get(), out),
+        }
+    }
+    for (set, _) in sets.iter().zip(written).filter(|(_, written)| !written) {
+        let len = member(set.key, &set.json, out);
+        if !set.replaces {
+            size += len;
+        }
+    }
+    if first {
+        out.push('{');
+    }
+    out.push('}');
+    size.max(2)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     const NOW: i64 = 1_747_207_800_000; // 2025-05-14T07:30:00.000Z
 
+    /// The events of `body`, read back as trees.
     fn events(route: Route, body: &Value) -> Result<Vec<Value>, IngestError> {
-        Envelope::parse(body.to_string().as_bytes())?.into_events(route, NOW)
+        let events = Envelope::parse(body.to_string().as_bytes())?.into_events(route, NOW)?;
+        Ok(read_back(&events))
+    }
+
+    fn read_back(events: &Events) -> Vec<Value> {
+        let Value::Array(list) = serde_json::from_str(&events.json).unwrap() else {
+            unreachable!()
+        };
+        assert_eq!(list.len(), events.count);
+        list
     }
 
     #[test]
@@ -167,7 +294,7 @@ mod tests {
             Envelope::parse(br#"{"name": "Home", "writeKey": "wk", "timestamp": "2025-05-14"}"#)
                 .unwrap();
         assert_eq!(envelope.write_key.as_deref(), Some("wk"));
-        let got = envelope.into_events(Route::Event("page"), NOW).unwrap();
+        let got = read_back(&envelope.into_events(Route::Event("page"), NOW).unwrap());
         assert_eq!(got[0]["type"], "page");
         assert!(got[0].get("writeKey").is_none());
         let kept = events(Route::Event("track"), &json!({"type": "identify"})).unwrap();
@@ -192,29 +319,67 @@ mod tests {
     fn sizes_are_counted_as_they_would_be_after_the_merge() {
         let context = json!({"ip": "1", "library": {"name": "x\u{e9}\"\n"}});
         let integrations = json!({"All": true});
-        let shared = [
-            ("context", &context, json_size(&context)),
-            ("integrations", &integrations, json_size(&integrations)),
-        ];
         for item in [
             json!({}),
             json!({"type": "track"}),
             json!({"type": "t", "context": 1}),
-            json!({"integrations": {}, "a": [1, {"b": null}]}),
+            json!({"integrations": {}, "a": [1, {"b": null}], "k\"\u{1}": "\u{2028}"}),
+            json!({"timestamp": "2025-05-14T07:00:00Z", "receivedAt": 1, "x": null}),
         ] {
-            let Value::Object(event) = item else {
-                unreachable!()
-            };
-            let mut merged = event.clone();
-            for (key, value, _) in &shared {
-                merged.entry(*key).or_insert_with(|| (*value).clone());
+            // Padded to the limit and one byte past it, merged as Segment's API merges.
+            for over in [0, 1] {
+                let mut item = item.clone();
+                let mut merged = item.clone();
+                for (key, value) in [("context", &context), ("integrations", &integrations)] {
+                    let map = merged.as_object_mut().unwrap();
+                    map.entry(key).or_insert_with(|| value.clone());
+                }
+                let base = merged.to_string().len() + r#","pad":"""#.len();
+                let pad = json!("x".repeat(MAX_EVENT_BYTES + over - base));
+                item["pad"] = pad.clone();
+                merged["pad"] = pad;
+                let size = merged.to_string().len();
+                assert_eq!(size, MAX_EVENT_BYTES + over);
+                let body =
+                    json!({"batch": [item], "context": context, "integrations": integrations});
+                match events(Route::Batch, &body) {
+                    Ok(got) => assert_eq!(over, 0, "{got:?}"),
+                    Err(e) => assert_eq!(e, IngestError::EventTooLarge { index: 0, size }),
+                }
             }
-            assert_eq!(
-                merged_size(&event, &shared),
-                serde_json::to_vec(&merged).unwrap().len(),
-                "{event:?}"
-            );
         }
+    }
+
+    #[test]
+    fn values_are_copied_as_sent_and_repeated_keys_resolved_once() {
+        let body = br#"{ "batch" : [ { "type" : "track", "timestamp" : "2025-05-14T07:00:00Z",
+            "properties" : { "n" : 1.0, "writeKey" : "kept" }, "timestamp" : null,
+            "writeKey" : "wk", "\u0065vent" : "E" } ], "sentAt": "2025-05-14T07:30:00Z" }"#;
+        let events = Envelope::parse(body)
+            .unwrap()
+            .into_events(Route::Batch, NOW)
+            .unwrap();
+        assert_eq!(events.count, 1);
+        assert_eq!(
+            events.json,
+            concat!(
+                r#"[{"type":"track","timestamp":"2025-05-14T07:30:00.000Z","#,
+                r#""properties":{ "n" : 1.0, "writeKey" : "kept" },"event":"E","#,
+                r#""sentAt":"2025-05-14T07:30:00Z","receivedAt":"2025-05-14T07:30:00.000Z"}]"#
+            ),
+            "the last timestamp (null) wins, so the event gets receivedAt; only the top-level key goes"
+        );
+    }
+
+    #[test]
+    fn a_batch_sent_at_counts_against_the_sizes() {
+        // Given to each event, a large `sentAt` would multiply like a large `context`.
+        let body = json!({"batch": vec![json!({}); 100], "sentAt": "x".repeat(40 << 10)});
+        let refused = events(Route::Batch, &body).unwrap_err();
+        assert!(
+            matches!(refused, IngestError::EventTooLarge { index: 0, .. }),
+            "{refused:?}"
+        );
     }
 
     #[test]
@@ -259,7 +424,7 @@ mod tests {
             envelope.write_key, None,
             "only the top-level key authenticates"
         );
-        let got = envelope.into_events(Route::Batch, NOW).unwrap();
+        let got = read_back(&envelope.into_events(Route::Batch, NOW).unwrap());
         assert!(got[0].get("writeKey").is_none());
     }
 

@@ -14,36 +14,67 @@
 //! correction is the request's transit time (milliseconds). A `timestamp` or `sentAt` that is
 //! not a date is left alone (an unreadable `timestamp` is then reported by the plan).
 
+use super::events::{Member, Set};
 use crate::datetime::{parse_timestamp, to_iso_string};
-use serde_json::{Map, Value};
+use crate::json::read::{self, find, Kind};
+use serde_json::value::RawValue;
+use std::borrow::Cow;
 
-/// Gives `event` Segment's `receivedAt`, `originalTimestamp`, `sentAt` and corrected
-/// `timestamp`. `sent_at` is the event's own `sentAt` or else its batch's; `received_at_ms` is
-/// the Worker's clock when the request arrived.
-pub fn stamp(event: &mut Map<String, Value>, batch_sent_at: Option<&Value>, received_at_ms: i64) {
+/// The members that give `event` Segment's `receivedAt`, `originalTimestamp`, `sentAt` and
+/// corrected `timestamp`, to be written over its own. `batch_sent_at` is its batch's `sentAt`
+/// (the event's own wins); `received_at_ms` is the Worker's clock when the request arrived.
+pub fn stamp<'a>(
+    event: &[Member<'a>],
+    batch_sent_at: Option<&'a RawValue>,
+    received_at_ms: i64,
+) -> Vec<Set<'a>> {
     let Some(received) = to_iso_string(received_at_ms) else {
-        return;
+        return Vec::new();
     };
-    if let (false, Some(sent)) = (event.contains_key("sentAt"), batch_sent_at) {
-        event.insert("sentAt".into(), sent.clone());
-    }
-    let sent_ms = event.get("sentAt").and_then(parse_timestamp);
-    match event.get("timestamp").filter(|t| !t.is_null()).cloned() {
-        None => {
-            event.insert("timestamp".into(), Value::String(received.clone()));
+    let mut sets = Vec::with_capacity(4);
+    let sent_at = match (find(event, "sentAt"), batch_sent_at) {
+        (Some(own), _) => Some(own),
+        (None, Some(batch)) => {
+            sets.push(Set::added("sentAt", Cow::Borrowed(batch.get())));
+            Some(batch)
         }
+        (None, None) => None,
+    };
+    let sent_ms = sent_at.and_then(date_ms);
+    match find(event, "timestamp").filter(|t| read::kind(t) != Kind::Null) {
+        None => sets.push(Set::replaced("timestamp", string(&received))),
         Some(original) => {
-            let corrected = parse_timestamp(&original)
+            let corrected = date_ms(original)
                 .zip(sent_ms)
                 .and_then(|(at, sent)| corrected_ms(at, sent, received_at_ms))
                 .and_then(to_iso_string);
             if let Some(corrected) = corrected {
-                event.insert("timestamp".into(), Value::String(corrected));
+                sets.push(Set::replaced("timestamp", string(&corrected)));
             }
-            event.insert("originalTimestamp".into(), original);
+            sets.push(Set::replaced(
+                "originalTimestamp",
+                Cow::Borrowed(original.get()),
+            ));
         }
     }
-    event.insert("receivedAt".into(), Value::String(received));
+    sets.push(Set::replaced("receivedAt", string(&received)));
+    sets
+}
+
+/// A date's milliseconds, from a string or a number (anything else is not a date).
+fn date_ms(raw: &RawValue) -> Option<i64> {
+    match read::kind(raw) {
+        Kind::String | Kind::Number => read::value(raw)
+            .into_json()
+            .as_ref()
+            .and_then(parse_timestamp),
+        _ => None,
+    }
+}
+
+/// An ISO date as JSON text (it has nothing to escape).
+fn string(iso: &str) -> Cow<'static, str> {
+    Cow::Owned(format!("\"{iso}\""))
 }
 
 /// `receivedAt − (sentAt − originalTimestamp)`, in milliseconds.
@@ -54,16 +85,20 @@ fn corrected_ms(original: i64, sent: i64, received: i64) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::ingest::events::write_event;
+    use serde_json::{json, Value};
 
     const RECEIVED: i64 = 1_747_207_800_000; // 2025-05-14T07:30:00.000Z
 
+    /// `event` written with its stamps, read back.
     fn stamped(event: Value, batch_sent_at: Option<Value>) -> Value {
-        let Value::Object(mut event) = event else {
-            unreachable!()
-        };
-        stamp(&mut event, batch_sent_at.as_ref(), RECEIVED);
-        Value::Object(event)
+        let text = event.to_string();
+        let batch = batch_sent_at.map(|v| serde_json::value::to_raw_value(&v).unwrap());
+        let members = read::members(serde_json::from_str(&text).unwrap()).unwrap();
+        let sets = stamp(&members, batch.as_deref(), RECEIVED);
+        let mut out = String::new();
+        write_event(&members, &sets, &mut out);
+        serde_json::from_str(&out).unwrap()
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! What the Worker's environment configures, read for each request and each queue batch; the
-//! parts that cost something to build (the configuration, key digests) are built once per
-//! isolate and kept while the environment stays the same.
+//! parts that cost something to build (the planner with its compiled mappings, key digests)
+//! are built once per isolate and kept while the environment stays the same.
 
 use super::queue::DELIVERIES;
 use crate::budget::DEFAULT_SUBREQUESTS;
@@ -8,6 +8,7 @@ use crate::config::{Config, ConfigMemo};
 use crate::delivery::RetryPolicy;
 use crate::error::{ConfigError, ConfigErrors};
 use crate::ingest::auth::WriteKeys;
+use crate::plan::Planner;
 use crate::queue::backoff::Schedule;
 use crate::queue::DeliveryMode;
 use std::convert::Infallible;
@@ -16,7 +17,7 @@ use worker::Env;
 
 /// The deployment a request is served by.
 pub struct Deployment {
-    config: Rc<Result<Config, ConfigErrors>>,
+    planner: Rc<Result<Planner, ConfigErrors>>,
     /// Accepted write keys (secret `WRITE_KEYS`).
     pub write_keys: Rc<WriteKeys>,
     /// `ALLOWED_ORIGINS`.
@@ -43,9 +44,9 @@ const DEAD_LETTER_QUEUE: &str = "nudge-edge-dead-letters";
 type EnvironmentText = (Option<String>, Option<String>, Option<String>);
 
 thread_local! {
-    /// An isolate serves many requests with the same environment: its configuration is built
-    /// once, not per request.
-    static LAST_CONFIG: ConfigMemo<EnvironmentText, Result<Config, ConfigErrors>> =
+    /// An isolate serves many requests with the same environment: its configuration is checked
+    /// and compiled into a planner once, not per request.
+    static LAST_PLANNER: ConfigMemo<EnvironmentText, Result<Planner, ConfigErrors>> =
         const { ConfigMemo::new() };
     /// The write keys' digests, likewise.
     static LAST_KEYS: ConfigMemo<String, WriteKeys> = const { ConfigMemo::new() };
@@ -79,8 +80,8 @@ impl Deployment {
     /// Reads the environment.
     pub fn from_env(env: &Env) -> Deployment {
         let defaults = RetryPolicy::default();
-        let config = built(
-            &LAST_CONFIG,
+        let planner = built(
+            &LAST_PLANNER,
             (
                 text(env, "NUDGE_API_KEY"),
                 text(env, "NUDGE_ENDPOINT"),
@@ -92,6 +93,7 @@ impl Deployment {
                     endpoint.as_deref(),
                     mappings.as_deref(),
                 )
+                .map(Planner::new)
             },
         );
         let write_keys = built(
@@ -106,7 +108,7 @@ impl Deployment {
         );
         let backoff = Schedule::default();
         Deployment {
-            config,
+            planner,
             write_keys,
             allowed_origins: text(env, "ALLOWED_ORIGINS").unwrap_or_default(),
             // Bounded, so that no setting overflows a timer or outlasts a sender's patience.
@@ -133,10 +135,10 @@ impl Deployment {
         }
     }
 
-    /// The configuration and the delivery mode, or every problem that keeps the deployment
-    /// from serving requests (a bad configuration, no write keys, a bad `DELIVERY`).
-    pub fn config(&self) -> Result<(&Config, DeliveryMode), Vec<ConfigError>> {
-        let mut problems = match &*self.config {
+    /// The planner and the delivery mode, or every problem that keeps the deployment from
+    /// serving requests (a bad configuration, no write keys, a bad `DELIVERY`).
+    pub fn planner(&self) -> Result<(&Planner, DeliveryMode), Vec<ConfigError>> {
+        let mut problems = match &*self.planner {
             Ok(_) => Vec::new(),
             Err(errors) => errors.0.clone(),
         };
@@ -147,8 +149,8 @@ impl Deployment {
                 message: "no write keys are configured (secret WRITE_KEYS)".into(),
             });
         }
-        match (&*self.config, &self.delivery) {
-            (Ok(config), Ok(mode)) if problems.is_empty() => Ok((config, *mode)),
+        match (&*self.planner, &self.delivery) {
+            (Ok(planner), Ok(mode)) if problems.is_empty() => Ok((planner, *mode)),
             _ => Err(problems),
         }
     }
@@ -156,7 +158,7 @@ impl Deployment {
     /// The configuration alone: what the queue consumer needs to reach Nudge (it takes no
     /// requests, so write keys and `DELIVERY` do not matter to it).
     pub fn nudge_config(&self) -> Result<&Config, &ConfigErrors> {
-        self.config.as_ref().as_ref()
+        self.planner.as_ref().as_ref().map(Planner::config)
     }
 }
 

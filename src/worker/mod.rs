@@ -5,7 +5,7 @@
 //! [`fetch`] turns into the response and one log line. Events are planned, then enqueued
 //! (queue mode, the default) or sent within the request (direct mode). Every decision (routes,
 //! auth, limits, events, plan, retries, grouping, back-off, dead letters, answers) is made in
-//! the core ([`crate::ingest`], [`crate::plan()`], [`crate::delivery`], [`crate::queue`]);
+//! the core ([`crate::ingest`], [`crate::plan::Planner`], [`crate::delivery`], [`crate::queue`]);
 //! these modules only move bytes.
 //!
 //! - [`deployment`]: the environment, built once per isolate.
@@ -27,7 +27,7 @@ use crate::ingest::auth::HeaderAuth;
 use crate::ingest::cors::cors_headers;
 use crate::ingest::events::Envelope;
 use crate::ingest::{self, Route};
-use crate::plan::{Plan, Planner};
+use crate::plan::Plan;
 use crate::queue::DeliveryMode;
 use deployment::Deployment;
 use serde_json::{json, Value};
@@ -131,8 +131,10 @@ fn header_auth(req: &Request, deployment: &Deployment) -> HeaderAuth {
 /// `GET /health`: whether the deployment can serve; details only with a valid write key.
 fn health(req: &Request, deployment: &Deployment) -> Reply {
     let authenticated = header_auth(req, deployment) == HeaderAuth::Accepted;
-    match deployment.config() {
-        Ok((config, _)) => answer::health(&[], config.mappings.len(), authenticated).into(),
+    match deployment.planner() {
+        Ok((planner, _)) => {
+            answer::health(&[], planner.config().mappings.len(), authenticated).into()
+        }
         Err(problems) => Reply::from(answer::health(&problems, 0, authenticated))
             .logging(json!({"config_errors": problems})),
     }
@@ -148,7 +150,7 @@ async fn track(
     received_at: u64,
 ) -> Reply {
     let header = header_auth(&req, deployment);
-    let (config, mode) = match deployment.config() {
+    let (planner, mode) = match deployment.planner() {
         Ok(serving) => serving,
         Err(problems) => {
             return Reply::from(answer::misconfigured(
@@ -165,7 +167,11 @@ async fn track(
         let log = json!({"refused": e.code()});
         Reply::from(answer::refused(&e, header)).logging(log)
     };
-    let envelope = match body::read(&mut req).await.and_then(|b| Envelope::parse(&b)) {
+    let body = match body::read(&mut req).await {
+        Ok(body) => body,
+        Err(e) => return refused(e, header),
+    };
+    let envelope = match Envelope::parse(&body) {
         Ok(envelope) => envelope,
         Err(e) => return refused(e, header),
     };
@@ -176,14 +182,21 @@ async fn track(
         Ok(events) => events,
         Err(e) => return refused(e, HeaderAuth::Accepted),
     };
-    let event_count = events.len();
-    let plan = Planner::new(config.clone()).plan(&Value::Array(events));
+    let event_count = events.count;
+    let plan = match planner.plan_text(&events.json) {
+        Ok(plan) => plan,
+        // The front door writes valid JSON; this answers rather than assumes it.
+        Err(e) => {
+            let e = ingest::IngestError::Malformed(format!("the events are not valid JSON: {e}"));
+            return refused(e, HeaderAuth::Accepted);
+        }
+    };
     if route == Route::Validate {
         let log = json!({"dry_run": true, "counts": delivery::counts(&plan.results, event_count)});
         return Reply::from(answer::validated(plan, event_count)).logging(log);
     }
     match mode {
-        DeliveryMode::Queue => queue::enqueue(env, plan, config, event_count).await,
+        DeliveryMode::Queue => queue::enqueue(env, plan, planner.config(), event_count).await,
         DeliveryMode::Direct => deliver(plan, event_count, deployment).await,
     }
 }
