@@ -41,6 +41,9 @@ fi
 step "npm package: node --test (conformance, API, browser; npm pack installed into an empty project: require, import, tsc --strict, esbuild + Chromium)"
 (cd js && node --test test/)
 
+step "npm package against Segment's own libraries: differential test, fixed seed (tests/differential)"
+TZ=UTC node tests/differential/run.mjs --seed 1 --cases 2000
+
 step "Worker: build (worker-build), then end-to-end tests in workerd with a Nudge stand-in"
 bash scripts/build-worker.sh
 WRANGLER_SEND_METRICS=false node --test tests/worker/
