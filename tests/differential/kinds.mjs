@@ -97,6 +97,7 @@ const withoutLone = (text) => {
 const CAUSES = {
   overflow: 'json-decode-overflow',
   longNumber: 'number-precision',
+  longNumberInConfig: 'number-precision',
   textOverflow: 'number-overflow-in-text',
   loneSurrogate: 'lone-surrogate',
   protoKey: 'proto-member',
@@ -117,6 +118,7 @@ const TEXT_CAUSES = [
   ['textOverflow', (c) => ({ ...c, events: mapTree(c.events, (t) => (Number.isFinite(Number(t)) ? t : '1'), keep) })],
   ['loneSurrogate', (c) => ({ ...c, events: mapTree(c.events, keep, withoutLone) })],
   ['longNumber', (c) => ({ ...c, events: mapTree(c.events, (t) => (longNumber(Number(t)) ? '1.5' : t), keep) })],
+  ['longNumberInConfig', (c) => ({ ...c, config: mapLeaves(c.config, (v) => (longNumber(v) ? 1.5 : v)) })],
   ['protoKey', (c) => ({ ...c, events: mapTree(c.events, keep, (t) => (decodes(t) === '__proto__' ? 'proto_' : t)) })],
   ['toPrimitive', (c) => ({ ...c, events: mapTree(c.events, keep, (t) => (decodes(t) === 'toString' ? 'to_string' : t)) })],
 ];
@@ -127,7 +129,7 @@ const TEXT_CAUSES = [
  */
 function cause(c, agrees, changes) {
   const useful = changes.filter(([, change]) => !same(change(c), c));
-  const verdict = (names) => ({ status: names.every((n) => CLASSES[CAUSES[n]].known) ? 'known' : 'fail', class: names.map((n) => CAUSES[n]).join(' + ') });
+  const verdict = (names) => ({ status: names.every((n) => CLASSES[CAUSES[n]].known) ? 'known' : 'fail', class: [...new Set(names.map((n) => CAUSES[n]))].join(' + ') });
   const subsets = (size, from = 0) => (size === 0 ? [[]] : useful.slice(from).flatMap((entry, i) => subsets(size - 1, from + i + 1).map((rest) => [entry, ...rest])));
   for (let size = 1; size <= useful.length; size++)
     for (const set of subsets(size)) if (agrees(set.reduce((changed, [, change]) => change(changed), c))) return verdict(set.map(([name]) => name));
