@@ -47,6 +47,9 @@ fi
 step "npm package: node --test (conformance, API, survival of hostile inputs, property tests on the wasm build, browser; npm pack installed into an empty project: require, import, tsc --strict, esbuild + Chromium)"
 (cd js && node --test test/)
 
+step "npm package against Segment's own libraries: differential test, fixed seed (tests/differential)"
+TZ=UTC node tests/differential/run.mjs --seed 1 --cases 2000
+
 step "@liquid against Segment's own engine: differential test, fixed seed (tests/liquid/differential.mjs)"
 TZ=UTC node tests/liquid/differential.mjs --seed 1 --cases 2000
 
