@@ -106,6 +106,19 @@ impl Problems {
 }
 
 impl Config {
+    /// The most events one request of this configuration carries: the largest `batch_size`
+    /// of an enabled batching mapping, else 1: the chunk a stream of events is planned in, so
+    /// that one chunk can fill the largest request.
+    pub fn largest_batch_size(&self) -> usize {
+        self.mappings
+            .iter()
+            .filter(|m| m.enabled && m.action.supports_batching())
+            .filter_map(|m| m.batch_size)
+            .max()
+            .unwrap_or(1)
+            .max(1)
+    }
+
     /// Parses and checks a configuration document; every problem is listed.
     pub fn from_json(doc: &Value) -> Result<Config, ConfigErrors> {
         let mut problems = Problems::default();
@@ -413,6 +426,20 @@ fn flag(value: Option<&Value>, default: bool, path: &str, problems: &mut Problem
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn largest_batch_size_counts_enabled_batching_mappings() {
+        let config = |mappings: Value| {
+            Config::from_json(&json!({"settings": {"apikey": "k"}, "mappings": mappings})).unwrap()
+        };
+        assert_eq!(config(json!([{"action": "identifyUser"}])).largest_batch_size(), 1);
+        let mixed = config(json!([
+            {"action": "trackEvent", "enable_batching": true, "batch_size": 40},
+            {"action": "trackEvent", "enable_batching": true, "batch_size": 900, "enabled": false},
+            {"action": "trackEvent", "enable_batching": true, "batch_size": 70},
+        ]));
+        assert_eq!(mixed.largest_batch_size(), 70);
+    }
 
     #[test]
     fn presets_apply_without_mappings() {

@@ -198,6 +198,20 @@ impl Plan {
         self
     }
 
+    /// The same plan with its events numbered from `first` (results' `index`, requests'
+    /// `events`): one part of a stream planned a chunk at a time.
+    pub fn numbered_from(mut self, first: usize) -> Plan {
+        for r in &mut self.results {
+            r.index = r.index.saturating_add(first);
+        }
+        for request in &mut self.requests {
+            for event in &mut request.events {
+                *event = event.saturating_add(first);
+            }
+        }
+        self
+    }
+
     /// Whether every event that matched a mapping is valid.
     pub fn all_valid(&self) -> bool {
         self.results.iter().all(|r| r.status != Status::Invalid)

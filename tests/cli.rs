@@ -150,6 +150,110 @@ fn unreadable_input_exits_2_with_one_line() {
 }
 
 #[test]
+fn ndjson_streams_in_chunks_numbered_as_in_the_whole_input() {
+    let config = temp_file(
+        "stream-config.json",
+        r#"{"settings": {"apikey": "secret-key"}, "mappings": [
+            {"action": "trackEvent", "enable_batching": true, "batch_size": 2},
+            {"action": "identifyUser"}]}"#,
+    );
+    let track = r#"{"type":"track","userId":"u","event":"E","timestamp":"2025-05-14T07:30:00Z"}"#;
+    let events = [
+        track,
+        track,
+        "",
+        r#"{"type":"identify","userId":"v"}"#,
+        track,
+        "{\"type\":\"page\"}",
+    ];
+    let out = cli(
+        &["plan", "--config", &config, "--ndjson"],
+        &events.join("\n"),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains("secret-key"));
+    let plans: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // Chunks of the largest batch size (2): events 0-1, 2-3, 4.
+    assert_eq!(plans.len(), 3);
+    assert_eq!(plans[0]["requests"][0]["events"], json!([0, 1]));
+    // Requests in mapping order: the track mapping's, then the identify mapping's.
+    assert_eq!(plans[1]["requests"][0]["events"], json!([3]));
+    assert_eq!(plans[1]["requests"][1]["method"], "PUT");
+    assert_eq!(plans[1]["requests"][1]["events"], json!([2]));
+    assert_eq!(plans[2]["results"][0]["index"], 4);
+    assert_eq!(plans[2]["results"][0]["status"], "unmatched");
+    let one_at_a_time = cli(
+        &["plan", "--ndjson", "--chunk", "1", "--config", &config],
+        &events.join("\n"),
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&one_at_a_time.stdout)
+            .lines()
+            .count(),
+        5
+    );
+}
+
+#[test]
+fn ndjson_plans_leave_before_the_input_ends() {
+    let config = temp_file("live-config.json", r#"{"settings": {"apikey": "k"}}"#);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nudge-edge"))
+        .args(["plan", "--config", &config, "--ndjson"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    for user in ["a", "b"] {
+        writeln!(stdin, r#"{{"type":"identify","userId":"{user}"}}"#).expect("write a line");
+        stdin.flush().expect("flush");
+        // Standard input is still open: the plan of this line comes out now.
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut stdout, &mut line).expect("a plan");
+        let plan: Value = serde_json::from_str(&line).expect("one plan per line");
+        assert_eq!(plan["requests"][0]["body"]["ext_id"], user);
+    }
+    drop(stdin);
+    assert!(child.wait().expect("the binary finishes").success());
+}
+
+#[test]
+fn ndjson_stops_at_a_line_that_is_not_json() {
+    let config = temp_file("bad-line-config.json", r#"{"settings": {"apikey": "k"}}"#);
+    let events = "{\"type\":\"identify\",\"userId\":\"a\"}\n{nope\n{\"type\":\"identify\"}\n";
+    let out = cli(&["plan", "--config", &config, "--ndjson"], events);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().count(),
+        1,
+        "the plan before it is out"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("events line 2: not JSON"));
+    for args in [
+        &["plan", "--config", &config, "--chunk", "2"][..],
+        &["plan", "--config", &config, "--ndjson", "--chunk", "0"],
+        &["plan", "--config", &config, "--ndjson", "--bogus"],
+    ] {
+        let out = cli(args, events);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    }
+    let out = cli(&["plan", "--config", &config, "--ndjson"], "\n \n");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the events input is empty"));
+}
+
+#[test]
 fn a_closed_pipe_ends_quietly() {
     let config = temp_file("pipe-config.json", r#"{"settings": {"apikey": "k"}}"#);
     let event = r#"{"type":"identify","userId":"u","traits":{"name":"A"}}"#;
@@ -252,10 +356,17 @@ fn hostile_inputs_are_refused_not_crashed() {
     let out = cli(&["match", &deep_fql], "{}");
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nested more than 64 deep"));
-    let deep_json = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
-    let out = cli(&["match", "type = \"x\""], &deep_json);
+    // Events are read in place, as the planner reads them: any depth is read, none recursed.
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let out = cli(
+        &["match", "type = \"x\""],
+        &format!(r#"{{"type":"x","d":{deep}}}"#),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "true");
+    let out = cli(&["match", "type = \"x\""], &format!("{deep}]"));
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("recursion limit"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the event is not JSON"));
     let config = temp_file(
         "absurd-config.json",
         r#"{"settings": {"apikey": "k"}, "mappings": [{"action": "trackEvent", "enable_batching": true, "batch_size": 4294967296}]}"#,
