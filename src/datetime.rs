@@ -35,6 +35,14 @@ pub fn normalize(value: &Value) -> Option<String> {
 
 /// Milliseconds since the epoch for a date string, or `None` when Segment would not take it.
 pub fn parse_text(s: &str) -> Option<i64> {
+    // The form every Segment library sends and the Worker writes, read without the general
+    // parser (which gives the same for it).
+    if let Some([year, month, day, hour, minute, second, ms]) = iso_fields(s) {
+        return make_date(
+            make_day(year, month - 1, day)?,
+            make_time(hour, minute, second, ms)?,
+        );
+    }
     // A string that is exactly a JS number's text is a Unix time. Segment accepts it when it is
     // a valid time in seconds; 13 digits are read as milliseconds (what such values are).
     let n = js::string_to_number(s);
@@ -249,10 +257,16 @@ fn parse_dayjs_pattern(s: &str) -> Option<Option<i64>> {
 /// Whether `s` is already a date in `toISOString` form (`2025-05-14T02:00:00.000Z`, a real
 /// day and time): then it is its own normal form, and parsing it again would give it back.
 pub fn is_iso_string(s: &str) -> bool {
+    iso_fields(s).is_some()
+}
+
+/// The year, month (1–12), day, hour, minute, second and millisecond of a date in
+/// `toISOString` form with a real day and time, years 0000–9999; `None` for anything else.
+fn iso_fields(s: &str) -> Option<[i64; 7]> {
     let b = s.as_bytes();
-    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
-        b.get(range)?.iter().try_fold(0u32, |n, c| {
-            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+    let digits = |range: std::ops::Range<usize>| -> Option<i64> {
+        b.get(range)?.iter().try_fold(0i64, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + i64::from(c - b'0'))
         })
     };
     let shape = b.len() == 24
@@ -263,17 +277,19 @@ pub fn is_iso_string(s: &str) -> bool {
         && b[16] == b':'
         && b[19] == b'.'
         && b[23] == b'Z';
-    let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second), Some(_)) = (
-        digits(0..4),
-        digits(5..7),
-        digits(8..10),
-        digits(11..13),
-        digits(14..16),
-        digits(17..19),
-        digits(20..23),
-    ) else {
-        return false;
-    };
+    if !shape {
+        return None;
+    }
+    let fields = [
+        digits(0..4)?,
+        digits(5..7)?,
+        digits(8..10)?,
+        digits(11..13)?,
+        digits(14..16)?,
+        digits(17..19)?,
+        digits(20..23)?,
+    ];
+    let [year, month, day, hour, minute, second, _] = fields;
     let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
     let month_days = match month {
         2 if leap => 29,
@@ -281,12 +297,12 @@ pub fn is_iso_string(s: &str) -> bool {
         4 | 6 | 9 | 11 => 30,
         _ => 31,
     };
-    shape
-        && (1..=12).contains(&month)
+    ((1..=12).contains(&month)
         && (1..=month_days).contains(&day)
         && hour < 24
         && minute < 60
-        && second < 60
+        && second < 60)
+        .then_some(fields)
 }
 
 #[cfg(test)]
@@ -296,6 +312,25 @@ mod tests {
 
     fn iso(v: Value) -> Option<String> {
         normalize(&v)
+    }
+
+    #[test]
+    fn iso_strings_read_as_the_general_parser_reads_them() {
+        // Spread over years 0000–9999 (a multiplicative step visits every part of the range).
+        let (first, last) = (-62_167_219_200_000_i64, 253_402_300_799_999_i64);
+        let mut ms = first;
+        while ms <= last {
+            let iso = to_iso_string(ms).unwrap();
+            assert_eq!(parse_text(&iso), Some(ms), "{iso}");
+            assert_eq!(date_parse(&iso), Some(ms), "{iso}");
+            ms += 7_919_993_331_117;
+        }
+        // Not a real day: left to the general parser, which rolls it over as V8 does.
+        assert!(!is_iso_string("2025-02-30T00:00:00.000Z"));
+        assert_eq!(
+            parse_text("2025-02-30T00:00:00.000Z"),
+            Some(1_740_873_600_000)
+        );
     }
 
     #[test]

@@ -83,20 +83,38 @@ pub fn to_iso_string(ms: i64) -> Option<String> {
     }
     let (at, cycles) = within_chrono(ms, CYCLE_DAYS * MS_PER_DAY, DateTime::from_timestamp_millis)?;
     let year = i64::from(at.year()) + cycles * CYCLE_YEARS;
-    let year = if (0..=9999).contains(&year) {
-        format!("{year:04}")
+    // Written digit by digit: this runs for every event the Worker takes (its `receivedAt`
+    // and corrected `timestamp`) and every `datetime` field planned.
+    let mut out = String::with_capacity(27);
+    if (0..=9999).contains(&year) {
+        push_digits(&mut out, year.unsigned_abs(), 4);
     } else {
-        format!("{year:+07}")
-    };
-    Some(format!(
-        "{year}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        at.month(),
-        at.day(),
-        at.hour(),
-        at.minute(),
-        at.second(),
-        at.timestamp_subsec_millis()
-    ))
+        out.push(if year < 0 { '-' } else { '+' });
+        push_digits(&mut out, year.unsigned_abs(), 6);
+    }
+    for (separator, value, width) in [
+        ('-', at.month(), 2),
+        ('-', at.day(), 2),
+        ('T', at.hour(), 2),
+        (':', at.minute(), 2),
+        (':', at.second(), 2),
+        ('.', at.timestamp_subsec_millis(), 3),
+    ] {
+        out.push(separator);
+        push_digits(&mut out, u64::from(value), width);
+    }
+    out.push('Z');
+    Some(out)
+}
+
+/// Appends `n` with at least `width` digits, zero-padded.
+fn push_digits(out: &mut String, n: u64, width: usize) {
+    let mut buffer = itoa::Buffer::new();
+    let digits = buffer.format(n);
+    for _ in digits.len()..width {
+        out.push('0');
+    }
+    out.push_str(digits);
 }
 
 #[cfg(test)]
