@@ -432,7 +432,10 @@ mod tests {
         let config = |mappings: Value| {
             Config::from_json(&json!({"settings": {"apikey": "k"}, "mappings": mappings})).unwrap()
         };
-        assert_eq!(config(json!([{"action": "identifyUser"}])).largest_batch_size(), 1);
+        assert_eq!(
+            config(json!([{"action": "identifyUser"}])).largest_batch_size(),
+            1
+        );
         let mixed = config(json!([
             {"action": "trackEvent", "enable_batching": true, "batch_size": 40},
             {"action": "trackEvent", "enable_batching": true, "batch_size": 900, "enabled": false},

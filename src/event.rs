@@ -17,6 +17,7 @@ pub const DESTINATION_NAME: &str = "Nudge (Actions)";
 
 /// One event, read in place: its top-level members found once, each kept as its JSON text,
 /// so that the paths mappings and subscriptions read are looked up without building a tree.
+#[derive(Clone)]
 pub struct Event<'a> {
     kind: Kind,
     members: Vec<(Cow<'a, str>, &'a RawValue)>,
@@ -33,7 +34,8 @@ impl<'a> Event<'a> {
         }
     }
 
-    fn from_level(level: Level<'a>) -> Event<'a> {
+    /// An event from one level of JSON already read (an object's members, or any other value).
+    pub fn from_level(level: Level<'a>) -> Event<'a> {
         match level {
             Level::Object(members) => Event {
                 kind: Kind::Object,

@@ -1,72 +1,99 @@
 //! From a request body to the events it carries, read in place.
 //!
-//! [`Envelope::parse`] reads the body's top level only (its members stay slices of the body)
-//! and takes its `writeKey` out (what a caller without a Basic header authenticates with);
-//! only once the caller is let in does [`Envelope::into_events`] write the events, one JSON
-//! array for [`crate::plan::Planner::plan_text`]: batch items lose any `writeKey` of their own
-//! (never a credential, never echoed), batch-level `context` and `integrations` go to the
-//! events that lack them, and Segment's timestamps are applied ([`timestamps`]). Each event's
-//! values are copied as the sender wrote them, never parsed into a tree. Sizes are checked as
-//! the events are written: each event as it is with the batch-level fields it gets (32 KB),
-//! the count of events, and the total, so a small body cannot grow into a large one.
+//! [`Envelope::parse`] reads the body in one pass: its top level, and for a batch each event's
+//! top level, every value staying a slice of the body (never a tree). It takes the body's
+//! `writeKey` out (what a caller without a Basic header authenticates with); only once the
+//! caller is let in does [`Envelope::into_events`] give each event its fields: batch items
+//! lose any `writeKey` of their own (never a credential, never echoed), batch-level `context`
+//! and `integrations` go to the events that lack them, and Segment's timestamps are applied
+//! ([`timestamps`]). [`Events::read`] hands them to the planner as they are; nothing is
+//! written out and read again. Sizes are checked on the way: each event as it is with the
+//! batch-level fields it gets (32 KB), the count of events, and the total, so a small body
+//! cannot grow into a large one.
 
-use super::{
-    timestamps, IngestError, Route, MAX_BATCH_EVENTS, MAX_EVENT_BYTES, MAX_EXPANDED_BYTES,
-};
-use crate::json::read::{self, find, Kind, Level};
-use crate::json::write::write_str;
+use super::timestamps::{self, SentAt};
+use super::{IngestError, Route, MAX_BATCH_EVENTS, MAX_EVENT_BYTES, MAX_EXPANDED_BYTES};
+use crate::datetime::to_iso_string;
+use crate::event::Event;
+pub use crate::json::read::Member;
+use crate::json::read::{self, find, read_members_except, Kind, Level, LevelVisitor};
+use crate::json::write::str_len;
+use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
+use std::fmt;
 
-/// An object's member as read in place: its key, decoded, and its value's text.
-pub type Member<'a> = (Cow<'a, str>, &'a RawValue);
+/// A JSON value's text, borrowed from the body or made by the front door.
+pub type Json<'a> = Cow<'a, RawValue>;
 
 /// A parsed request body.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Envelope<'a> {
-    /// The body's members, `writeKey` taken out.
+    route: Route,
+    /// The body's members: `writeKey` taken out, and `batch` too when it was read as one.
     members: Vec<Member<'a>>,
+    batch: Option<Batch<'a>>,
     /// `writeKey` from the top of the body.
     pub write_key: Option<String>,
 }
 
-/// A request's events: one JSON array, and how many it holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Events {
-    /// The events as a JSON array.
-    pub json: String,
-    /// How many events the array holds.
-    pub count: usize,
+/// A body's `batch`, read in the body's pass.
+#[derive(Debug)]
+enum Batch<'a> {
+    /// Each item one level deep (an event's members, or another value).
+    Items(Vec<Level<'a>>),
+    /// Not an array.
+    Other,
+}
+
+/// A request's events, with the fields the front door gives them, ready to plan.
+pub struct Events<'a> {
+    items: Vec<Item<'a>>,
+    /// The sizes of the events so far.
+    total: usize,
+}
+
+enum Item<'a> {
+    /// An event's members as they will be read: its own, then the ones it is given.
+    Object(Vec<(Cow<'a, str>, Json<'a>)>),
+    /// A batch item that is not an object, left for the plan to report.
+    Other(Event<'a>),
 }
 
 /// A member the front door gives an event: added when the event lacks the key (a batch-level
-/// field, counted in the event's size), or written in place of the event's own (at its first
+/// field, counted in the event's size), or set in place of the event's own (at its first
 /// position, counted at the size of the member it replaces: Segment's timestamps).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Set<'a> {
     key: &'static str,
-    json: Cow<'a, str>,
+    value: Json<'a>,
     replaces: bool,
 }
 
 impl<'a> Set<'a> {
-    /// `key: json` for an event without `key` (the caller only adds it then).
-    pub fn added(key: &'static str, json: Cow<'a, str>) -> Set<'a> {
+    /// `key: value` for an event without `key` (the caller only adds it then).
+    pub fn added(key: &'static str, value: Json<'a>) -> Set<'a> {
         Set {
             key,
-            json,
+            value,
             replaces: false,
         }
     }
 
-    /// `key: json` whether or not the event has `key`.
-    pub fn replaced(key: &'static str, json: Cow<'a, str>) -> Set<'a> {
+    /// `key: value` whether or not the event has `key`.
+    pub fn replaced(key: &'static str, value: Json<'a>) -> Set<'a> {
         Set {
             key,
-            json,
+            value,
             replaces: true,
         }
     }
+}
+
+/// A string as JSON text.
+pub fn json_string(s: &str) -> Json<'static> {
+    // Serialising a string cannot fail.
+    Cow::Owned(serde_json::value::to_raw_value(s).unwrap_or_default())
 }
 
 /// Batch-level fields given to each event that lacks them, as Segment's API does.
@@ -76,17 +103,22 @@ const SHARED_FIELDS: [&str; 2] = ["context", "integrations"];
 const WRITE_KEY: &str = "writeKey";
 
 impl<'a> Envelope<'a> {
-    /// Reads a body: a JSON object.
-    pub fn parse(body: &'a [u8]) -> Result<Envelope<'a>, IngestError> {
+    /// Reads a body (a JSON object) for `route`; a batch route reads its `batch` in the same
+    /// pass.
+    pub fn parse(body: &'a [u8], route: Route) -> Result<Envelope<'a>, IngestError> {
         if body.iter().all(u8::is_ascii_whitespace) {
             return Err(IngestError::Malformed("the body is empty".into()));
         }
-        let malformed = |e: &dyn std::fmt::Display| {
-            IngestError::Malformed(format!("body is not valid JSON: {e}"))
-        };
+        let malformed =
+            |e: &dyn fmt::Display| IngestError::Malformed(format!("body is not valid JSON: {e}"));
         let text = std::str::from_utf8(body).map_err(|e| malformed(&e))?;
-        let Level::Object(mut members) = serde_json::from_str(text).map_err(|e| malformed(&e))?
-        else {
+        let batched = !matches!(route, Route::Event(_));
+        let mut de = serde_json::Deserializer::from_str(text);
+        let top = (&mut de)
+            .deserialize_any(TopVisitor { batched })
+            .map_err(|e| malformed(&e))?;
+        de.end().map_err(|e| malformed(&e))?;
+        let Some((mut members, batch)) = top else {
             return Err(IngestError::Malformed("body must be a JSON object".into()));
         };
         let write_key = find(&members, WRITE_KEY)
@@ -94,30 +126,36 @@ impl<'a> Envelope<'a> {
             .and_then(read::string)
             .map(Cow::into_owned);
         members.retain(|(key, _)| key != WRITE_KEY);
-        Ok(Envelope { members, write_key })
+        Ok(Envelope {
+            route,
+            members,
+            batch,
+            write_key,
+        })
     }
 
-    /// The events, in order, ready to plan. `received_at_ms` is the Worker's clock when the
-    /// request arrived.
-    pub fn into_events(self, route: Route, received_at_ms: i64) -> Result<Events, IngestError> {
-        let members = self.members;
+    /// The events, in order. `received_at_ms` is the Worker's clock when the request arrived.
+    pub fn into_events(self, received_at_ms: i64) -> Result<Events<'a>, IngestError> {
+        let received = Received::at(received_at_ms);
+        let members = &self.members;
         let single = |event_type: &'static str| {
-            let typed = find(&members, "type").is_none().then(|| {
-                let mut json = String::new();
-                write_str(event_type, &mut json);
-                Set::added("type", Cow::Owned(json))
-            });
-            let mut out = Writer::new(1);
-            out.event(&members, typed.into_iter().collect(), None, received_at_ms)?;
-            Ok(out.finish())
+            let typed = find(members, "type")
+                .is_none()
+                .then(|| Set::added("type", json_string(event_type)));
+            let mut events = Events::with_capacity(1);
+            events.push(members, typed.into_iter().collect(), None, &received)?;
+            Ok(events)
         };
-        let items = match (route, find(&members, "batch")) {
+        let items = match (self.route, self.batch) {
             (Route::Event(event_type), _) => return single(event_type),
-            (_, Some(batch)) => read::items(batch).ok_or_else(|| {
-                IngestError::Malformed("`batch` must be an array of events".into())
-            })?,
+            (_, Some(Batch::Items(items))) => items,
+            (_, Some(Batch::Other)) => {
+                return Err(IngestError::Malformed(
+                    "`batch` must be an array of events".into(),
+                ))
+            }
             // `/v1/validate` (and a lenient `/v1/batch`) take a single event too.
-            (_, None) if find(&members, "type").is_some() => return single("track"),
+            (_, None) if find(members, "type").is_some() => return single("track"),
             (_, None) => {
                 return Err(IngestError::Malformed(
                     "body must have a `batch` array of events".into(),
@@ -129,80 +167,118 @@ impl<'a> Envelope<'a> {
         }
         let shared: Vec<(&'static str, &RawValue)> = SHARED_FIELDS
             .iter()
-            .filter_map(|k| find(&members, k).map(|v| (*k, v)))
+            .filter_map(|k| find(members, k).map(|v| (*k, v)))
             .collect();
-        let sent_at = find(&members, "sentAt");
-        let mut out = Writer::new(items.len());
+        let sent_at = find(members, "sentAt").map(SentAt::new);
+        let mut events = Events::with_capacity(items.len());
         for item in items {
-            match read::members(item) {
-                Some(event) => {
+            match item {
+                Level::Object(event) => {
                     let sets = shared
                         .iter()
                         .filter(|(key, _)| find(&event, key).is_none())
-                        .map(|(key, value)| Set::added(key, Cow::Borrowed(value.get())))
+                        .map(|(key, value)| Set::added(key, Cow::Borrowed(*value)))
                         .collect();
-                    out.event(&event, sets, sent_at, received_at_ms)?;
+                    events.push(&event, sets, sent_at, &received)?;
                 }
-                // Not an event: left for the plan to report.
-                None => out.other(item)?,
+                other => events.push_other(Event::from_level(other))?,
             }
         }
-        Ok(out.finish())
+        Ok(events)
     }
 }
 
-/// The events' array as it is written, with the sizes counted so far.
-struct Writer {
-    json: String,
-    count: usize,
-    total: usize,
+/// The request's arrival, as a time and as the `receivedAt` every event of it gets.
+pub struct Received {
+    /// Milliseconds since the epoch.
+    pub ms: i64,
+    /// `receivedAt`'s JSON text (`None` for a clock outside the range of dates).
+    pub json: Option<Box<RawValue>>,
 }
 
-impl Writer {
-    fn new(capacity: usize) -> Writer {
-        Writer {
-            json: String::from("["),
-            count: 0,
+impl Received {
+    /// The arrival at `ms` milliseconds since the epoch.
+    pub fn at(ms: i64) -> Received {
+        Received {
+            ms,
+            json: to_iso_string(ms).map(|iso| json_string(&iso).into_owned()),
+        }
+    }
+}
+
+impl<'a> Events<'a> {
+    fn with_capacity(n: usize) -> Events<'a> {
+        Events {
+            items: Vec::with_capacity(n.min(MAX_BATCH_EVENTS)),
             total: 0,
         }
-        .reserving(capacity)
     }
 
-    fn reserving(mut self, events: usize) -> Writer {
-        self.json.reserve(events.min(MAX_BATCH_EVENTS) * 64);
-        self
+    /// How many events there are.
+    pub fn len(&self) -> usize {
+        self.items.len()
     }
 
-    /// Writes one event: its members with `sets` (the fields it is given) and Segment's
-    /// timestamps over them.
-    fn event<'a>(
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The events as the planner reads them.
+    pub fn read(&self) -> Vec<Event<'_>> {
+        self.items
+            .iter()
+            .map(|item| match item {
+                Item::Object(members) => Event::from_level(Level::Object(
+                    members
+                        .iter()
+                        .map(|(k, v)| (Cow::Borrowed(k.as_ref()), v.as_ref()))
+                        .collect(),
+                )),
+                Item::Other(event) => event.clone(),
+            })
+            .collect()
+    }
+
+    /// The events as one JSON array (as JavaScript reads the body: a repeated key once).
+    pub fn to_json(&self) -> String {
+        let mut out = String::from("[");
+        for (i, event) in self.read().iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            let resolved = event.to_resolved();
+            out.push_str(&resolved.stringify().unwrap_or_else(|| "null".into()));
+        }
+        out.push(']');
+        out
+    }
+
+    /// Adds an event: `members` (without `writeKey`) with `sets` and Segment's timestamps over
+    /// them, checking its size and the total.
+    fn push(
         &mut self,
         members: &[Member<'a>],
         mut sets: Vec<Set<'a>>,
-        batch_sent_at: Option<&'a RawValue>,
-        received_at_ms: i64,
+        batch_sent_at: Option<SentAt<'a>>,
+        received: &Received,
     ) -> Result<(), IngestError> {
-        sets.extend(timestamps::stamp(members, batch_sent_at, received_at_ms));
-        self.separate();
-        let size = write_event(members, &sets, &mut self.json);
-        self.check(size)
+        sets.extend(timestamps::stamp(members, batch_sent_at, received));
+        let (merged, size) = merge(members, sets);
+        self.check(size)?;
+        self.items.push(Item::Object(merged));
+        Ok(())
     }
 
-    /// Writes a batch item that is not an object, as it is.
-    fn other(&mut self, item: &RawValue) -> Result<(), IngestError> {
-        self.separate();
-        self.json.push_str(item.get());
-        self.check(item.get().len())
-    }
-
-    fn separate(&mut self) {
-        if self.count > 0 {
-            self.json.push(',');
-        }
+    fn push_other(&mut self, event: Event<'a>) -> Result<(), IngestError> {
+        let size = event.to_resolved().stringify().map_or(4, |s| s.len());
+        self.check(size)?;
+        self.items.push(Item::Other(event));
+        Ok(())
     }
 
     fn check(&mut self, size: usize) -> Result<(), IngestError> {
-        let index = self.count;
+        let index = self.items.len();
         if size > MAX_EVENT_BYTES {
             return Err(IngestError::EventTooLarge { index, size });
         }
@@ -210,61 +286,134 @@ impl Writer {
         if self.total > MAX_EXPANDED_BYTES {
             return Err(IngestError::BatchTooLarge);
         }
-        self.count += 1;
         Ok(())
-    }
-
-    fn finish(mut self) -> Events {
-        self.json.push(']');
-        Events {
-            json: self.json,
-            count: self.count,
-        }
     }
 }
 
-/// Writes an event object: `members` (without `writeKey`) with `sets` over them. Returns the
-/// event's size as the sender made it, with the fields it is given: an added member counts,
-/// a replaced one counts at its own size (Segment's timestamps do not count against the limit).
-pub fn write_event(members: &[Member<'_>], sets: &[Set<'_>], out: &mut String) -> usize {
-    let mut written = vec![false; sets.len()];
-    let mut first = true;
-    // Each member's length with its separator (`{` or `,`); the closing `}` is the last byte.
-    let mut member = |key: &str, json: &str, out: &mut String| {
-        let start = out.len();
-        out.push(if first { '{' } else { ',' });
-        first = false;
-        write_str(key, out);
-        out.push(':');
-        out.push_str(json);
-        out.len() - start
-    };
+/// An event's members with `sets` over them, and its size as the sender made it with the
+/// fields it is given: an added member counts, a replaced one counts at its own size
+/// (Segment's timestamps do not count against the limit). Sizes are of `{"key":value,…}` with
+/// the values as sent.
+pub fn merge<'a>(
+    members: &[Member<'a>],
+    sets: Vec<Set<'a>>,
+) -> (Vec<(Cow<'a, str>, Json<'a>)>, usize) {
+    let member_size = |key: &str, value: &RawValue| str_len(key) + 1 + value.get().len() + 1;
+    let mut merged = Vec::with_capacity(members.len() + sets.len());
+    // Each set until it is placed.
+    let mut pending: Vec<(Set<'a>, bool)> = sets.into_iter().map(|s| (s, false)).collect();
+    // `{` + each `"key":value` with the `,` or `}` after it.
     let mut size = 1;
     for (key, value) in members {
         if key == WRITE_KEY {
             continue;
         }
-        match sets.iter().position(|s| s.replaces && s.key == key) {
-            // `JSON.parse` keeps one member of a key.
-            Some(i) if written[i] => {}
-            Some(i) => {
-                written[i] = true;
-                size += member(key, &sets[i].json, out) - sets[i].json.len() + value.get().len();
+        size += member_size(key, value);
+        match pending.iter_mut().find(|(s, _)| s.replaces && s.key == key) {
+            // `JSON.parse` keeps one member of a key: the one set.
+            Some((_, true)) => size -= member_size(key, value),
+            Some((set, placed)) => {
+                *placed = true;
+                merged.push((key.clone(), set.value.clone()));
             }
-            None => size += member(key, value.get(), out),
+            None => merged.push((key.clone(), Cow::Borrowed(*value))),
         }
     }
-    for (set, _) in sets.iter().zip(written).filter(|(_, written)| !written) {
-        let len = member(set.key, &set.json, out);
+    for (set, placed) in pending {
+        if placed {
+            continue;
+        }
         if !set.replaces {
-            size += len;
+            size += member_size(set.key, &set.value);
+        }
+        merged.push((Cow::Borrowed(set.key), set.value));
+    }
+    (merged, size.max(2))
+}
+
+/// A body's top level: its members (with `batch` read as [`Batch`] when `batched`), or `None`
+/// when it is not an object.
+struct TopVisitor {
+    batched: bool,
+}
+
+type Top<'a> = Option<(Vec<Member<'a>>, Option<Batch<'a>>)>;
+
+impl<'de> Visitor<'de> for TopVisitor {
+    type Value = Top<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<Top<'de>, M::Error> {
+        if self.batched {
+            read_members_except(map, "batch").map(Some)
+        } else {
+            read::read_members(map).map(|members| Some((members, None)))
         }
     }
-    if first {
-        out.push('{');
+    fn visit_seq<S: SeqAccess<'de>>(self, seq: S) -> Result<Top<'de>, S::Error> {
+        LevelVisitor.visit_seq(seq).map(|_| None)
     }
-    out.push('}');
-    size.max(2)
+    fn visit_unit<E>(self) -> Result<Top<'de>, E> {
+        Ok(None)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Top<'de>, E> {
+        Ok(None)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Top<'de>, E> {
+        Ok(None)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Top<'de>, E> {
+        Ok(None)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Top<'de>, E> {
+        Ok(None)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Top<'de>, E> {
+        Ok(None)
+    }
+}
+
+impl<'de> Deserialize<'de> for Batch<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct BatchVisitor;
+        impl<'de> Visitor<'de> for BatchVisitor {
+            type Value = Batch<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an array of events")
+            }
+            fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Batch<'de>, S::Error> {
+                let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(16));
+                while let Some(item) = seq.next_element::<Level<'de>>()? {
+                    items.push(item);
+                }
+                Ok(Batch::Items(items))
+            }
+            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Batch<'de>, M::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Batch::Other)
+            }
+            fn visit_unit<E>(self) -> Result<Batch<'de>, E> {
+                Ok(Batch::Other)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Batch<'de>, E> {
+                Ok(Batch::Other)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Batch<'de>, E> {
+                Ok(Batch::Other)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Batch<'de>, E> {
+                Ok(Batch::Other)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Batch<'de>, E> {
+                Ok(Batch::Other)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Batch<'de>, E> {
+                Ok(Batch::Other)
+            }
+        }
+        d.deserialize_any(BatchVisitor)
+    }
 }
 
 #[cfg(test)]
@@ -276,25 +425,28 @@ mod tests {
 
     /// The events of `body`, read back as trees.
     fn events(route: Route, body: &Value) -> Result<Vec<Value>, IngestError> {
-        let events = Envelope::parse(body.to_string().as_bytes())?.into_events(route, NOW)?;
+        let text = body.to_string();
+        let events = Envelope::parse(text.as_bytes(), route)?.into_events(NOW)?;
         Ok(read_back(&events))
     }
 
     fn read_back(events: &Events) -> Vec<Value> {
-        let Value::Array(list) = serde_json::from_str(&events.json).unwrap() else {
+        let Value::Array(list) = serde_json::from_str(&events.to_json()).unwrap() else {
             unreachable!()
         };
-        assert_eq!(list.len(), events.count);
+        assert_eq!(list.len(), events.len());
         list
     }
 
     #[test]
     fn single_events_get_their_type_from_the_path() {
-        let envelope =
-            Envelope::parse(br#"{"name": "Home", "writeKey": "wk", "timestamp": "2025-05-14"}"#)
-                .unwrap();
+        let envelope = Envelope::parse(
+            br#"{"name": "Home", "writeKey": "wk", "timestamp": "2025-05-14"}"#,
+            Route::Event("page"),
+        )
+        .unwrap();
         assert_eq!(envelope.write_key.as_deref(), Some("wk"));
-        let got = read_back(&envelope.into_events(Route::Event("page"), NOW).unwrap());
+        let got = read_back(&envelope.into_events(NOW).unwrap());
         assert_eq!(got[0]["type"], "page");
         assert!(got[0].get("writeKey").is_none());
         let kept = events(Route::Event("track"), &json!({"type": "identify"})).unwrap();
@@ -355,16 +507,22 @@ mod tests {
         let body = br#"{ "batch" : [ { "type" : "track", "timestamp" : "2025-05-14T07:00:00Z",
             "properties" : { "n" : 1.0, "writeKey" : "kept" }, "timestamp" : null,
             "writeKey" : "wk", "\u0065vent" : "E" } ], "sentAt": "2025-05-14T07:30:00Z" }"#;
-        let events = Envelope::parse(body)
+        let events = Envelope::parse(body, Route::Batch)
             .unwrap()
-            .into_events(Route::Batch, NOW)
+            .into_events(NOW)
             .unwrap();
-        assert_eq!(events.count, 1);
+        assert_eq!(events.len(), 1);
+        let read = events.read();
+        let properties = read[0].get("properties").unwrap().get();
         assert_eq!(
-            events.json,
+            properties, r#"{ "n" : 1.0, "writeKey" : "kept" }"#,
+            "as sent"
+        );
+        assert_eq!(
+            events.to_json(),
             concat!(
                 r#"[{"type":"track","timestamp":"2025-05-14T07:30:00.000Z","#,
-                r#""properties":{ "n" : 1.0, "writeKey" : "kept" },"event":"E","#,
+                r#""properties":{"n":1,"writeKey":"kept"},"event":"E","#,
                 r#""sentAt":"2025-05-14T07:30:00Z","receivedAt":"2025-05-14T07:30:00.000Z"}]"#
             ),
             "the last timestamp (null) wins, so the event gets receivedAt; only the top-level key goes"
@@ -418,20 +576,27 @@ mod tests {
 
     #[test]
     fn write_keys_inside_events_are_taken_out() {
-        let envelope =
-            Envelope::parse(br#"{"batch": [{"type": "track", "writeKey": "wk"}]}"#).unwrap();
+        let envelope = Envelope::parse(
+            br#"{"batch": [{"type": "track", "writeKey": "wk"}]}"#,
+            Route::Batch,
+        )
+        .unwrap();
         assert_eq!(
             envelope.write_key, None,
             "only the top-level key authenticates"
         );
-        let got = read_back(&envelope.into_events(Route::Batch, NOW).unwrap());
+        let got = read_back(&envelope.into_events(NOW).unwrap());
         assert!(got[0].get("writeKey").is_none());
     }
 
     #[test]
     fn rejects_what_segment_rejects() {
         for body in [&b"{nope"[..], b"[1]", b"", b"  \n", b"\"text\""] {
-            assert_eq!(Envelope::parse(body).unwrap_err().status(), 400, "{body:?}");
+            assert_eq!(
+                Envelope::parse(body, Route::Batch).unwrap_err().status(),
+                400,
+                "{body:?}"
+            );
         }
         assert_eq!(
             events(Route::Batch, &json!({"events": []}))

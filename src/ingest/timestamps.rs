@@ -14,50 +14,69 @@
 //! correction is the request's transit time (milliseconds). A `timestamp` or `sentAt` that is
 //! not a date is left alone (an unreadable `timestamp` is then reported by the plan).
 
-use super::events::{Member, Set};
+use super::events::{json_string, Member, Received, Set};
 use crate::datetime::{parse_timestamp, to_iso_string};
 use crate::json::read::{self, find, Kind};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 
+/// A batch's `sentAt`, read once for all its events.
+#[derive(Debug, Clone, Copy)]
+pub struct SentAt<'a> {
+    raw: &'a RawValue,
+    ms: Option<i64>,
+}
+
+impl<'a> SentAt<'a> {
+    /// `sentAt` as sent, and its time when it is a date.
+    pub fn new(raw: &'a RawValue) -> SentAt<'a> {
+        SentAt {
+            raw,
+            ms: date_ms(raw),
+        }
+    }
+}
+
 /// The members that give `event` Segment's `receivedAt`, `originalTimestamp`, `sentAt` and
-/// corrected `timestamp`, to be written over its own. `batch_sent_at` is its batch's `sentAt`
-/// (the event's own wins); `received_at_ms` is the Worker's clock when the request arrived.
+/// corrected `timestamp`, to be set over its own. `batch_sent_at` is its batch's `sentAt` (the
+/// event's own wins); `received` is when the request arrived.
 pub fn stamp<'a>(
     event: &[Member<'a>],
-    batch_sent_at: Option<&'a RawValue>,
-    received_at_ms: i64,
+    batch_sent_at: Option<SentAt<'a>>,
+    received: &Received,
 ) -> Vec<Set<'a>> {
-    let Some(received) = to_iso_string(received_at_ms) else {
+    let Some(received_json) = &received.json else {
         return Vec::new();
     };
     let mut sets = Vec::with_capacity(4);
-    let sent_at = match (find(event, "sentAt"), batch_sent_at) {
-        (Some(own), _) => Some(own),
+    let sent_ms = match (find(event, "sentAt"), batch_sent_at) {
+        (Some(own), _) => date_ms(own),
         (None, Some(batch)) => {
-            sets.push(Set::added("sentAt", Cow::Borrowed(batch.get())));
-            Some(batch)
+            sets.push(Set::added("sentAt", Cow::Borrowed(batch.raw)));
+            batch.ms
         }
         (None, None) => None,
     };
-    let sent_ms = sent_at.and_then(date_ms);
     match find(event, "timestamp").filter(|t| read::kind(t) != Kind::Null) {
-        None => sets.push(Set::replaced("timestamp", string(&received))),
+        None => sets.push(Set::replaced(
+            "timestamp",
+            Cow::Owned(received_json.clone()),
+        )),
         Some(original) => {
             let corrected = date_ms(original)
                 .zip(sent_ms)
-                .and_then(|(at, sent)| corrected_ms(at, sent, received_at_ms))
+                .and_then(|(at, sent)| corrected_ms(at, sent, received.ms))
                 .and_then(to_iso_string);
             if let Some(corrected) = corrected {
-                sets.push(Set::replaced("timestamp", string(&corrected)));
+                sets.push(Set::replaced("timestamp", json_string(&corrected)));
             }
-            sets.push(Set::replaced(
-                "originalTimestamp",
-                Cow::Borrowed(original.get()),
-            ));
+            sets.push(Set::replaced("originalTimestamp", Cow::Borrowed(original)));
         }
     }
-    sets.push(Set::replaced("receivedAt", string(&received)));
+    sets.push(Set::replaced(
+        "receivedAt",
+        Cow::Owned(received_json.clone()),
+    ));
     sets
 }
 
@@ -72,11 +91,6 @@ fn date_ms(raw: &RawValue) -> Option<i64> {
     }
 }
 
-/// An ISO date as JSON text (it has nothing to escape).
-fn string(iso: &str) -> Cow<'static, str> {
-    Cow::Owned(format!("\"{iso}\""))
-}
-
 /// `receivedAt − (sentAt − originalTimestamp)`, in milliseconds.
 fn corrected_ms(original: i64, sent: i64, received: i64) -> Option<i64> {
     received.checked_sub(sent.checked_sub(original)?)
@@ -85,20 +99,26 @@ fn corrected_ms(original: i64, sent: i64, received: i64) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::events::write_event;
+    use crate::ingest::events::merge;
     use serde_json::{json, Value};
 
     const RECEIVED: i64 = 1_747_207_800_000; // 2025-05-14T07:30:00.000Z
 
-    /// `event` written with its stamps, read back.
+    /// `event` with its stamps, read back as a tree.
     fn stamped(event: Value, batch_sent_at: Option<Value>) -> Value {
         let text = event.to_string();
         let batch = batch_sent_at.map(|v| serde_json::value::to_raw_value(&v).unwrap());
         let members = read::members(serde_json::from_str(&text).unwrap()).unwrap();
-        let sets = stamp(&members, batch.as_deref(), RECEIVED);
-        let mut out = String::new();
-        write_event(&members, &sets, &mut out);
-        serde_json::from_str(&out).unwrap()
+        let sets = stamp(
+            &members,
+            batch.as_deref().map(SentAt::new),
+            &Received::at(RECEIVED),
+        );
+        let (merged, _) = merge(&members, sets);
+        let object = merged
+            .iter()
+            .map(|(k, v)| (k.to_string(), serde_json::from_str(v.get()).unwrap()));
+        Value::Object(object.collect())
     }
 
     #[test]

@@ -43,6 +43,10 @@ impl Kind {
     }
 }
 
+/// An object's member read in place: its key, decoded (borrowed when it has no escapes), and
+/// its value's text.
+pub type Member<'a> = (Cow<'a, str>, &'a RawValue);
+
 /// The kind of a JSON value, from its (trimmed) text.
 pub fn kind(raw: &RawValue) -> Kind {
     match raw.get().as_bytes().first() {
@@ -79,9 +83,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Key<'a> {
 }
 
 /// Reads an object's members from a map, keys borrowed where they can be.
-pub fn read_members<'de, M: MapAccess<'de>>(
-    mut map: M,
-) -> Result<Vec<(Cow<'de, str>, &'de RawValue)>, M::Error> {
+pub fn read_members<'de, M: MapAccess<'de>>(mut map: M) -> Result<Vec<Member<'de>>, M::Error> {
     let mut members = Vec::with_capacity(map.size_hint().unwrap_or(16));
     while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
         members.push((key, map.next_value::<&'de RawValue>()?));
@@ -89,13 +91,33 @@ pub fn read_members<'de, M: MapAccess<'de>>(
     Ok(members)
 }
 
+/// Reads an object's members as [`read_members`] does, except the members named `special`,
+/// whose values are read as `T` in the same pass (the last one kept, as `JSON.parse` keeps it):
+/// one scan of the text reads a level and, below one member, another.
+pub fn read_members_except<'de, M: MapAccess<'de>, T: Deserialize<'de>>(
+    mut map: M,
+    special: &str,
+) -> Result<(Vec<Member<'de>>, Option<T>), M::Error> {
+    let mut members = Vec::with_capacity(map.size_hint().unwrap_or(16));
+    let mut found = None;
+    while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+        if key == special {
+            found = Some(map.next_value::<T>()?);
+        } else {
+            members.push((key, map.next_value::<&'de RawValue>()?));
+        }
+    }
+    Ok((members, found))
+}
+
 /// One level of a JSON value: an object's members or an array's items (each still text), or a
 /// scalar's value. Every kind of value is accepted, so reading never describes a value of the
 /// wrong type (serde's wording of a float would link float formatting into the wasm build).
+#[derive(Debug)]
 pub enum Level<'a> {
     /// An object's members in text order, keys decoded (borrowed when they have no escapes);
     /// repeated keys are all listed ([`find`] resolves them as `JSON.parse` does).
-    Object(Vec<(Cow<'a, str>, &'a RawValue)>),
+    Object(Vec<Member<'a>>),
     /// An array's items.
     Array(Vec<&'a RawValue>),
     /// A scalar: `null`, a boolean, a number as JavaScript holds it, or a string.
@@ -210,7 +232,7 @@ pub fn level(raw: &RawValue) -> Option<Level<'_>> {
 }
 
 /// The members of an object (`None` for anything else).
-pub fn members(raw: &RawValue) -> Option<Vec<(Cow<'_, str>, &RawValue)>> {
+pub fn members(raw: &RawValue) -> Option<Vec<Member<'_>>> {
     match (kind(raw), level(raw)) {
         (Kind::Object, Some(Level::Object(members))) => Some(members),
         _ => None,
@@ -226,7 +248,7 @@ pub fn items(raw: &RawValue) -> Option<Vec<&RawValue>> {
 }
 
 /// The value of `key` in a member list: the last one written, as `JSON.parse` keeps it.
-pub fn find<'a>(members: &[(Cow<'a, str>, &'a RawValue)], key: &str) -> Option<&'a RawValue> {
+pub fn find<'a>(members: &[Member<'a>], key: &str) -> Option<&'a RawValue> {
     members
         .iter()
         .rev()

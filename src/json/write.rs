@@ -60,6 +60,15 @@ pub fn write_str(s: &str, out: &mut String) {
     out.push('"');
 }
 
+/// The length of what [`write_str`] writes for `s`, counted without writing it.
+pub fn str_len(s: &str) -> usize {
+    s.bytes().fold(s.len() + 2, |len, b| match b {
+        b'"' | b'\\' | 0x08 | 0x09 | 0x0A | 0x0C | 0x0D => len + 1,
+        0..=0x1F => len + 5,
+        _ => len,
+    })
+}
+
 /// Copies `text`, rewriting the tokens JavaScript prints differently, unless an object needs
 /// reordering (then `false`, with `out` partly written). Canonical runs are copied in one go.
 fn copy_canonical(text: &str, out: &mut String) -> bool {
@@ -346,6 +355,22 @@ mod tests {
         let mut out = String::new();
         write_js(text, &mut out).unwrap();
         out
+    }
+
+    #[test]
+    fn str_len_is_what_write_str_writes() {
+        for s in [
+            "",
+            "plain",
+            "q\"uote",
+            "back\\slash",
+            "\u{0}\u{1f}\n\t\u{8}\u{c}\r",
+            "é🎉\u{2028}",
+        ] {
+            let mut out = String::new();
+            write_str(s, &mut out);
+            assert_eq!(str_len(s), out.len(), "{s:?}");
+        }
     }
 
     #[test]

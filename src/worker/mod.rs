@@ -171,26 +171,19 @@ async fn track(
         Ok(body) => body,
         Err(e) => return refused(e, header),
     };
-    let envelope = match Envelope::parse(&body) {
+    let envelope = match Envelope::parse(&body, route) {
         Ok(envelope) => envelope,
         Err(e) => return refused(e, header),
     };
     if !header.with_body_key(envelope.write_key.as_deref(), &deployment.write_keys) {
         return answer::unauthorized().into();
     }
-    let events = match envelope.into_events(route, received_at as i64) {
+    let events = match envelope.into_events(received_at as i64) {
         Ok(events) => events,
         Err(e) => return refused(e, HeaderAuth::Accepted),
     };
-    let event_count = events.count;
-    let plan = match planner.plan_text(&events.json) {
-        Ok(plan) => plan,
-        // The front door writes valid JSON; this answers rather than assumes it.
-        Err(e) => {
-            let e = ingest::IngestError::Malformed(format!("the events are not valid JSON: {e}"));
-            return refused(e, HeaderAuth::Accepted);
-        }
-    };
+    let event_count = events.len();
+    let plan = planner.plan_events(&events.read());
     if route == Route::Validate {
         let log = json!({"dry_run": true, "counts": delivery::counts(&plan.results, event_count)});
         return Reply::from(answer::validated(plan, event_count)).logging(log);
