@@ -3,6 +3,9 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use nudge_edge::delivery::{settle, Delivery};
+use nudge_edge::ingest::events::Envelope;
+use nudge_edge::ingest::{Route, MAX_REQUEST_BYTES};
+use nudge_edge::queue::enqueue::messages;
 use nudge_edge::{Config, Planner, Subscription};
 use serde_json::{json, Value};
 use std::hint::black_box;
@@ -152,6 +155,66 @@ fn bench_timestamps(c: &mut Criterion) {
     });
 }
 
+/// What the Worker does with a request body before any I/O: the front door reads the body and
+/// writes its events, the isolate's planner plans them, queue mode makes its messages. A
+/// `/v1/batch` body of typical track events, 100 of them and as many as fit in 500 KB.
+fn bench_front_door(c: &mut Criterion) {
+    let planner = Planner::new(batching_config());
+    let mut group = c.benchmark_group("worker");
+    let body = |n: usize| {
+        json!({"batch": (0..n).map(track_event).collect::<Vec<_>>(), "sentAt": "2025-05-14T07:30:01Z"})
+            .to_string()
+    };
+    let mut full = 100;
+    while body(full + 1).len() <= MAX_REQUEST_BYTES {
+        full += 1;
+    }
+    for (name, text) in [
+        ("batch-100".to_string(), body(100)),
+        (format!("batch-{full}-500KB"), body(full)),
+    ] {
+        group.throughput(Throughput::Bytes(text.len() as u64));
+        group.bench_with_input(BenchmarkId::new("envelope", &name), &text, |b, t| {
+            b.iter(|| {
+                let envelope =
+                    Envelope::parse(black_box(t.as_bytes()), Route::Batch).expect("a JSON object");
+                envelope
+                    .into_events(1_747_207_800_000)
+                    .expect("within the limits")
+            })
+        });
+        let ev = Envelope::parse(text.as_bytes(), Route::Batch)
+            .ok()
+            .unwrap()
+            .into_events(1_747_207_800_000)
+            .unwrap();
+        let read = ev.read();
+        group.bench_with_input(BenchmarkId::new("plan", &name), &read, |b, t| {
+            b.iter(|| planner.plan_events(black_box(t)))
+        });
+        let plan = planner.plan_events(&read);
+        group.bench_with_input(BenchmarkId::new("messages", &name), &plan, |b, p| {
+            b.iter(|| messages(black_box(p), planner.config(), 1_747_207_800_000))
+        });
+        group.bench_with_input(
+            BenchmarkId::new("body-to-messages", &name),
+            &text,
+            |b, t| {
+                b.iter(|| {
+                    let envelope = Envelope::parse(black_box(t.as_bytes()), Route::Batch)
+                        .expect("a JSON object");
+                    let events = envelope
+                        .into_events(1_747_207_800_000)
+                        .expect("within the limits");
+                    let plan = planner.plan_events(&events.read());
+                    messages(&plan, planner.config(), 1_747_207_800_000)
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
 /// Settling a plan whose requests all failed: 10,000 unbatched events are 10,000 requests, each
 /// carrying one event's result.
 fn bench_settle(c: &mut Criterion) {
@@ -174,6 +237,7 @@ fn bench_settle(c: &mut Criterion) {
 criterion_group!(
     benches,
     bench_plan,
+    bench_front_door,
     bench_settle,
     bench_fql,
     bench_number_to_string,
