@@ -13,7 +13,7 @@ ensure_worker_build
 
 export WASM_BINDGEN_BIN="$(command -v wasm-bindgen)"
 export WASM_OPT_BIN="$root/node_modules/.bin/wasm-opt"
-worker-build --profile wasm-release --features worker
+worker-build --profile worker-release --features worker
 wasm="$(ls build/worker/*.wasm 2>/dev/null | head -n 1 || true)"
 [ -n "$wasm" ] || wasm="$(ls build/*.wasm | head -n 1)"
 # worker-build keeps the function names; -Oz drops them and shrinks the code further.
