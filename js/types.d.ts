@@ -99,9 +99,32 @@ export interface SubscriptionGroup {
   children: SubscriptionCondition[];
 }
 
-/** Thrown for a bad configuration (`errors`), mapping (`path`) or subscription (`position`). */
+/** What is wrong with a subscription: stable names (the message is for people). */
+export type SubscriptionErrorCode =
+  | 'empty'
+  | 'unterminated_string'
+  | 'unterminated_escape'
+  | 'malformed_number'
+  | 'malformed_field'
+  | 'unexpected_character'
+  | 'unknown_field'
+  | 'expected_condition'
+  | 'expected_operator'
+  | 'expected_value'
+  | 'expected_field'
+  | 'expected_joiner'
+  | 'expected_punctuation'
+  | 'invalid_negation'
+  | 'untestable_type'
+  | 'too_deep';
+
+/**
+ * Thrown for a bad configuration (`errors`), mapping (`path`) or subscription (`position`, the
+ * 1-based column in characters, and `code`).
+ */
 export interface NudgeEdgeError extends Error {
   errors?: ConfigError[];
   path?: string;
   position?: number;
+  code?: SubscriptionErrorCode;
 }

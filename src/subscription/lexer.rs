@@ -1,9 +1,9 @@
 //! FQL tokens, each with the column where it starts.
 
-use crate::error::SubscriptionError;
+use crate::error::{SubscriptionError, SubscriptionReason};
 
 /// One FQL token.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Token {
     /// A field path or bare word: `properties.total`, `true`, `contains`.
     Ident(String),
@@ -67,10 +67,7 @@ pub fn tokenize(source: &str) -> Result<Vec<Spanned>, SubscriptionError> {
     let chars: Vec<char> = source.chars().collect();
     let mut tokens = Vec::new();
     let mut i = 0;
-    let err = |column: usize, message: String| SubscriptionError {
-        position: column,
-        message,
-    };
+    let err = SubscriptionError::new;
     while i < chars.len() {
         let c = chars[i];
         let column = i + 1;
@@ -100,7 +97,7 @@ pub fn tokenize(source: &str) -> Result<Vec<Spanned>, SubscriptionError> {
                 let end = chars[i + 1..]
                     .iter()
                     .position(|ch| *ch == c)
-                    .ok_or_else(|| err(column, "unterminated string".into()))?;
+                    .ok_or_else(|| err(column, SubscriptionReason::UnterminatedString))?;
                 // Segment strips double quotes only: a single-quoted value keeps its quotes.
                 let from = if c == '"' { i + 1 } else { i };
                 let text: String = chars[from..i + 2 + end - (from - i)].iter().collect();
@@ -116,7 +113,7 @@ pub fn tokenize(source: &str) -> Result<Vec<Spanned>, SubscriptionError> {
                     || text.ends_with('.')
                     || text.len() == 1 && !c.is_ascii_digit()
                 {
-                    return Err(err(column, format!("malformed number `{text}`")));
+                    return Err(err(column, SubscriptionReason::MalformedNumber(text)));
                 }
                 push(Token::Number(text), len, &mut i)
             }
@@ -127,7 +124,7 @@ pub fn tokenize(source: &str) -> Result<Vec<Spanned>, SubscriptionError> {
                     if chars[j] == '\\' {
                         let escaped = chars
                             .get(j + 1)
-                            .ok_or_else(|| err(j + 1, "expected a character after `\\`".into()))?;
+                            .ok_or_else(|| err(j + 1, SubscriptionReason::UnterminatedEscape))?;
                         word.push(*escaped);
                         j += 2;
                     } else if is_word_char(chars[j]) {
@@ -138,7 +135,7 @@ pub fn tokenize(source: &str) -> Result<Vec<Spanned>, SubscriptionError> {
                     }
                 }
                 if word.ends_with('.') || word.contains("..") {
-                    return Err(err(column, format!("malformed field path `{word}`")));
+                    return Err(err(column, SubscriptionReason::MalformedField(word)));
                 }
                 let token = match word.as_str() {
                     "and" => Token::And,
@@ -148,7 +145,7 @@ pub fn tokenize(source: &str) -> Result<Vec<Spanned>, SubscriptionError> {
                 };
                 push(token, j - i, &mut i)
             }
-            other => return Err(err(column, format!("unexpected character `{other}`"))),
+            other => return Err(err(column, SubscriptionReason::UnexpectedCharacter(other))),
         }
     }
     Ok(tokens)
@@ -188,8 +185,8 @@ mod tests {
 
     #[test]
     fn reports_positions() {
-        assert_eq!(tokenize(r#"type = "track"#).unwrap_err().position, 8);
-        assert_eq!(tokenize("type = $").unwrap_err().position, 8);
-        assert_eq!(tokenize("x = 1.2.3").unwrap_err().position, 5);
+        assert_eq!(tokenize(r#"type = "track"#).unwrap_err().position(), 8);
+        assert_eq!(tokenize("type = $").unwrap_err().position(), 8);
+        assert_eq!(tokenize("x = 1.2.3").unwrap_err().position(), 5);
     }
 }

@@ -14,7 +14,7 @@
 
 use super::ast::{Condition, GroupOperator, Literal, Operator, Target};
 use super::lexer::{tokenize, Spanned, Token};
-use crate::error::SubscriptionError;
+use crate::error::{Sought, SubscriptionError, SubscriptionReason as Reason};
 
 /// Deepest nesting of parentheses read. The parser, the evaluator and the AST's printing recurse
 /// once per level, so the bound keeps them within the smallest stack any target has (wasm32's
@@ -30,10 +30,7 @@ pub fn parse(source: &str) -> Result<Condition, SubscriptionError> {
     let tokens = tokenize(source)?;
     let end_column = source.chars().count() + 1;
     if tokens.is_empty() {
-        return Err(SubscriptionError {
-            position: 1,
-            message: "empty subscription".into(),
-        });
+        return Err(SubscriptionError::new(1, Reason::Empty));
     }
     let ast = match Parser::new(tokens.clone(), end_column).segment_level()? {
         Level::Parsed(ast) => ast,
@@ -41,13 +38,7 @@ pub fn parse(source: &str) -> Result<Condition, SubscriptionError> {
             let mut parser = Parser::new(tokens, end_column);
             let ast = parser.or_expr()?;
             if let Some(extra) = parser.peek() {
-                return Err(parser.error_at(
-                    extra,
-                    format!(
-                        "unexpected {} after a complete condition",
-                        extra.token.describe()
-                    ),
-                ));
+                return Err(parser.error_at(extra, Reason::AfterComplete(extra.token.clone())));
             }
             ast
         }
@@ -86,10 +77,16 @@ impl Parser {
         }
     }
 
-    /// Whether `t`, the token just taken, starts a `contains(…)` or `match(…)` call.
-    fn starts_call(&self, t: &Spanned) -> bool {
-        matches!(&t.token, Token::Ident(name) if FUNCTIONS.contains(&name.as_str()))
-            && self.peek().is_some_and(|n| n.token == Token::ParenLeft)
+    /// The function's name if `t`, the token just taken, starts a `contains(…)` or `match(…)`
+    /// call.
+    fn call_at(&self, t: &Spanned) -> Option<&'static str> {
+        let Token::Ident(word) = &t.token else {
+            return None;
+        };
+        let name = FUNCTIONS.into_iter().find(|f| f == word)?;
+        self.peek()
+            .is_some_and(|n| n.token == Token::ParenLeft)
+            .then_some(name)
     }
 
     /// One level read as Segment reads it (see the module documentation).
@@ -104,10 +101,7 @@ impl Parser {
             match &t.token {
                 Token::And | Token::Or => {
                     if !seen || last_joiner.is_some() {
-                        return Err(self.error_at(
-                            &t,
-                            format!("expected a condition before {}", t.token.describe()),
-                        ));
+                        return Err(self.error_at(&t, Reason::ConditionBefore(t.token.clone())));
                     }
                     operator = if t.token == Token::And {
                         GroupOperator::And
@@ -119,10 +113,7 @@ impl Parser {
                 }
                 Token::ParenRight => continue,
                 _ if seen && last_joiner.is_none() => {
-                    return Err(self.error_at(
-                        &t,
-                        format!("expected `and` or `or` before {}", t.token.describe()),
-                    ));
+                    return Err(self.error_at(&t, Reason::JoinerBefore(t.token.clone())));
                 }
                 Token::ParenLeft => {
                     let Some(close) = self.tokens[self.pos..]
@@ -135,7 +126,7 @@ impl Parser {
                     let close_column = self.tokens[self.pos + close].column;
                     self.pos += close + 1;
                     if inner.is_empty() {
-                        return Err(self.error_at(&t, "empty parentheses".into()));
+                        return Err(self.error_at(&t, Reason::EmptyParentheses));
                     }
                     match Parser::new(inner, close_column).segment_level()? {
                         Level::Parsed(c) => nodes.push(c),
@@ -143,12 +134,17 @@ impl Parser {
                     }
                 }
                 Token::Bang => nodes.extend(self.negated()?.1),
-                Token::Ident(_) if self.starts_call(&t) => nodes.extend(self.function(&t, false)?),
-                Token::Ident(_) => nodes.push(self.comparison(&t)?),
+                Token::Ident(_) => match self.call_at(&t) {
+                    Some(name) => nodes.extend(self.function(name, false)?),
+                    None => nodes.push(self.comparison(&t)?),
+                },
                 other => {
                     return Err(self.error_at(
                         &t,
-                        format!("expected a condition, found {}", other.describe()),
+                        Reason::Expected {
+                            sought: Sought::Condition,
+                            found: Some(other.clone()),
+                        },
                     ))
                 }
             }
@@ -156,21 +152,24 @@ impl Parser {
             seen = true;
         }
         if let Some(j) = last_joiner {
-            return Err(SubscriptionError {
-                position: self.end_column,
-                message: format!("expected a condition after {}", j.token.describe()),
-            });
+            return Err(SubscriptionError::new(
+                self.end_column,
+                Reason::ConditionAfter(j.token),
+            ));
         }
         Ok(Level::Parsed(match nodes.len() {
             0 => {
-                return Err(SubscriptionError {
-                    position: self.end_column,
-                    message: if seen {
-                        "no condition left: contains() and match() do not test `type`".into()
+                return Err(SubscriptionError::new(
+                    self.end_column,
+                    if seen {
+                        Reason::NoConditionLeft
                     } else {
-                        "expected a condition, found the end".into()
+                        Reason::Expected {
+                            sought: Sought::Condition,
+                            found: None,
+                        }
                     },
-                })
+                ))
             }
             1 => nodes.remove(0),
             _ => Condition::Group {
@@ -184,35 +183,43 @@ impl Parser {
         self.tokens.get(self.pos)
     }
 
-    fn next(&mut self, expected: &str) -> Result<Spanned, SubscriptionError> {
+    fn next(&mut self, sought: Sought) -> Result<Spanned, SubscriptionError> {
         match self.tokens.get(self.pos) {
             Some(t) => {
                 self.pos += 1;
                 Ok(t.clone())
             }
-            None => Err(SubscriptionError {
-                position: self.end_column,
-                message: format!("expected {expected}, found the end"),
-            }),
+            None => Err(SubscriptionError::new(
+                self.end_column,
+                Reason::Expected {
+                    sought,
+                    found: None,
+                },
+            )),
         }
     }
 
-    fn error_at(&self, at: &Spanned, message: String) -> SubscriptionError {
-        SubscriptionError {
-            position: at.column,
-            message,
-        }
+    fn error_at(&self, at: &Spanned, reason: Reason) -> SubscriptionError {
+        SubscriptionError::new(at.column, reason)
     }
 
-    fn expect(&mut self, token: Token, expected: &str) -> Result<(), SubscriptionError> {
-        let t = self.next(expected)?;
+    /// `sought` found at `at` was something else.
+    fn unexpected(&self, at: &Spanned, sought: Sought) -> SubscriptionError {
+        self.error_at(
+            at,
+            Reason::Expected {
+                sought,
+                found: Some(at.token.clone()),
+            },
+        )
+    }
+
+    fn expect(&mut self, token: Token, sought: Sought) -> Result<(), SubscriptionError> {
+        let t = self.next(sought)?;
         if t.token == token {
             Ok(())
         } else {
-            Err(self.error_at(
-                &t,
-                format!("expected {expected}, found {}", t.token.describe()),
-            ))
+            Err(self.unexpected(&t, sought))
         }
     }
 
@@ -243,68 +250,53 @@ impl Parser {
     }
 
     fn unary(&mut self) -> Result<Condition, SubscriptionError> {
-        let t = self.next("a condition")?;
+        let t = self.next(Sought::Condition)?;
         match &t.token {
             Token::ParenLeft => {
                 if self.depth == MAX_DEPTH {
-                    return Err(
-                        self.error_at(&t, format!("parentheses nested more than {MAX_DEPTH} deep"))
-                    );
+                    return Err(self.error_at(&t, Reason::TooDeep(MAX_DEPTH)));
                 }
                 self.depth += 1;
                 let inner = self.or_expr()?;
                 self.depth -= 1;
-                self.expect(Token::ParenRight, "`)`")?;
+                self.expect(Token::ParenRight, Sought::GroupClose)?;
                 Ok(inner)
             }
             Token::Bang => {
                 let (f, condition) = self.negated()?;
                 condition.ok_or_else(|| self.untestable_type(&f))
             }
-            Token::Ident(_) if self.starts_call(&t) => self
-                .function(&t, false)?
-                .ok_or_else(|| self.untestable_type(&t)),
-            Token::Ident(_) => self.comparison(&t),
-            other => Err(self.error_at(
-                &t,
-                format!("expected a condition, found {}", other.describe()),
-            )),
+            Token::Ident(_) => match self.call_at(&t) {
+                Some(name) => self
+                    .function(name, false)?
+                    .ok_or_else(|| self.untestable_type(&t)),
+                None => self.comparison(&t),
+            },
+            _ => Err(self.unexpected(&t, Sought::Condition)),
         }
     }
 
     /// `!contains(…)` / `!match(…)`, after the `!`; the function's token comes back for errors.
     fn negated(&mut self) -> Result<(Spanned, Option<Condition>), SubscriptionError> {
-        let f = self.next("`contains(…)` or `match(…)` after `!`")?;
-        match &f.token {
-            Token::Ident(_) if self.starts_call(&f) => {
-                let condition = self.function(&f, true)?;
+        let f = self.next(Sought::NegatedFunction)?;
+        match self.call_at(&f) {
+            Some(name) => {
+                let condition = self.function(name, true)?;
                 Ok((f, condition))
             }
-            _ => Err(self.error_at(
-                &f,
-                format!(
-                    "`!` can only negate contains(…) or match(…), found {}",
-                    f.token.describe()
-                ),
-            )),
+            None => Err(self.unexpected(&f, Sought::NegatedFunction)),
         }
     }
 
     /// Nested groups are beyond Segment, so there a function on `type` is an error rather than
     /// a condition silently left out.
     fn untestable_type(&self, function: &Spanned) -> SubscriptionError {
-        self.error_at(
-            function,
-            format!("{}() cannot test `type`", function.token.describe()),
-        )
+        self.error_at(function, Reason::UntestableType(function.token.clone()))
     }
 
     fn target(&self, at: &Spanned) -> Result<Target, SubscriptionError> {
         let Token::Ident(path) = &at.token else {
-            return Err(self.error_at(
-                at,
-                format!("expected a field, found {}", at.token.describe()),
-            ));
+            return Err(self.unexpected(at, Sought::Field));
         };
         let (head, rest) = match path.split_once('.') {
             Some((h, r)) => (h, Some(r)),
@@ -323,46 +315,37 @@ impl Parser {
             ("traits", None) => Target::Trait(head.to_string()),
             ("context", None) => Target::Context(head.to_string()),
             ("type" | "event" | "name" | "userId", Some(_)) => {
-                return Err(self.error_at(at, format!("`{head}` has no sub-fields (found `{path}`)")));
-            }
-            _ => {
                 return Err(self.error_at(
                     at,
-                    format!("unknown field `{path}`; expected type, event, name, userId, properties.…, traits.… or context.…"),
-                ))
+                    Reason::NoSubFields {
+                        head: head.to_string(),
+                        path: path.clone(),
+                    },
+                ));
             }
+            _ => return Err(self.error_at(at, Reason::UnknownField(path.clone()))),
         };
         Ok(target)
     }
 
     fn literal(&mut self) -> Result<(Spanned, Literal), SubscriptionError> {
-        let t = self.next("a value")?;
+        let t = self.next(Sought::Value)?;
         let lit = match &t.token {
             Token::Str(s) => Literal::Str(s.clone()),
             Token::Number(n) => Literal::Number(crate::js::string_to_number(n)),
             Token::Ident(b) if b == "true" || b == "false" => Literal::Bool(b == "true"),
             Token::Ident(word) => Literal::Str(word.clone()),
             Token::Null => Literal::Str("null".into()),
-            other => {
-                return Err(
-                    self.error_at(&t, format!("expected a value, found {}", other.describe()))
-                )
-            }
+            _ => return Err(self.unexpected(&t, Sought::Value)),
         };
         Ok((t, lit))
     }
 
     fn comparison(&mut self, field: &Spanned) -> Result<Condition, SubscriptionError> {
         let target = self.target(field)?;
-        let op_token = self.next("an operator (=, !=, <, <=, >, >=)")?;
+        let op_token = self.next(Sought::Operator)?;
         let Token::Op(op) = op_token.token else {
-            return Err(self.error_at(
-                &op_token,
-                format!(
-                    "expected an operator (=, !=, <, <=, >, >=), found {}",
-                    op_token.token.describe()
-                ),
-            ));
+            return Err(self.unexpected(&op_token, Sought::Operator));
         };
         let (value_token, value) = self.literal()?;
         let is_null = value_token.token == Token::Null;
@@ -413,23 +396,17 @@ impl Parser {
     /// functions do not test (the call adds no condition).
     fn function(
         &mut self,
-        name_token: &Spanned,
+        name: &'static str,
         negate: bool,
     ) -> Result<Option<Condition>, SubscriptionError> {
-        let Token::Ident(name) = &name_token.token else {
-            return Err(self.error_at(name_token, "expected contains or match".into()));
-        };
-        self.expect(Token::ParenLeft, &format!("`(` after {name}"))?;
-        let field = self.next("a field")?;
+        self.expect(Token::ParenLeft, Sought::CallOpen(name))?;
+        let field = self.next(Sought::Field)?;
         let target = self.target(&field)?;
-        self.expect(
-            Token::Comma,
-            &format!("`,` between the arguments of {name}()"),
-        )?;
+        self.expect(Token::Comma, Sought::CallComma(name))?;
         let (_, value) = self.literal()?;
         // Inside a group Segment has already taken this `)` as the group's end.
         if self.peek().is_some() {
-            self.expect(Token::ParenRight, &format!("`)` closing {name}()"))?;
+            self.expect(Token::ParenRight, Sought::CallClose(name))?;
         }
         let text = value.to_js_string();
         let (operator, value) = if name == "contains" {
@@ -559,16 +536,73 @@ mod tests {
     #[test]
     fn errors_name_the_position() {
         let e = |s: &str| parse(s).unwrap_err();
-        assert_eq!(e(r#"type = "a" and"#).position, 15);
-        assert_eq!(e(r#"foo = "a""#).position, 1);
-        assert_eq!(e(r#"(type = "a""#).message, "expected `)`, found the end");
-        assert_eq!(e(r#"type "a""#).position, 6);
-        assert_eq!(e(r#"type = "a" type = "b""#).position, 12);
-        assert_eq!(e("").position, 1);
+        assert_eq!(e(r#"type = "a" and"#).position(), 15);
+        assert_eq!(e(r#"foo = "a""#).position(), 1);
+        assert_eq!(e(r#"(type = "a""#).message(), "expected `)`, found the end");
+        assert_eq!(e(r#"type "a""#).position(), 6);
+        assert_eq!(e(r#"type = "a" type = "b""#).position(), 12);
+        assert_eq!(e("").position(), 1);
         assert_eq!(
-            e(r#"!contains event, "x""#).message,
+            e(r#"!contains event, "x""#).message(),
             "`!` can only negate contains(…) or match(…), found `contains`"
         );
+    }
+
+    #[test]
+    fn every_error_code_has_an_input() {
+        use crate::error::SubscriptionErrorCode as C;
+        let deep = format!("{}type = \"a\"{}", "(".repeat(65), ")".repeat(65));
+        let cases: [(&str, C, usize); 17] = [
+            ("", C::Empty, 1),
+            (r#"type = "track"#, C::UnterminatedString, 8),
+            ("properties.a\\", C::UnterminatedEscape, 13),
+            ("properties.x = 1.2.3", C::MalformedNumber, 16),
+            ("properties..a = 1", C::MalformedField, 1),
+            ("type = $", C::UnexpectedCharacter, 8),
+            (r#"anonymousId = "a""#, C::UnknownField, 1),
+            (r#"type.x = "a""#, C::UnknownField, 1),
+            (r#"type = "a" and"#, C::ExpectedCondition, 15),
+            (r#"type "a""#, C::ExpectedOperator, 6),
+            ("type =", C::ExpectedValue, 7),
+            (r#"contains("a", "b")"#, C::ExpectedField, 10),
+            (r#"type = "a" type = "b""#, C::ExpectedJoiner, 12),
+            (r#"contains(event "x")"#, C::ExpectedPunctuation, 16),
+            (r#"!contains event, "x""#, C::InvalidNegation, 2),
+            (r#"contains(type, "tr")"#, C::UntestableType, 21),
+            (&deep, C::TooDeep, 65),
+        ];
+        // Adding a code breaks this match: give it an input above.
+        let index = |c: C| match c {
+            C::Empty => 0,
+            C::UnterminatedString => 1,
+            C::UnterminatedEscape => 2,
+            C::MalformedNumber => 3,
+            C::MalformedField => 4,
+            C::UnexpectedCharacter => 5,
+            C::UnknownField => 6,
+            C::ExpectedCondition => 7,
+            C::ExpectedOperator => 8,
+            C::ExpectedValue => 9,
+            C::ExpectedField => 10,
+            C::ExpectedJoiner => 11,
+            C::ExpectedPunctuation => 12,
+            C::InvalidNegation => 13,
+            C::UntestableType => 14,
+            C::TooDeep => 15,
+        };
+        let mut seen = [false; 16];
+        for (text, code, position) in cases {
+            let e = parse(text).unwrap_err();
+            assert_eq!((e.code(), e.position()), (code, position), "{text:?}: {e}");
+            seen[index(code)] = true;
+        }
+        assert!(seen.iter().all(|s| *s), "a code without an input: {seen:?}");
+        let e = parse("type =").unwrap_err();
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            json!({"position": 7, "code": "expected_value", "message": "expected a value, found the end"})
+        );
+        assert_eq!(e.to_string(), "expected a value, found the end at column 7");
     }
 
     #[test]
@@ -587,7 +621,7 @@ mod tests {
         );
         let too_deep = parse(&nested(MAX_DEPTH + 1)).unwrap_err();
         assert_eq!(
-            (too_deep.position, too_deep.message.as_str()),
+            (too_deep.position(), too_deep.message().as_str()),
             (MAX_DEPTH + 1, "parentheses nested more than 64 deep")
         );
         // What killed the wasm module: thousands of parentheses, closed or not.
