@@ -90,13 +90,18 @@ export type SubscriptionCondition =
       type: 'event-type' | 'event' | 'name' | 'userId' | 'event-property' | 'event-trait' | 'event-context';
       name?: string;
       operator: string;
-      value?: string | number | boolean;
+      /** `null` where Segment's value is NaN (`properties.x = -`). */
+      value?: string | number | boolean | null;
     };
 
 export interface SubscriptionGroup {
   type: 'group';
   operator: 'and' | 'or';
-  children: SubscriptionCondition[];
+  /**
+   * `null` for a group whose only conditions were `contains()`/`match()` on `type` (Segment's
+   * `undefined`): no event that reaches it matches.
+   */
+  children: (SubscriptionCondition | null)[];
 }
 
 /** What is wrong with a subscription: stable names (the message is for people). */

@@ -5,7 +5,12 @@
 //! - all the conditions at one level form one group, joined by the *last* `and`/`or` written
 //!   at that level (`a and b or c` is `or(a, b, c)`);
 //! - a parenthesised group ends at the first `)`, even one that closes `contains(` or
-//!   `match(`, and a stray `)` after it is ignored.
+//!   `match(`, and a stray `)` after it is ignored;
+//! - a group whose only conditions are `contains()`/`match()` on `type` (which add none) stays
+//!   in its parent as [`Condition::EmptyGroup`], Segment's `undefined`; alone, it is an error;
+//! - a path segment that starts with a digit or a sign (`properties.0 = "a"`) is read as
+//!   Segment's lexer and parser read it: the path ends at the `.`, which becomes the operator,
+//!   and the number after it the value; the operator and value written are passed over.
 //!
 //! Segment's parser gives up on a group inside a group. There nudge-edge goes on: the whole
 //! subscription is read as nested expressions, `and` binding tighter than `or`, up to
@@ -25,6 +30,22 @@ pub const MAX_DEPTH: usize = 64;
 /// The functions FQL knows: `contains(field, "text")` and `match(field, "pattern")`.
 const FUNCTIONS: [&str; 2] = ["contains", "match"];
 
+/// The first segments of the fields FQL knows (`properties` of `properties.total`).
+const FIELDS: [&str; 7] = [
+    "type",
+    "event",
+    "name",
+    "userId",
+    "properties",
+    "traits",
+    "context",
+];
+
+/// Whether Segment's parser starts a condition at this word: a function's name, or a field.
+fn starts_condition(word: &str) -> bool {
+    FUNCTIONS.contains(&word) || FIELDS.contains(&word.split('.').next().unwrap_or_default())
+}
+
 /// Parses a subscription; the result is always a group, as in Segment.
 pub fn parse(source: &str) -> Result<Condition, SubscriptionError> {
     let tokens = tokenize(source)?;
@@ -34,6 +55,9 @@ pub fn parse(source: &str) -> Result<Condition, SubscriptionError> {
     }
     let ast = match Parser::new(tokens.clone(), end_column).segment_level()? {
         Level::Parsed(ast) => ast,
+        Level::Empty { column } => {
+            return Err(SubscriptionError::new(column, Reason::NoConditionLeft))
+        }
         Level::NestedGroups => {
             let mut parser = Parser::new(tokens, end_column);
             let ast = parser.or_expr()?;
@@ -55,6 +79,11 @@ pub fn parse(source: &str) -> Result<Condition, SubscriptionError> {
 /// The outcome of reading one level the way Segment does.
 enum Level {
     Parsed(Condition),
+    /// No condition: all were functions on `type`, or the only one was such a group. `column`
+    /// is where the level (or that group) ends.
+    Empty {
+        column: usize,
+    },
     /// A group inside a group: beyond Segment's parser, read as nested expressions instead.
     NestedGroups,
 }
@@ -96,6 +125,8 @@ impl Parser {
         let mut last_joiner: Option<Spanned> = None;
         // Whether a condition was written at this level (a dropped one counts).
         let mut seen = false;
+        // Where the first empty group in `nodes` ends.
+        let mut empty_at = None;
         while let Some(t) = self.peek().cloned() {
             self.pos += 1;
             match &t.token {
@@ -130,6 +161,10 @@ impl Parser {
                     }
                     match Parser::new(inner, close_column).segment_level()? {
                         Level::Parsed(c) => nodes.push(c),
+                        Level::Empty { column } => {
+                            empty_at.get_or_insert(column);
+                            nodes.push(Condition::EmptyGroup);
+                        }
                         Level::NestedGroups => return Ok(Level::NestedGroups),
                     }
                 }
@@ -157,26 +192,64 @@ impl Parser {
                 Reason::ConditionAfter(j.token),
             ));
         }
-        Ok(Level::Parsed(match nodes.len() {
+        Ok(match nodes.len() {
+            0 if seen => Level::Empty {
+                column: self.end_column,
+            },
             0 => {
                 return Err(SubscriptionError::new(
                     self.end_column,
-                    if seen {
-                        Reason::NoConditionLeft
-                    } else {
-                        Reason::Expected {
-                            sought: Sought::Condition,
-                            found: None,
-                        }
+                    Reason::Expected {
+                        sought: Sought::Condition,
+                        found: None,
                     },
                 ))
             }
-            1 => nodes.remove(0),
-            _ => Condition::Group {
+            // Segment's level gives its only node as it is, `undefined` included.
+            1 if matches!(nodes[0], Condition::EmptyGroup) => Level::Empty {
+                column: empty_at.unwrap_or(self.end_column),
+            },
+            1 => Level::Parsed(nodes.remove(0)),
+            _ => Level::Parsed(Condition::Group {
                 operator,
                 children: nodes,
-            },
-        }))
+            }),
+        })
+    }
+
+    /// After a field, the rest of its path when a segment starts with a digit or a sign
+    /// (`properties.0`, `properties.1a`): the number there (and its token), which Segment reads
+    /// as the condition's value, its `.` as the operator. The rest of the segment, which
+    /// Segment's lexer splits into pieces glued to the number, is passed over, as Segment's
+    /// parser passes over it; a piece that would start a condition there (`type` of `0type`)
+    /// is left, an error, but in a call (`in_call`), whose first piece Segment takes for the
+    /// `)`.
+    fn misread_segment(
+        &mut self,
+        in_call: bool,
+    ) -> Result<Option<(Spanned, Literal)>, SubscriptionError> {
+        if self.peek().is_none_or(|t| t.token != Token::Dot) {
+            return Ok(None);
+        }
+        self.pos += 1;
+        // A number: the lexer writes `.` only before one.
+        let (number_token, number) = self.literal()?;
+        let mut end = number_token.end;
+        let mut first = true;
+        while let Some(t) = self.peek().filter(|t| t.column == end) {
+            let passed = match &t.token {
+                Token::Number(_) | Token::Dot => true,
+                Token::Ident(word) => in_call && first || !starts_condition(word),
+                _ => false,
+            };
+            if !passed {
+                break;
+            }
+            first = false;
+            end = t.end;
+            self.pos += 1;
+        }
+        Ok(Some((number_token, number)))
     }
 
     fn peek(&self) -> Option<&Spanned> {
@@ -343,13 +416,12 @@ impl Parser {
 
     fn comparison(&mut self, field: &Spanned) -> Result<Condition, SubscriptionError> {
         let target = self.target(field)?;
+        let misread = self.misread_segment(false)?;
         let op_token = self.next(Sought::Operator)?;
         let Token::Op(op) = op_token.token else {
             return Err(self.unexpected(&op_token, Sought::Operator));
         };
         let (value_token, value) = self.literal()?;
-        let is_null = value_token.token == Token::Null;
-        let is_number = matches!(value_token.token, Token::Number(_));
         let base = match op {
             "=" => Operator::Equals,
             "!=" => Operator::NotEquals,
@@ -358,6 +430,14 @@ impl Parser {
             ">" => Operator::GreaterThan,
             _ => Operator::GreaterThanOrEqual,
         };
+        // Segment's reading of a misread segment: the `.` is the operator, the number the
+        // value, and the operator and value written are passed over.
+        let (base, value_token, value) = match misread {
+            Some((number_token, number)) => (Operator::Dot, number_token, number),
+            None => (base, value_token, value),
+        };
+        let is_null = value_token.token == Token::Null;
+        let is_number = matches!(value_token.token, Token::Number(_));
         let compare = |operator, value| {
             Ok(Condition::Compare {
                 target: target.clone(),
@@ -402,12 +482,16 @@ impl Parser {
         self.expect(Token::ParenLeft, Sought::CallOpen(name))?;
         let field = self.next(Sought::Field)?;
         let target = self.target(&field)?;
+        let misread = self.misread_segment(true)?;
         self.expect(Token::Comma, Sought::CallComma(name))?;
         let (_, value) = self.literal()?;
         // Inside a group Segment has already taken this `)` as the group's end.
         if self.peek().is_some() {
             self.expect(Token::ParenRight, Sought::CallClose(name))?;
         }
+        // Segment takes a call's arguments by position: after a misread segment the `.`
+        // stands where the `,` goes and the number is the value.
+        let value = misread.map_or(value, |(_, number)| number);
         let text = value.to_js_string();
         let (operator, value) = if name == "contains" {
             (
@@ -453,6 +537,7 @@ impl Parser {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::SubscriptionErrorCode;
     use serde_json::json;
 
     fn ast(s: &str) -> serde_json::Value {
@@ -549,8 +634,100 @@ mod tests {
     }
 
     #[test]
+    fn a_group_left_empty_stays_as_segments_undefined() {
+        // `(contains(type, …)` ends at the call's `)`: the group holds no condition.
+        assert_eq!(
+            ast(r#"(contains(type, "a")) or event = "E""#),
+            json!({"type": "group", "operator": "or", "children": [null, {"type": "event", "operator": "=", "value": "E"}]})
+        );
+        assert_eq!(
+            ast(r#"(match(type, "t*") and type = "track")"#)["children"],
+            json!([null, {"type": "event-type", "operator": "=", "value": "track"}])
+        );
+        assert_eq!(
+            ast(r#"(!contains(type, "x")) and (contains(type, "y"))"#)["children"],
+            json!([null, null])
+        );
+        // Alone, it is no subscription (Segment's parseFql fails on it too), at the same place.
+        let alone = parse(r#"(contains(type, "a"))"#).unwrap_err();
+        assert_eq!(
+            (alone.code(), alone.position()),
+            (SubscriptionErrorCode::UntestableType, 20)
+        );
+        let dropped = parse(r#"contains(type, "a")"#).unwrap_err();
+        assert_eq!(dropped.code(), SubscriptionErrorCode::UntestableType);
+    }
+
+    #[test]
+    fn misread_segments_read_as_segment_reads_them() {
+        // The `.` is the operator, the number the value; what was written after is passed over.
+        assert_eq!(
+            ast(r#"properties.0 = "a""#)["children"],
+            json!([{"type": "event-property", "name": "properties", "operator": ".", "value": 0}])
+        );
+        assert_eq!(
+            ast(r#"traits.a.1b != "x" or userId.7 < 3"#)["children"],
+            json!([
+                {"type": "event-trait", "name": "a", "operator": ".", "value": 1},
+                {"type": "userId", "operator": ".", "value": "7"}
+            ])
+        );
+        assert_eq!(
+            ast("context.0.b.c = - and properties.-1 = x")["children"],
+            json!([
+                {"type": "event-context", "name": "context", "operator": ".", "value": 0},
+                {"type": "event-property", "name": "properties", "operator": ".", "value": -1}
+            ])
+        );
+        // In a call the number is the value, taken by position.
+        assert_eq!(
+            ast(r#"contains(properties.0, "a") and !match(traits.12x, "1*")"#)["children"],
+            json!([
+                {"type": "event-property", "name": "properties", "operator": "contains", "value": "0"},
+                {"type": "event-trait", "name": "traits", "operator": "not_ends_with", "value": "2"}
+            ])
+        );
+        // Where Segment would start another condition inside the segment, it is an error.
+        let glued = parse(r#"properties.0type = "a""#).unwrap_err();
+        assert_eq!(
+            (glued.code(), glued.position()),
+            (SubscriptionErrorCode::ExpectedOperator, 13)
+        );
+        assert_eq!(
+            ast(r#"match(properties.0type, "a")"#)["children"][0]["value"],
+            ""
+        );
+        // Nested groups (beyond Segment) read them the same way.
+        assert_eq!(
+            ast(r#"(type = "a" or (properties.0 = 1))"#)["children"][1]["operator"],
+            "."
+        );
+    }
+
+    #[test]
+    fn a_bare_sign_is_the_number_nan() {
+        assert_eq!(
+            ast("properties.x = - or properties.x != + or event = - or properties.x < -")
+                ["children"],
+            json!([
+                {"type": "event-property", "name": "x", "operator": "number_equals", "value": null},
+                {"type": "event-property", "name": "x", "operator": "number_not_equals", "value": null},
+                {"type": "event", "operator": "=", "value": "NaN"},
+                {"type": "event-property", "name": "x", "operator": "<", "value": null}
+            ])
+        );
+        assert_eq!(
+            ast("contains(userId, -) or match(name, +)")["children"],
+            json!([
+                {"type": "userId", "operator": "contains", "value": "NaN"},
+                {"type": "name", "operator": "ends_with", "value": "aN"}
+            ])
+        );
+    }
+
+    #[test]
     fn every_error_code_has_an_input() {
-        use crate::error::SubscriptionErrorCode as C;
+        use SubscriptionErrorCode as C;
         let deep = format!("{}type = \"a\"{}", "(".repeat(65), ")".repeat(65));
         let cases: [(&str, C, usize); 17] = [
             ("", C::Empty, 1),
