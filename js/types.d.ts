@@ -90,18 +90,46 @@ export type SubscriptionCondition =
       type: 'event-type' | 'event' | 'name' | 'userId' | 'event-property' | 'event-trait' | 'event-context';
       name?: string;
       operator: string;
-      value?: string | number | boolean;
+      /** `null` where Segment's value is NaN (`properties.x = -`). */
+      value?: string | number | boolean | null;
     };
 
 export interface SubscriptionGroup {
   type: 'group';
   operator: 'and' | 'or';
-  children: SubscriptionCondition[];
+  /**
+   * `null` for a group whose only conditions were `contains()`/`match()` on `type` (Segment's
+   * `undefined`): no event that reaches it matches.
+   */
+  children: (SubscriptionCondition | null)[];
 }
 
-/** Thrown for a bad configuration (`errors`), mapping (`path`) or subscription (`position`). */
+/** What is wrong with a subscription: stable names (the message is for people). */
+export type SubscriptionErrorCode =
+  | 'empty'
+  | 'unterminated_string'
+  | 'unterminated_escape'
+  | 'malformed_number'
+  | 'malformed_field'
+  | 'unexpected_character'
+  | 'unknown_field'
+  | 'expected_condition'
+  | 'expected_operator'
+  | 'expected_value'
+  | 'expected_field'
+  | 'expected_joiner'
+  | 'expected_punctuation'
+  | 'invalid_negation'
+  | 'untestable_type'
+  | 'too_deep';
+
+/**
+ * Thrown for a bad configuration (`errors`), mapping (`path`) or subscription (`position`, the
+ * 1-based column in characters, and `code`).
+ */
 export interface NudgeEdgeError extends Error {
   errors?: ConfigError[];
   path?: string;
   position?: number;
+  code?: SubscriptionErrorCode;
 }

@@ -103,7 +103,10 @@ fn mapping_error(e: &MappingError) -> JsValue {
 fn subscription_error(e: &SubscriptionError) -> JsValue {
     error(
         &format!("invalid subscription: {e}"),
-        &[("position", JsValue::from_f64(e.position as f64))],
+        &[
+            ("position", JsValue::from_f64(e.position() as f64)),
+            ("code", JsValue::from_str(e.code().as_str())),
+        ],
     )
 }
 

@@ -18,7 +18,10 @@ pub mod value;
 #[cfg(all(target_arch = "wasm32", feature = "worker"))]
 mod worker;
 
-pub use error::{ConfigError, ConfigErrors, MappingError, MappingErrorCode, SubscriptionError};
+pub use error::{
+    ConfigError, ConfigErrors, MappingError, MappingErrorCode, SubscriptionError,
+    SubscriptionErrorCode,
+};
 pub use mapping::{transform, Mapping};
 pub use subscription::Subscription;
 pub use value::Resolved;

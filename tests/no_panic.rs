@@ -1,7 +1,7 @@
 //! Property tests: no input, however odd, makes the core panic.
 
 use nudge_edge::{mapping::MAX_DEPTH as MAPPING_DEPTH, subscription::MAX_DEPTH as FQL_DEPTH};
-use nudge_edge::{plan, transform, Config, Subscription};
+use nudge_edge::{plan, transform, Config, Subscription, SubscriptionErrorCode};
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 
@@ -175,7 +175,7 @@ proptest! {
                 prop_assert!(levels <= FQL_DEPTH, "{levels} levels parsed");
                 let _ = sub.matches(&json!({"userId": "u", "type": "a", "event": "x"}));
             }
-            Err(e) => prop_assert!(levels > FQL_DEPTH && e.message.contains("nested more than"), "{e}"),
+            Err(e) => prop_assert!(levels > FQL_DEPTH && e.code() == SubscriptionErrorCode::TooDeep, "{e}"),
         }
         // Mappings: directives and plain objects around a lookup of the whole payload.
         let wrap = |v: Value, kind: usize| match kind {

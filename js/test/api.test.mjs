@@ -80,7 +80,8 @@ test('subscriptions: AST in Segment shape, matching, errors with a position', ()
   });
   assert.equal(esm.matchesSubscription('properties.total > 10', track()), true);
   assert.equal(esm.matchesSubscription('properties.total > 100', track()), false);
-  assert.throws(() => esm.parseSubscription('type = "track" and'), (e) => e.position === 19 && /expected a condition/.test(e.message));
+  assert.throws(() => esm.parseSubscription('type = "track" and'), (e) => e.position === 19 && e.code === 'expected_condition' && /expected a condition/.test(e.message));
+  assert.throws(() => esm.matchesSubscription('anonymousId = "a"', track()), (e) => e.position === 1 && e.code === 'unknown_field');
 });
 
 test('values cross the boundary intact', () => {

@@ -86,6 +86,7 @@ test('deep FQL is a positioned error, not a stack overrun', () => {
   }
   const { error } = survive('65 parentheses', () => api.parseSubscription(deep(65)));
   assert.equal(error.position, 65);
+  assert.equal(error.code, 'too_deep');
   assert.match(error.message, /nested more than 64 deep/);
 });
 

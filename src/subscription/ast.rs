@@ -73,6 +73,10 @@ pub enum Operator {
     IsTrue,
     /// `= false`.
     IsFalse,
+    /// `.`: Segment's reading of a path segment that starts with a digit or a sign
+    /// (`properties.0 = "a"`), the `.` taken for the operator and the number after it for the
+    /// value. No event matches it (Segment's `validate` knows no such operator).
+    Dot,
 }
 
 impl Operator {
@@ -98,6 +102,7 @@ impl Operator {
             NotExists => "not_exists",
             IsTrue => "is_true",
             IsFalse => "is_false",
+            Dot => ".",
         }
     }
 }
@@ -143,6 +148,11 @@ pub enum Condition {
         /// The children, in source order.
         children: Vec<Condition>,
     },
+    /// What Segment's parser leaves of a group whose only conditions were `contains()` or
+    /// `match()` on `type` (which add none): `undefined` in its parent's children, printed
+    /// `null`. Segment's `validate` throws when it reaches one, and its destination runtime
+    /// then delivers nothing; see [`super::eval::matches`].
+    EmptyGroup,
     /// One test on the event.
     Compare {
         /// The field tested.
@@ -167,9 +177,10 @@ impl Serialize for Literal {
 
 impl Serialize for Condition {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(None)?;
         match self {
+            Condition::EmptyGroup => s.serialize_unit(),
             Condition::Group { operator, children } => {
+                let mut map = s.serialize_map(Some(3))?;
                 map.serialize_entry("type", "group")?;
                 map.serialize_entry(
                     "operator",
@@ -180,12 +191,14 @@ impl Serialize for Condition {
                     },
                 )?;
                 map.serialize_entry("children", children)?;
+                map.end()
             }
             Condition::Compare {
                 target,
                 operator,
                 value,
             } => {
+                let mut map = s.serialize_map(None)?;
                 let (kind, name) = match target {
                     Target::EventType => ("event-type", None),
                     Target::Event => ("event", None),
@@ -203,8 +216,8 @@ impl Serialize for Condition {
                 if let Some(value) = value {
                     map.serialize_entry("value", value)?;
                 }
+                map.end()
             }
         }
-        map.end()
     }
 }

@@ -7,21 +7,34 @@ use crate::js::{self, Root};
 use crate::value::Resolved;
 
 /// Whether `event` matches `condition`.
+///
+/// Children are tested in order, and a group stops at the first that decides it, as Segment's
+/// `every`/`some` do. Reaching an [`Condition::EmptyGroup`] is where Segment's `validate` throws
+/// (it reads `.type` of `undefined`); its destination runtime then fails the subscription, so
+/// the event is not delivered: no match.
 pub fn matches(condition: &Condition, event: Root<'_>) -> bool {
+    test(condition, event).unwrap_or(false)
+}
+
+/// Whether `event` matches `condition`; `None` where Segment's `validate` throws.
+fn test(condition: &Condition, event: Root<'_>) -> Option<bool> {
     match condition {
-        Condition::Group {
-            operator: GroupOperator::And,
-            children,
-        } => children.iter().all(|c| matches(c, event)),
-        Condition::Group {
-            operator: GroupOperator::Or,
-            children,
-        } => children.iter().any(|c| matches(c, event)),
+        Condition::EmptyGroup => None,
+        Condition::Group { operator, children } => {
+            // `and` stops at the first false child, `or` at the first true one.
+            let decisive = *operator == GroupOperator::Or;
+            for child in children {
+                if test(child, event)? == decisive {
+                    return Some(decisive);
+                }
+            }
+            Some(!decisive)
+        }
         Condition::Compare {
             target,
             operator,
             value,
-        } => compare(&actual(target, event), *operator, value.as_ref()),
+        } => Some(compare(&actual(target, event), *operator, value.as_ref())),
     }
 }
 
@@ -85,6 +98,7 @@ fn compare(actual: &Resolved, operator: Operator, expected: Option<&Literal>) ->
         NotExists => actual.is_nullish(),
         IsTrue => *actual == Resolved::Bool(true),
         IsFalse => *actual == Resolved::Bool(false),
+        Dot => false,
     }
 }
 
@@ -125,6 +139,38 @@ mod tests {
         assert!(m(r#"match(traits.email, "*.co")"#, e.clone()));
         assert!(!m(r#"!contains(traits.missing, "x")"#, e.clone()));
         assert!(m(r#"event != null"#, e.clone()));
+    }
+
+    #[test]
+    fn an_empty_group_reached_matches_nothing() {
+        // Segment's validate throws where it reaches the empty group; the event is not
+        // delivered. Before it, a decided group never reaches it.
+        let fql = r#"event = "E" or (contains(type, "a")) or userId = "u""#;
+        assert!(m(fql, json!({"event": "E"})));
+        assert!(!m(fql, json!({"event": "X", "userId": "u"})));
+        let and = r#"event = "x" and (match(type, "t*")) and userId = "u""#;
+        assert!(!m(and, json!({"event": "y", "userId": "u"})));
+        assert!(!m(and, json!({"event": "x", "userId": "u"})));
+        assert!(!m(
+            r#"(contains(type, "a")) or event = "E""#,
+            json!({"event": "E"})
+        ));
+    }
+
+    #[test]
+    fn misread_segments_and_bare_signs_compare_as_in_segment() {
+        // The `.` operator matches nothing, whatever the path holds.
+        let e = json!({"properties": {"0": "a", "properties": "x0"}, "traits": {"x": 1}});
+        assert!(!m(r#"properties.0 = "a""#, e.clone()));
+        assert!(!m(r#"properties.0 != "a""#, e.clone()));
+        // `contains(properties.0, "a")` tests properties.properties for "0".
+        assert!(m(r#"contains(properties.0, "a")"#, e.clone()));
+        // NaN: equal to nothing, different from every number.
+        assert!(!m("traits.x = -", e.clone()));
+        assert!(m("traits.x != +", e.clone()));
+        assert!(!m("traits.x != -", json!({"traits": {"x": "1"}})));
+        assert!(!m("traits.x < - or traits.x >= -", e));
+        assert!(m("event = -", json!({"event": "NaN"})));
     }
 
     #[test]

@@ -136,9 +136,24 @@ export function mappingIsValid(mapping) {
 // ---- Subscriptions ------------------------------------------------------------------------
 
 /**
- * Segment's answer for an FQL text and an event: `{ast, matches}`, `{error}` when parseFql
- * gives up, or `{ast, crash}` when `validate` throws (an AST with an empty group: a child that
- * is undefined, which `validate` reads only when no earlier child decided the group).
+ * Whether Segment delivers `event` through a subscription (`parseFql`'s AST): `validate`'s
+ * answer, or false where `validate` throws. It throws on an empty group, an `undefined` child
+ * that it reads only when no earlier child decided the group; in Segment's destination runtime
+ * (actions-core's `Destination.onSubscription`) the throw rejects the whole call for the event,
+ * and nothing is delivered through that subscription.
+ */
+export function delivers(ast, event) {
+  try {
+    return validateFql(ast, event);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Segment's answer for an FQL text and an event: `{ast, matches}` (`matches` as `delivers`
+ * gives it, with `crash`, the error, where `validate` throws), or `{error}` when parseFql gives
+ * up.
  */
 export function segmentMatch(fql, event) {
   const ast = parseFql(fql);
@@ -146,7 +161,7 @@ export function segmentMatch(fql, event) {
   try {
     return { ast, matches: validateFql(ast, event) };
   } catch (crash) {
-    return { ast, crash };
+    return { ast, matches: false, crash };
   }
 }
 
@@ -283,7 +298,7 @@ export function segmentPlan(config, events, options = {}) {
     }
     let matched = false;
     mappings.forEach((m, order) => {
-      if (!m.enabled || m.ast.error || !validateFql(m.ast, event)) return;
+      if (!m.enabled || m.ast.error || !delivers(m.ast, event)) return;
       matched = true;
       const out = payloadFor(m, event, notes, options);
       if (out.payload) {
