@@ -55,35 +55,15 @@ pub fn kind(raw: &RawValue) -> Kind {
     }
 }
 
-/// A key, borrowed from the text when it has no escapes (serde's own `Cow` always copies).
-/// Only read through a map's keys, which are always strings.
-struct Key<'a>(Cow<'a, str>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Key<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl<'de> Visitor<'de> for KeyVisitor {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a key")
-            }
-            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Borrowed(s)))
-            }
-            fn visit_str<E>(self, s: &str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(s.to_string())))
-            }
-        }
-        d.deserialize_any(KeyVisitor)
-    }
-}
-
-/// Reads an object's members from a map, keys borrowed where they can be.
+/// Reads an object's members from a map, keys borrowed where they can be. Each key is taken
+/// as its text first (serde_json would refuse to decode a lone surrogate into a `str`), then
+/// decoded by [`string`].
 pub fn read_members<'de, M: MapAccess<'de>>(
     mut map: M,
 ) -> Result<Vec<(Cow<'de, str>, &'de RawValue)>, M::Error> {
     let mut members = Vec::with_capacity(map.size_hint().unwrap_or(16));
-    while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+    while let Some(key) = map.next_key::<&'de RawValue>()? {
+        let key = string(key).unwrap_or_default();
         members.push((key, map.next_value::<&'de RawValue>()?));
     }
     Ok(members)
@@ -141,6 +121,8 @@ impl<'de> Visitor<'de> for LevelVisitor {
     fn visit_f64<E>(self, n: f64) -> Result<Level<'de>, E> {
         Ok(Level::Scalar(Resolved::from_f64(n)))
     }
+    // (A string with a lone surrogate never gets here: serde_json refuses it before. Where a
+    // value may be a string, [`level`] reads it without serde's string decoding.)
     fn visit_str<E>(self, s: &str) -> Result<Level<'de>, E> {
         Ok(Level::Scalar(Resolved::String(s.to_string())))
     }
@@ -204,9 +186,12 @@ pub fn number(text: &str) -> Option<Number> {
 }
 
 /// One level of a JSON text (`None` only for text that is not JSON, which the reader never
-/// hands out).
+/// hands out). Scalars are read by [`value`].
 pub fn level(raw: &RawValue) -> Option<Level<'_>> {
-    serde_json::from_str(raw.get()).ok()
+    match kind(raw) {
+        Kind::Object | Kind::Array => serde_json::from_str(raw.get()).ok(),
+        _ => Some(Level::Scalar(value(raw))),
+    }
 }
 
 /// The members of an object (`None` for anything else).
@@ -250,25 +235,82 @@ pub fn value(raw: &RawValue) -> Resolved {
             // Beyond a double's range (`1e400`): JavaScript's ±Infinity.
             None => Resolved::from_f64(raw.get().parse().unwrap_or(f64::NAN)),
         },
-        _ => match level(raw) {
-            Some(Level::Scalar(v)) => v,
-            _ => Resolved::Undefined,
-        },
+        Kind::Bool => Resolved::Bool(raw.get() == "true"),
+        Kind::Null => Resolved::Null,
     }
 }
 
 /// A string's value, borrowed from the text when it has no escapes (`None` for anything
-/// but a string).
+/// but a string). Lone surrogates (`"\ud800"`) are read as JavaScript keeps them, as their
+/// stand-ins ([`crate::js::string`]).
 pub fn string(raw: &RawValue) -> Option<Cow<'_, str>> {
-    let text = raw.get();
-    let content = text.strip_prefix('"')?.strip_suffix('"')?;
-    if !content.contains('\\') {
-        return Some(Cow::Borrowed(content));
+    let content = raw.get().strip_prefix('"')?.strip_suffix('"')?;
+    Some(unescape(content))
+}
+
+/// The string a JSON string's content (the valid text between its quotes) stands for, as
+/// `JSON.parse` reads it, lone surrogates as stand-ins. (serde_json refuses lone surrogates
+/// in strings; its byte-string reader keeps them, but links float formatting into the wasm
+/// build, some 27 KB.)
+pub fn unescape(content: &str) -> Cow<'_, str> {
+    let b = content.as_bytes();
+    let Some(first) = memchr::memchr(b'\\', b) else {
+        return Cow::Borrowed(content);
+    };
+    let mut out = String::with_capacity(content.len());
+    let mut i = first;
+    out.push_str(&content[..i]);
+    while i < b.len() {
+        // Backslashes and escape letters are ASCII: every index used to slice is a boundary.
+        if b[i] != b'\\' {
+            let next = memchr::memchr(b'\\', &b[i..]).map_or(b.len(), |n| i + n);
+            out.push_str(&content[i..next]);
+            i = next;
+            continue;
+        }
+        let simple = match b.get(i + 1) {
+            Some(b'b') => '\u{8}',
+            Some(b'f') => '\u{c}',
+            Some(b'n') => '\n',
+            Some(b'r') => '\r',
+            Some(b't') => '\t',
+            Some(b'u') => {
+                let unit = hex4(b, i + 2);
+                i += 6;
+                let low = (0xD800..0xDC00)
+                    .contains(&unit)
+                    .then(|| (b.get(i..i + 2) == Some(b"\\u")).then(|| hex4(b, i + 2)))
+                    .flatten()
+                    .filter(|low| (0xDC00..0xE000).contains(low));
+                match low {
+                    Some(low) => {
+                        let c = 0x10000
+                            + ((u32::from(unit) - 0xD800) << 10)
+                            + (u32::from(low) - 0xDC00);
+                        out.push(char::from_u32(c).unwrap_or('\u{FFFD}'));
+                        i += 6;
+                    }
+                    None => out.push(crate::js::string::unit_char(unit)),
+                }
+                continue;
+            }
+            // `\"`, `\\`, `\/`.
+            Some(&c) => char::from(c),
+            None => break,
+        };
+        out.push(simple);
+        i += 2;
     }
-    match level(raw)? {
-        Level::Scalar(Resolved::String(s)) => Some(Cow::Owned(s)),
-        _ => None,
-    }
+    Cow::Owned(out)
+}
+
+/// The four hex digits at `at` as a UTF-16 unit (U+FFFD where they are not hex digits, which
+/// valid JSON never has).
+pub(crate) fn hex4(b: &[u8], at: usize) -> u16 {
+    b.get(at..at + 4)
+        .and_then(|h| std::str::from_utf8(h).ok())
+        .and_then(|h| u16::from_str_radix(h, 16).ok())
+        .unwrap_or(0xFFFD)
 }
 
 #[cfg(test)]
@@ -329,6 +371,39 @@ mod tests {
             Some(9007199254740993)
         );
         assert_eq!(number("1e400"), None);
+    }
+
+    #[test]
+    fn strings_are_read_as_json_parse_reads_them() {
+        let lone = |unit| crate::js::string::unit_char(unit).to_string();
+        assert_eq!(unescape("plain"), Cow::Borrowed("plain"));
+        assert_eq!(
+            unescape(r#"q\"\\\/\b\f\n\r\t\u00e9\u0041"#),
+            "q\"\\/\u{8}\u{c}\n\r\té\u{41}"
+        );
+        assert_eq!(unescape(r"\ud83c\udf89 \uD83C\uDF89"), "🎉 🎉");
+        // Lone surrogates, leading or trailing, alone or next to another: stand-ins.
+        assert_eq!(unescape(r"\ud800"), lone(0xD800));
+        assert_eq!(unescape(r"x\udfffy"), format!("x{}y", lone(0xDFFF)));
+        assert_eq!(
+            unescape(r"\udc00\ud800"),
+            format!("{}{}", lone(0xDC00), lone(0xD800))
+        );
+        assert_eq!(
+            unescape(r"\ud83c\ud83c\udf89"),
+            format!("{}🎉", lone(0xD83C))
+        );
+        // In keys and values, at any depth, and in trees.
+        let r = raw(r#"{"\ud800": ["\udfff"], "k": "\ud800"}"#);
+        let m = members(r).unwrap();
+        assert_eq!(m[0].0, lone(0xD800));
+        assert_eq!(
+            value(items(m[0].1).unwrap()[0]),
+            Resolved::String(lone(0xDFFF))
+        );
+        assert_eq!(value(m[1].1), Resolved::String(lone(0xD800)));
+        let t = tree(r#"{"\ud800": "a\udc00"}"#).unwrap();
+        assert_eq!(t[lone(0xD800)], Value::String(format!("a{}", lone(0xDC00))));
     }
 
     #[test]

@@ -70,7 +70,7 @@ fn parse(options: &Value) -> Result<Option<Arc<Template>>, MappingError> {
     if source.is_empty() {
         return Ok(None);
     }
-    if js::utf16_len(source) > MAX_TEMPLATE_LENGTH {
+    if js::string::len(source) > MAX_TEMPLATE_LENGTH {
         return Err(MappingError::new(Reason::TemplateTooLong(
             MAX_TEMPLATE_LENGTH,
         )));

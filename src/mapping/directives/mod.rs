@@ -233,10 +233,55 @@ mod test_support {
         tree
     }
 
+    /// `JSON.stringify` of what `mapping` gives on the event in `text` (read in place), or the
+    /// error's message.
+    pub fn on_text(mapping: Value, text: &str) -> Result<Option<String>, String> {
+        let event = crate::event::event_in(text).expect("event text");
+        crate::mapping::transform_event(&mapping, &event)
+            .map(|r| r.stringify())
+            .map_err(|e| e.message())
+    }
+
     /// The error (path and message) `mapping` gives on [`event`].
     pub fn err(mapping: Value) -> String {
         transform(&mapping, &event())
             .expect_err("should fail")
             .to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::on_text;
+    use serde_json::json;
+
+    #[test]
+    fn lone_surrogates_go_through_every_string_directive() {
+        // As JavaScript keeps them: one UTF-16 unit each, no case, printed as `\udXXX`.
+        let text = r#"{"s": "a\ud800B", "k": {"\udfff": 1}, "p": "🎉"}"#;
+        let mapping = json!({
+            "path": {"@path": "$.s"},
+            "len": {"@path": "$.s.length"},
+            "unit": {"@path": "$.s.1"},
+            "half": {"@path": "$.p.0"},
+            "upper": {"@case": {"operator": "upper", "value": {"@path": "$.s"}}},
+            "lower": {"@case": {"operator": "lower", "value": {"@path": "$.s"}}},
+            "replaced": {"@replace": {"pattern": "B", "replacement": "-", "value": {"@path": "$.s"}}},
+            "template": {"@template": "<{{s}}>"},
+            "encoded": {"@json": {"mode": "encode", "value": {"@path": "$.k"}}},
+            "decoded": {"@json": {"mode": "decode", "value": "[\"\\ud800\"]"}},
+            "flat": {"@flatten": {"value": {"@path": "$.k"}, "separator": "."}},
+            // A path in the mapping holds the stand-in where the event's key has the escape.
+            "key": {"@path": "$.k.\u{10FFFF}"}
+        });
+        assert_eq!(
+            on_text(mapping, text).unwrap().unwrap(),
+            concat!(
+                r#"{"path":"a\ud800B","len":3,"unit":"\ud800","half":"\ud83c","#,
+                r#""upper":"A\ud800B","lower":"a\ud800b","replaced":"a\ud800-","#,
+                r#""template":"<a\ud800B>","encoded":"{\"\\udfff\":1}","decoded":["\ud800"],"#,
+                r#""flat":{"\udfff":1},"key":1}"#
+            )
+        );
     }
 }

@@ -7,6 +7,8 @@
 //! which can hold `undefined`). Number printing and parsing live in `number.rs`, below
 //! [`crate::value`] (which prints numbers too), and are re-exported here.
 
+pub mod string;
+
 use crate::event::Event;
 use crate::json::read::{self, Kind};
 pub use crate::number::{json_number_to_string, json_number_value, number_to_string};
@@ -69,17 +71,6 @@ pub fn is_space(c: char) -> bool {
 /// `\s` matches and what `Number()` and `trim()` strip.
 pub fn is_space_or_line_end(c: char) -> bool {
     is_space(c) || matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}')
-}
-
-/// Length of a string in UTF-16 code units, as JS `.length` counts it.
-pub fn utf16_len(s: &str) -> usize {
-    s.encode_utf16().count()
-}
-
-/// `str[i]` in JS: the i-th UTF-16 code unit as a string (a lone surrogate becomes U+FFFD).
-fn string_index(s: &str, i: usize) -> Option<String> {
-    let unit = s.encode_utf16().nth(i)?;
-    Some(String::from_utf16_lossy(&[unit]))
 }
 
 /// A place being walked by [`get`]: an event or JSON text read in place, a mapped value, or
@@ -233,11 +224,11 @@ fn step_resolved<'a>(r: &'a Resolved, key: &str) -> Cursor<'a> {
 
 fn string_property(s: &str, key: &str) -> Resolved {
     if key == "length" {
-        return Resolved::from_f64(utf16_len(s) as f64);
+        return Resolved::from_f64(string::len(s) as f64);
     }
     index_key(key)
-        .and_then(|i| string_index(s, i))
-        .map_or(Resolved::Undefined, Resolved::String)
+        .and_then(|i| string::unit_at(s, i))
+        .map_or(Resolved::Undefined, |c| Resolved::String(c.to_string()))
 }
 
 /// Walks `segments` from `root` with JS's `obj && obj[key]` rule: a falsy value (`0`, `""`,
