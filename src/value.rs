@@ -12,7 +12,7 @@ use crate::number;
 /// An object's members in insertion order, hashed with foldhash (randomly seeded, and much
 /// faster than SipHash for the short keys events have).
 pub type ObjectMap = indexmap::IndexMap<String, Resolved, foldhash::fast::RandomState>;
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
 
 /// A JSON value that may also be, or contain, `undefined`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -24,8 +24,10 @@ pub enum Resolved {
     Null,
     /// A boolean.
     Bool(bool),
-    /// A number (kept as JSON number so that large integers survive untouched).
-    Number(Number),
+    /// A number as JavaScript holds it: a double (`1.0` is `1`, integers beyond 2⁵³ round),
+    /// ±Infinity where JSON text goes beyond a double's range (`1e400`), as `JSON.parse` reads
+    /// it. `JSON.stringify` writes the non-finite ones as `null`.
+    Number(f64),
     /// A string.
     String(String),
     /// An array; `undefined` items print as `null`.
@@ -126,33 +128,7 @@ impl<I: Iterator> Iterator for JsOrder<I> {
     }
 }
 
-/// A JSON number as JavaScript holds it: a double, so `-0` is `0`, `1.0` is `1` and integers
-/// beyond 2⁵³ round.
-pub fn canonical_number(n: &Number) -> Number {
-    const SAFE: u64 = 1 << 53;
-    if n.as_i64().is_some_and(|i| i.unsigned_abs() <= SAFE) || n.as_u64().is_some_and(|u| u <= SAFE)
-    {
-        return n.clone();
-    }
-    match Resolved::from_f64(number::json_number_value(n)) {
-        Resolved::Number(c) => c,
-        _ => n.clone(),
-    }
-}
-
 impl Resolved {
-    /// A number from an `f64` (integers print without a fraction; non-finite becomes `null`,
-    /// as `JSON.stringify` does).
-    pub fn from_f64(f: f64) -> Resolved {
-        if f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0 {
-            Resolved::Number(Number::from(f as i64))
-        } else if f.fract() == 0.0 && f > 0.0 && f < 1e21 && f <= u64::MAX as f64 {
-            Resolved::Number(Number::from(f as u64))
-        } else {
-            Number::from_f64(f).map_or(Resolved::Null, Resolved::Number)
-        }
-    }
-
     /// Whether this is `undefined`.
     pub fn is_undefined(&self) -> bool {
         matches!(self, Resolved::Undefined)
@@ -167,9 +143,7 @@ impl Resolved {
     /// arrays and objects. Text nested deeper than serde_json's limit (128) is `undefined`.
     pub fn materialize(self) -> Resolved {
         match self {
-            Resolved::Raw(raw) => {
-                read::tree_of(&raw, 0).map_or(Resolved::Undefined, Resolved::from)
-            }
+            Resolved::Raw(raw) => read::resolved_of(&raw, 0).unwrap_or(Resolved::Undefined),
             other => other,
         }
     }
@@ -180,7 +154,7 @@ impl Resolved {
             Resolved::Undefined => "undefined".into(),
             Resolved::Null => "null".into(),
             Resolved::Bool(b) => b.to_string(),
-            Resolved::Number(n) => number::json_number_to_string(n),
+            Resolved::Number(n) => number::number_to_string(*n),
             Resolved::String(s) => s.clone(),
             Resolved::Array(items) => items
                 .iter()
@@ -214,14 +188,8 @@ impl Resolved {
             Resolved::Undefined => return Ok(false),
             Resolved::Null => out.push_str("null"),
             Resolved::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Resolved::Number(n) => {
-                let f = number::json_number_value(n);
-                if f.is_finite() {
-                    out.push_str(&number::json_number_to_string(n))
-                } else {
-                    out.push_str("null")
-                }
-            }
+            Resolved::Number(n) if n.is_finite() => out.push_str(&number::number_to_string(*n)),
+            Resolved::Number(_) => out.push_str("null"),
             Resolved::String(s) => write_str(s, out),
             Resolved::Array(items) => {
                 out.push('[');
@@ -265,7 +233,7 @@ impl Resolved {
             Resolved::Undefined => return None,
             Resolved::Null => Value::Null,
             Resolved::Bool(b) => Value::Bool(b),
-            Resolved::Number(n) => Value::Number(n),
+            Resolved::Number(n) => number::json_number(n).map_or(Value::Null, Value::Number),
             Resolved::String(s) => Value::String(s),
             Resolved::Array(items) => Value::Array(
                 items
@@ -306,7 +274,7 @@ impl From<&Value> for Resolved {
         match v {
             Value::Null => Resolved::Null,
             Value::Bool(b) => Resolved::Bool(*b),
-            Value::Number(n) => Resolved::Number(canonical_number(n)),
+            Value::Number(n) => Resolved::Number(number::json_number_value(n)),
             Value::String(s) => Resolved::String(s.clone()),
             Value::Array(items) => Resolved::Array(items.iter().map(Resolved::from).collect()),
             Value::Object(map) => Resolved::Object(
@@ -323,7 +291,7 @@ impl From<Value> for Resolved {
         match v {
             Value::Null => Resolved::Null,
             Value::Bool(b) => Resolved::Bool(b),
-            Value::Number(n) => Resolved::Number(canonical_number(&n)),
+            Value::Number(n) => Resolved::Number(number::json_number_value(&n)),
             Value::String(s) => Resolved::String(s),
             Value::Array(items) => Resolved::Array(items.into_iter().map(Resolved::from).collect()),
             Value::Object(map) => Resolved::Object(
@@ -346,7 +314,7 @@ mod tests {
             ("a".to_string(), Resolved::Undefined),
             (
                 "b".to_string(),
-                Resolved::Array(vec![Resolved::Undefined, Resolved::from_f64(1.0)]),
+                Resolved::Array(vec![Resolved::Undefined, Resolved::Number(1.0)]),
             ),
         ]));
         assert_eq!(r.clone().into_json(), Some(json!({"b": [null, 1]})));

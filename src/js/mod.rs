@@ -11,7 +11,7 @@ pub mod string;
 
 use crate::event::Event;
 use crate::json::read::{self, Kind};
-pub use crate::number::{json_number_to_string, json_number_value, number_to_string};
+pub use crate::number::{json_number_value, number_to_string};
 use crate::value::{index_key, Resolved};
 use serde_json::value::RawValue;
 use serde_json::Value;
@@ -102,10 +102,8 @@ impl Root<'_> {
         match self {
             Root::Resolved(Resolved::Undefined | Resolved::Null) | Root::Json(Value::Null) => true,
             Root::Json(Value::Bool(b)) | Root::Resolved(Resolved::Bool(b)) => !b,
-            Root::Json(Value::Number(n)) | Root::Resolved(Resolved::Number(n)) => {
-                let f = json_number_value(n);
-                f == 0.0 || f.is_nan()
-            }
+            Root::Json(Value::Number(n)) => json_number_value(n) == 0.0,
+            Root::Resolved(Resolved::Number(n)) => *n == 0.0 || n.is_nan(),
             Root::Json(Value::String(s)) | Root::Resolved(Resolved::String(s)) => s.is_empty(),
             Root::Event(e) => {
                 e.kind() != Kind::Object && Root::Resolved(&e.to_resolved()).is_falsy()
@@ -190,7 +188,7 @@ fn step_raw<'a>(raw: &'a RawValue, key: &str) -> Cursor<'a> {
         Kind::Array => {
             let items = read::items(raw).unwrap_or_default();
             if key == "length" {
-                return Cursor::Owned(Resolved::from_f64(items.len() as f64));
+                return Cursor::Owned(Resolved::Number(items.len() as f64));
             }
             index_key(key).and_then(|i| items.get(i).copied())
         }
@@ -210,7 +208,7 @@ fn step_resolved<'a>(r: &'a Resolved, key: &str) -> Cursor<'a> {
             .map_or(Cursor::Owned(Resolved::Undefined), Cursor::Res),
         Resolved::Array(items) => {
             if key == "length" {
-                return Cursor::Owned(Resolved::from_f64(items.len() as f64));
+                return Cursor::Owned(Resolved::Number(items.len() as f64));
             }
             index_key(key)
                 .and_then(|i| items.get(i))
@@ -224,7 +222,7 @@ fn step_resolved<'a>(r: &'a Resolved, key: &str) -> Cursor<'a> {
 
 fn string_property(s: &str, key: &str) -> Resolved {
     if key == "length" {
-        return Resolved::from_f64(string::len(s) as f64);
+        return Resolved::Number(string::len(s) as f64);
     }
     index_key(key)
         .and_then(|i| string::unit_at(s, i))
@@ -306,11 +304,11 @@ mod tests {
         let v = json!({"a": {"b": [10, {"c": "xyz"}]}, "zero": 0, "s": "héllo", "f": false});
         let r = |p: &[&str]| get(Root::Json(&v), p);
         assert_eq!(r(&["a", "b", "1", "c"]), Resolved::String("xyz".into()));
-        assert_eq!(r(&["a", "b", "length"]), Resolved::from_f64(2.0));
-        assert_eq!(r(&["zero", "x"]), Resolved::from_f64(0.0));
+        assert_eq!(r(&["a", "b", "length"]), Resolved::Number(2.0));
+        assert_eq!(r(&["zero", "x"]), Resolved::Number(0.0));
         assert_eq!(r(&["f", "x", "y"]), Resolved::Bool(false));
         assert_eq!(r(&["s", "1"]), Resolved::String("é".into()));
-        assert_eq!(r(&["s", "length"]), Resolved::from_f64(5.0));
+        assert_eq!(r(&["s", "length"]), Resolved::Number(5.0));
         assert_eq!(r(&["missing", "x"]), Resolved::Undefined);
         assert_eq!(r(&["a", "b", "01"]), Resolved::Undefined);
     }

@@ -5,7 +5,7 @@
 //! JSON; nesting depth is not limited here (skipping is iterative), which is why nothing in
 //! this module recurses.
 
-use crate::value::{canonical_number, Resolved};
+use crate::value::{ObjectMap, Resolved};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Number, Value};
@@ -113,13 +113,14 @@ impl<'de> Visitor<'de> for LevelVisitor {
         Ok(Level::Scalar(Resolved::Bool(b)))
     }
     fn visit_i64<E>(self, n: i64) -> Result<Level<'de>, E> {
-        Ok(Level::Scalar(Resolved::Number(canonical_number(&n.into()))))
+        // (Rounded to the nearest double, as JavaScript reads the digits.)
+        Ok(Level::Scalar(Resolved::Number(n as f64)))
     }
     fn visit_u64<E>(self, n: u64) -> Result<Level<'de>, E> {
-        Ok(Level::Scalar(Resolved::Number(canonical_number(&n.into()))))
+        Ok(Level::Scalar(Resolved::Number(n as f64)))
     }
     fn visit_f64<E>(self, n: f64) -> Result<Level<'de>, E> {
-        Ok(Level::Scalar(Resolved::from_f64(n)))
+        Ok(Level::Scalar(Resolved::Number(n)))
     }
     // (A string with a lone surrogate never gets here: serde_json refuses it before. Where a
     // value may be a string, [`level`] reads it without serde's string decoding.)
@@ -145,28 +146,90 @@ pub fn tree(text: &str) -> Result<Value, serde_json::Error> {
     tree_of(raw, 0).ok_or_else(|| de::Error::custom("recursion limit exceeded"))
 }
 
+/// A JSON text as the value `JSON.parse` gives (see [`resolved_of`]); `None` for text that is
+/// not JSON or nests deeper than [`MAX_TREE_DEPTH`].
+pub fn resolved(text: &str) -> Option<Resolved> {
+    resolved_of(serde_json::from_str(text).ok()?, 0)
+}
+
 /// The tree of a JSON text already read, `None` past [`MAX_TREE_DEPTH`]. Each level reads its
 /// members as text, so a value nested `d` levels deep is read `d` times: bounded by the depth.
 pub fn tree_of(raw: &RawValue, depth: usize) -> Option<Value> {
-    if kind(raw) == Kind::Number {
-        return Some(number(raw.get()).map_or(Value::Null, Value::Number));
+    build(raw, depth)
+}
+
+/// A JSON text already read as the value JavaScript's `JSON.parse` gives (as [`tree_of`], but
+/// numbers beyond a double's range are ±Infinity, which a JSON tree cannot hold), `None` past
+/// [`MAX_TREE_DEPTH`].
+pub fn resolved_of(raw: &RawValue, depth: usize) -> Option<Resolved> {
+    build(raw, depth)
+}
+
+/// A tree [`build`] makes: a JSON tree or a mapped value.
+trait Tree: Sized {
+    /// A scalar, given its text and its value.
+    fn scalar(raw: &RawValue, value: Resolved) -> Self;
+    fn array(items: Vec<Self>) -> Self;
+    /// An empty object, and a member put in (a repeated key keeps its first place).
+    fn object() -> Self;
+    fn insert(&mut self, key: String, value: Self);
+}
+
+impl Tree for Value {
+    fn scalar(raw: &RawValue, value: Resolved) -> Value {
+        match value {
+            // Integers exactly as written while they fit (the tree is JSON, not JavaScript).
+            Resolved::Number(_) => number(raw.get()).map_or(Value::Null, Value::Number),
+            Resolved::Bool(b) => Value::Bool(b),
+            Resolved::String(s) => Value::String(s),
+            _ => Value::Null,
+        }
     }
+    fn array(items: Vec<Value>) -> Value {
+        Value::Array(items)
+    }
+    fn object() -> Value {
+        Value::Object(Map::new())
+    }
+    fn insert(&mut self, key: String, value: Value) {
+        if let Value::Object(map) = self {
+            map.insert(key, value);
+        }
+    }
+}
+
+impl Tree for Resolved {
+    fn scalar(_: &RawValue, value: Resolved) -> Resolved {
+        value
+    }
+    fn array(items: Vec<Resolved>) -> Resolved {
+        Resolved::Array(items)
+    }
+    fn object() -> Resolved {
+        Resolved::Object(ObjectMap::default())
+    }
+    fn insert(&mut self, key: String, value: Resolved) {
+        if let Resolved::Object(map) = self {
+            map.insert(key, value);
+        }
+    }
+}
+
+fn build<T: Tree>(raw: &RawValue, depth: usize) -> Option<T> {
     match level(raw)? {
         Level::Object(members) if depth < MAX_TREE_DEPTH => {
-            let mut map = Map::new();
+            let mut object = T::object();
             for (key, value) in members {
-                map.insert(key.into_owned(), tree_of(value, depth + 1)?);
+                object.insert(key.into_owned(), build(value, depth + 1)?);
             }
-            Some(Value::Object(map))
+            Some(object)
         }
         Level::Array(items) if depth < MAX_TREE_DEPTH => items
             .into_iter()
-            .map(|item| tree_of(item, depth + 1))
+            .map(|item| build(item, depth + 1))
             .collect::<Option<Vec<_>>>()
-            .map(Value::Array),
-        Level::Scalar(Resolved::Null) => Some(Value::Null),
-        Level::Scalar(Resolved::Bool(b)) => Some(Value::Bool(b)),
-        Level::Scalar(Resolved::String(s)) => Some(Value::String(s)),
+            .map(T::array),
+        Level::Scalar(value) => Some(T::scalar(raw, value)),
         _ => None,
     }
 }
@@ -230,11 +293,8 @@ pub fn value(raw: &RawValue) -> Resolved {
     match kind(raw) {
         Kind::Array | Kind::Object => Resolved::Raw(raw.to_owned().into()),
         Kind::String => Resolved::String(string(raw).map_or_else(String::new, Cow::into_owned)),
-        Kind::Number => match number(raw.get()) {
-            Some(n) => Resolved::Number(canonical_number(&n)),
-            // Beyond a double's range (`1e400`): JavaScript's ±Infinity.
-            None => Resolved::from_f64(raw.get().parse().unwrap_or(f64::NAN)),
-        },
+        // The nearest double, as JavaScript reads it (±Infinity beyond the range: `1e400`).
+        Kind::Number => Resolved::Number(raw.get().parse().unwrap_or(f64::NAN)),
         Kind::Bool => Resolved::Bool(raw.get() == "true"),
         Kind::Null => Resolved::Null,
     }
@@ -340,7 +400,7 @@ mod tests {
     fn items_and_scalars() {
         let list = items(raw(r#"[1, "two", null, true, 1e400, {"k": []}]"#)).unwrap();
         let values: Vec<Resolved> = list.into_iter().map(value).collect();
-        assert_eq!(values[0], Resolved::from_f64(1.0));
+        assert_eq!(values[0], Resolved::Number(1.0));
         assert_eq!(values[1], Resolved::String("two".into()));
         assert_eq!(values[2], Resolved::Null);
         assert_eq!(values[3], Resolved::Bool(true));

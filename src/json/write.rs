@@ -11,7 +11,6 @@
 use super::read::{hex4, unescape};
 use crate::js;
 use crate::js::string as js_string;
-use crate::value::Resolved;
 use std::fmt;
 
 /// Objects with more members than this take the slow path (the duplicate check is quadratic).
@@ -35,8 +34,8 @@ pub fn write_js(text: &str, out: &mut String) -> Result<(), Unwritable> {
         return Ok(());
     }
     out.truncate(mark);
-    let value = super::read::tree(text).map_err(|_| Unwritable)?;
-    Resolved::from(value).write_json(out).map(|_| ())
+    let value = super::read::resolved(text).ok_or(Unwritable)?;
+    value.write_json(out).map(|_| ())
 }
 
 /// [`write_js`] into a new string; `None` when `text` is already written that way.

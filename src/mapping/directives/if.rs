@@ -10,7 +10,7 @@ use super::super::check::{opt, Checker, Rule};
 use super::super::node::{compile_opt, resolve_opt, Cx, Node, Run};
 use super::{options_object, requires};
 use crate::error::MappingError;
-use crate::js::{self, truthy, Root};
+use crate::js::{truthy, Root};
 use crate::value::Resolved;
 use serde_json::Value;
 
@@ -98,7 +98,7 @@ impl Branches {
 /// `v == ''` with JavaScript's loose equality.
 fn loosely_empty(v: &Resolved) -> bool {
     match v {
-        Resolved::Number(n) => js::json_number_value(n) == 0.0,
+        Resolved::Number(n) => *n == 0.0,
         Resolved::Bool(b) => !b,
         Resolved::String(s) => s.is_empty(),
         Resolved::Array(_) | Resolved::Raw(_) => {

@@ -284,4 +284,33 @@ mod tests {
             )
         );
     }
+
+    #[test]
+    fn numbers_beyond_a_double_are_infinity() {
+        // JSON.parse reads `1e400` as Infinity: `null` in JSON, "Infinity" as text.
+        let text = r#"{"n": 1e400, "m": [-1e400], "j": "{\"a\": 1e400}"}"#;
+        let mapping = json!({
+            "n": {"@path": "$.n"},
+            "m": {"@path": "$.m"},
+            "text": {"@template": "{{n}} {{m}}"},
+            "upper": {"@replace": {"pattern": "I", "replacement": "i", "value": {"@path": "$.n"}}},
+            "exists": {"@if": {"blank": {"@path": "$.n"}, "then": "number", "else": "blank"}},
+            "merged": {"@merge": {"direction": "right", "objects": [{"@path": "$.m"}]}}
+        });
+        assert_eq!(
+            on_text(mapping, text).unwrap().unwrap(),
+            concat!(
+                r#"{"n":null,"m":[null],"text":"Infinity -Infinity","upper":"infinity","#,
+                r#""exists":"number","merged":{"0":null}}"#
+            )
+        );
+        let decoded = json!({"d": {"@transform": {
+            "apply": {"v": {"@json": {"mode": "decode", "value": {"@path": "$.j"}}}},
+            "mapping": {"t": {"@template": "{{v.a}}"}, "v": {"@path": "$.v"}}
+        }}});
+        assert_eq!(
+            on_text(decoded, text).unwrap().unwrap(),
+            r#"{"d":{"t":"Infinity","v":{"a":null}}}"#
+        );
+    }
 }

@@ -89,7 +89,7 @@ impl Replace {
         }
         let text = match resolve_opt(&opts.value, "value", cx)? {
             Resolved::Bool(b) => b.to_string(),
-            Resolved::Number(n) => js::json_number_to_string(&n),
+            Resolved::Number(n) => js::number_to_string(n),
             Resolved::String(s) => s,
             _ => return Ok(Resolved::String(String::new())),
         };
