@@ -280,6 +280,9 @@ fn has_type(v: &Resolved, t: FieldType) -> bool {
 }
 
 /// Ajv's `coerceTypes: "array"`: a one-item array stands for its item, then scalars convert.
+/// Only `null` converts to a type's empty value; an `undefined` item (`[undefined]`, what a
+/// mapped array holds where a path finds nothing) converts to nothing, so the field is
+/// invalid, as in Segment.
 fn coerce(value: Resolved, t: FieldType) -> Option<Resolved> {
     if has_type(&value, t) {
         return Some(value);
@@ -298,7 +301,7 @@ fn coerce(value: Resolved, t: FieldType) -> Option<Resolved> {
             return match items.remove(0) {
                 Resolved::Number(n) => Some(Resolved::String(js::number_to_string(n))),
                 Resolved::Bool(b) => Some(Resolved::String(b.to_string())),
-                Resolved::Null | Resolved::Undefined => Some(Resolved::String(String::new())),
+                Resolved::Null => Some(Resolved::String(String::new())),
                 Resolved::String(s) => numeric_string(&s).map(Resolved::Number),
                 _ => None,
             };
@@ -319,22 +322,20 @@ fn coerce(value: Resolved, t: FieldType) -> Option<Resolved> {
         (FieldType::String | FieldType::Datetime, Resolved::Bool(b)) => {
             Some(Resolved::String(b.to_string()))
         }
-        (FieldType::String | FieldType::Datetime, Resolved::Null | Resolved::Undefined) => {
+        (FieldType::String | FieldType::Datetime, Resolved::Null) => {
             Some(Resolved::String(String::new()))
         }
         (FieldType::Number | FieldType::Integer, Resolved::Bool(b)) => {
             Some(Resolved::Number(f64::from(u8::from(*b))))
         }
-        (FieldType::Number | FieldType::Integer, Resolved::Null | Resolved::Undefined) => {
-            Some(Resolved::Number(0.0))
-        }
+        (FieldType::Number | FieldType::Integer, Resolved::Null) => Some(Resolved::Number(0.0)),
         (FieldType::Number, Resolved::String(s)) => numeric_string(s).map(Resolved::Number),
         (FieldType::Integer, Resolved::String(s)) => numeric_string(s)
             .filter(|n| n.fract() == 0.0)
             .map(Resolved::Number),
         (FieldType::Boolean, Resolved::String(s)) if s == "false" => Some(Resolved::Bool(false)),
         (FieldType::Boolean, Resolved::String(s)) if s == "true" => Some(Resolved::Bool(true)),
-        (FieldType::Boolean, Resolved::Null | Resolved::Undefined) => Some(Resolved::Bool(false)),
+        (FieldType::Boolean, Resolved::Null) => Some(Resolved::Bool(false)),
         (FieldType::Boolean, Resolved::Number(n)) => match n {
             0.0 => Some(Resolved::Bool(false)),
             1.0 => Some(Resolved::Bool(true)),
@@ -421,6 +422,30 @@ mod tests {
             run(json!({"name": [1.5], "at": 1}), true),
             Ok(json!({"name": "1.5", "at": "1970-01-01T00:00:00.001Z"}))
         );
+    }
+
+    #[test]
+    fn undefined_items_coerce_to_nothing() {
+        // `[undefined]` (a mapped array whose path found nothing) is unwrapped by ajv and then
+        // fails the type; `[null]` becomes the type's empty value.
+        let field = |key: &str, item: Resolved| {
+            let mapped = ObjectMap::from_iter([
+                ("name".to_string(), Resolved::String("x".into())),
+                ("at".to_string(), Resolved::Number(1.0)),
+                (key.to_string(), Resolved::Array(vec![item])),
+            ]);
+            validate(mapped, FIELDS, false)
+                .map_err(|e| e.into_iter().map(|e| (e.field, e.code)).collect::<Vec<_>>())
+        };
+        for key in ["name", "at", "n", "b"] {
+            assert_eq!(
+                field(key, Resolved::Undefined).unwrap_err(),
+                [(key.to_string(), ErrorCode::Type)],
+                "{key}"
+            );
+            // (`""` is no date.)
+            assert_eq!(field(key, Resolved::Null).is_ok(), key != "at", "{key}");
+        }
     }
 
     #[test]
