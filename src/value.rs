@@ -5,6 +5,7 @@
 //! `undefined` key override a defined one, `@flatten` keeps it as a key that later vanishes).
 //! Modelling `undefined` explicitly keeps those results exact.
 
+use crate::error::{MappingError, Reason};
 use crate::json::read::{self, Kind};
 use crate::json::write::{write_js, write_str, Unwritable};
 use crate::json::RawJson;
@@ -38,6 +39,10 @@ pub enum Resolved {
     /// untouched unless a directive looks inside it ([`Resolved::materialize`]).
     Raw(RawJson),
 }
+
+/// The member JavaScript calls to make an object text (`String(o)`, `` `${o}` ``, `o == ''`);
+/// an object's own member of that name hides `Object.prototype.toString`.
+const TO_STRING: &str = "toString";
 
 /// A member named `__proto__` does not survive JavaScript's object copies (assigning it sets
 /// the prototype instead), so Segment's output never has one.
@@ -148,31 +153,38 @@ impl Resolved {
         }
     }
 
-    /// `String(value)` in JS (`undefined` and `null` give `"undefined"`/`"null"`).
-    pub fn to_js_string(&self) -> String {
-        match self {
+    /// `String(value)` in JS (`undefined` and `null` give `"undefined"`/`"null"`). Fails where
+    /// JavaScript's ToPrimitive throws: an object (or an array holding one) with its own
+    /// `toString` member, which in JSON is never the function JavaScript would call.
+    pub fn to_js_string(&self) -> Result<String, MappingError> {
+        Ok(match self {
             Resolved::Undefined => "undefined".into(),
             Resolved::Null => "null".into(),
             Resolved::Bool(b) => b.to_string(),
             Resolved::Number(n) => number::number_to_string(*n),
             Resolved::String(s) => s.clone(),
-            Resolved::Array(items) => items
-                .iter()
-                .map(|i| {
-                    if i.is_nullish() {
+            Resolved::Array(items) => {
+                let mut parts = Vec::with_capacity(items.len());
+                for item in items {
+                    parts.push(if item.is_nullish() {
                         String::new()
                     } else {
-                        i.to_js_string()
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(","),
-            Resolved::Object(_) => "[object Object]".into(),
-            Resolved::Raw(raw) if read::kind(raw) == Kind::Array => {
-                self.clone().materialize().to_js_string()
+                        item.to_js_string()?
+                    });
+                }
+                parts.join(",")
             }
-            Resolved::Raw(_) => "[object Object]".into(),
-        }
+            Resolved::Object(map) if map.contains_key(TO_STRING) => {
+                return Err(MappingError::new(Reason::NoPrimitive))
+            }
+            Resolved::Raw(raw) if read::kind(raw) == Kind::Array => {
+                return self.clone().materialize().to_js_string()
+            }
+            Resolved::Raw(raw) if read::member(raw, TO_STRING).is_some() => {
+                return Err(MappingError::new(Reason::NoPrimitive))
+            }
+            Resolved::Object(_) | Resolved::Raw(_) => "[object Object]".into(),
+        })
     }
 
     /// `JSON.stringify(value)`; `None` where JS answers `undefined` (or for JSON text too
@@ -343,7 +355,17 @@ mod tests {
     #[test]
     fn js_string_forms() {
         let r = Resolved::from(json!([1, null, "a", [2, 3], {"x": 1}, true]));
-        assert_eq!(r.to_js_string(), "1,,a,2,3,[object Object],true");
-        assert_eq!(Resolved::from(json!(1e21)).to_js_string(), "1e+21");
+        assert_eq!(r.to_js_string().unwrap(), "1,,a,2,3,[object Object],true");
+        assert_eq!(Resolved::from(json!(1e21)).to_js_string().unwrap(), "1e+21");
+        // An own `toString` that is no function: ToPrimitive throws, inside arrays too.
+        let own = Resolved::from(json!([1, [{"toString": "x"}]]));
+        assert_eq!(
+            own.to_js_string().unwrap_err().message(),
+            "Cannot convert object to primitive value"
+        );
+        let raw = Resolved::Raw(RawJson::from_text(r#"{"toString":1}"#.into()).unwrap());
+        assert!(raw.to_js_string().is_err());
+        let value_of = Resolved::from(json!({"valueOf": "x"}));
+        assert_eq!(value_of.to_js_string().unwrap(), "[object Object]");
     }
 }
