@@ -7,7 +7,7 @@
 
 use crate::error::{MappingError, Reason};
 use crate::json::read::{self, Kind};
-use crate::json::write::{write_js, write_str, Unwritable};
+use crate::json::write::{write_js, write_str, ProtoMember, Unwritable};
 use crate::json::RawJson;
 use crate::number;
 /// An object's members in insertion order, hashed with foldhash (randomly seeded, and much
@@ -44,9 +44,18 @@ pub enum Resolved {
 /// an object's own member of that name hides `Object.prototype.toString`.
 const TO_STRING: &str = "toString";
 
-/// A member named `__proto__` does not survive JavaScript's object copies (assigning it sets
-/// the prototype instead), so Segment's output never has one.
+/// A member named `__proto__`: own data where `JSON.parse` (events, `@json` decoding) or
+/// `@flatten` made it; JavaScript's copies by assignment (`Object.assign`, mapping-kit's
+/// objects, `removeUndefined`) make its value the copy's prototype instead, so Segment's output
+/// never has one (see [`ProtoMember`]).
 pub const PROTO_KEY: &str = "__proto__";
+
+/// Whether JSON text may have a `__proto__` key: it has `__pro`, or an escape (with which a
+/// key can spell it otherwise).
+fn may_have_proto_key(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.windows(5).any(|w| w == b"__pro") || b.windows(2).any(|w| w == b"\\u")
+}
 
 /// The index a property key stands for when it is an array index (`"0"`, `"12"`; below
 /// 2³² − 1, no sign, no leading zeros). JS lists such keys of an object first, in numeric
@@ -187,15 +196,23 @@ impl Resolved {
         })
     }
 
-    /// `JSON.stringify(value)`; `None` where JS answers `undefined` (or for JSON text too
-    /// deep to rewrite, see [`Unwritable`]).
+    /// `JSON.stringify(value)` in the middle of a mapping (`@json`): own `__proto__` members are
+    /// printed. `None` where JS answers `undefined` (or for JSON text too deep to rewrite, see
+    /// [`Unwritable`]).
     pub fn stringify(&self) -> Option<String> {
         let mut out = String::new();
-        matches!(self.write_json(&mut out), Ok(true)).then_some(out)
+        matches!(self.write(&mut out, ProtoMember::Print), Ok(true)).then_some(out)
     }
 
-    /// Appends `JSON.stringify(value)`; `false` (nothing written) for `undefined`.
+    /// Appends the value as Segment sends it, `JSON.stringify` after `removeUndefined`:
+    /// `undefined` and `__proto__` members left out ([`ProtoMember::Drop`]); `false` (nothing
+    /// written) for `undefined`.
     pub fn write_json(&self, out: &mut String) -> Result<bool, Unwritable> {
+        self.write(out, ProtoMember::Drop)
+    }
+
+    /// Appends `JSON.stringify(value)`, `__proto__` members as `proto` says.
+    pub(crate) fn write(&self, out: &mut String, proto: ProtoMember) -> Result<bool, Unwritable> {
         match self {
             Resolved::Undefined => return Ok(false),
             Resolved::Null => out.push_str("null"),
@@ -209,7 +226,7 @@ impl Resolved {
                     if i > 0 {
                         out.push(',');
                     }
-                    if !item.write_json(out)? {
+                    if !item.write(out, proto)? {
                         out.push_str("null");
                     }
                 }
@@ -219,7 +236,7 @@ impl Resolved {
                 out.push('{');
                 let mut first = true;
                 for (k, v) in js_order(map) {
-                    if v.is_undefined() || k == PROTO_KEY {
+                    if v.is_undefined() || (k == PROTO_KEY && proto == ProtoMember::Drop) {
                         continue;
                     }
                     if !first {
@@ -228,11 +245,11 @@ impl Resolved {
                     first = false;
                     write_str(k, out);
                     out.push(':');
-                    v.write_json(out)?;
+                    v.write(out, proto)?;
                 }
                 out.push('}');
             }
-            Resolved::Raw(raw) => write_js(raw.text(), out)?,
+            Resolved::Raw(raw) => write_js(raw.text(), out, proto)?,
         }
         Ok(true)
     }
@@ -264,7 +281,8 @@ impl Resolved {
     }
 
     /// Segment's `removeUndefined` without leaving the `Resolved` world (array items stay
-    /// `undefined`, as in JS).
+    /// `undefined`, as in JS). Its `Object.assign` copies make `__proto__` members prototypes,
+    /// so those go too (what a prototype then lends to lookups is not kept).
     pub fn remove_undefined(self) -> Resolved {
         match self {
             Resolved::Array(items) => {
@@ -272,10 +290,14 @@ impl Resolved {
             }
             Resolved::Object(map) => Resolved::Object(
                 map.into_iter()
-                    .filter(|(_, v)| !v.is_undefined())
+                    .filter(|(k, v)| !v.is_undefined() && k != PROTO_KEY)
                     .map(|(k, v)| (k, v.remove_undefined()))
                     .collect(),
             ),
+            // Text is looked into only when it may have such a key (plain or escaped).
+            Resolved::Raw(raw) if may_have_proto_key(raw.text()) => {
+                Resolved::Raw(raw).materialize().remove_undefined()
+            }
             other => other,
         }
     }

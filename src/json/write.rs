@@ -5,8 +5,9 @@
 //!
 //! Objects whose member order JavaScript changes — a duplicate key (`JSON.parse` keeps the last
 //! value at the first key's place), an array-index key (listed first, in numeric order), a
-//! `__proto__` key — or that have escaped keys or more members than a quick duplicate check
-//! covers are written from a parsed tree instead (the slow path).
+//! `__proto__` key that is left out ([`ProtoMember::Drop`]) — or that have escaped keys or more
+//! members than a quick duplicate check covers are written from a parsed tree instead (the
+//! slow path).
 
 use super::read::{hex4, unescape};
 use crate::js;
@@ -27,22 +28,28 @@ impl fmt::Display for Unwritable {
     }
 }
 
-/// Appends valid JSON `text` to `out` as JavaScript prints it after parsing it.
-pub fn write_js(text: &str, out: &mut String) -> Result<(), Unwritable> {
+/// What becomes of an object's own `__proto__` member (`JSON.parse` makes one of a
+/// `"__proto__"` key) when it is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProtoMember {
+    /// Printed, as `JSON.stringify` prints any own member (`@json` encoding mid-mapping).
+    Print,
+    /// Left out: Segment's `removeUndefined`, at the end of every mapping, copies each object
+    /// with `Object.assign`, which makes such a member the copy's prototype, so no payload
+    /// Segment sends has one.
+    Drop,
+}
+
+/// Appends valid JSON `text` to `out` as JavaScript prints it after parsing it, its
+/// `__proto__` members as `proto` says.
+pub fn write_js(text: &str, out: &mut String, proto: ProtoMember) -> Result<(), Unwritable> {
     let mark = out.len();
-    if copy_canonical(text, out) {
+    if copy_canonical(text, out, proto) {
         return Ok(());
     }
     out.truncate(mark);
     let value = super::read::resolved(text).ok_or(Unwritable)?;
-    value.write_json(out).map(|_| ())
-}
-
-/// [`write_js`] into a new string; `None` when `text` is already written that way.
-pub fn rewrite_js(text: &str) -> Result<Option<String>, Unwritable> {
-    let mut out = String::with_capacity(text.len());
-    write_js(text, &mut out)?;
-    Ok((out != text).then_some(out))
+    value.write(out, proto).map(|_| ())
 }
 
 /// Appends `JSON.stringify(s)` for a string (stand-ins of lone surrogates, see
@@ -76,7 +83,7 @@ fn write_stand_in(c: &str, out: &mut String) {
 
 /// Copies `text`, rewriting the tokens JavaScript prints differently, unless an object needs
 /// reordering (then `false`, with `out` partly written). Canonical runs are copied in one go.
-fn copy_canonical(text: &str, out: &mut String) -> bool {
+fn copy_canonical(text: &str, out: &mut String, proto: ProtoMember) -> bool {
     let b = text.as_bytes();
     // For each open container: `Some(start of its keys in `keys`)` for an object, `None` for
     // an array.
@@ -123,7 +130,7 @@ fn copy_canonical(text: &str, out: &mut String) -> bool {
                 let content = &text[i + 1..end];
                 if expect_key {
                     let start = open.last().copied().flatten().unwrap_or(0);
-                    if escaped || !plain_key(content, &keys[start.min(keys.len())..]) {
+                    if escaped || !plain_key(content, &keys[start.min(keys.len())..], proto) {
                         return false;
                     }
                     keys.push(content);
@@ -222,10 +229,10 @@ fn is_lone_surrogate(b: &[u8], at: usize, unit: u32) -> bool {
     }
 }
 
-/// A key JavaScript keeps in place: not `__proto__`, not an array index, not seen before in
-/// its object, and the object still small enough to check.
-fn plain_key(key: &str, earlier: &[&str]) -> bool {
-    key != crate::value::PROTO_KEY
+/// A key JavaScript keeps in place: not a `__proto__` left out, not an array index, not seen
+/// before in its object, and the object still small enough to check.
+fn plain_key(key: &str, earlier: &[&str], proto: ProtoMember) -> bool {
+    (key != crate::value::PROTO_KEY || proto == ProtoMember::Print)
         && (!key.starts_with(|c: char| c.is_ascii_digit())
             || crate::value::index_key(key).is_none())
         && earlier.len() < MAX_FAST_KEYS
@@ -305,7 +312,7 @@ mod tests {
 
     fn js(text: &str) -> String {
         let mut out = String::new();
-        write_js(text, &mut out).unwrap();
+        write_js(text, &mut out, ProtoMember::Drop).unwrap();
         out
     }
 
@@ -320,7 +327,6 @@ mod tests {
     fn canonical_text_is_copied() {
         let t = r#"{"a":[1,-2,"x",true,false,null,{}],"b":{"c":"d\n\"q\"\\"},"e":12.5,"f":[]}"#;
         assert_eq!(js(t), t);
-        assert_eq!(rewrite_js(t), Ok(None));
     }
 
     #[test]
@@ -387,6 +393,14 @@ mod tests {
         assert_eq!(js(r#"{"b":1,"a":2,"b":3}"#), r#"{"b":3,"a":2}"#);
         assert_eq!(js(r#"{"b":1,"10":2,"2":3}"#), r#"{"2":3,"10":2,"b":1}"#);
         assert_eq!(js(r#"{"a":1,"__proto__":{"x":1}}"#), r#"{"a":1}"#);
+        // JSON.stringify of what JSON.parse made prints its own `__proto__` member.
+        let mut printed = String::new();
+        let text = r#"{"a":1,"__proto__":{"x":1},"b":{"__proto__":2,"__proto__":3}}"#;
+        write_js(text, &mut printed, ProtoMember::Print).unwrap();
+        assert_eq!(
+            printed,
+            r#"{"a":1,"__proto__":{"x":1},"b":{"__proto__":3}}"#
+        );
         assert_eq!(js(r#"{"a\u0062":1,"ab":2}"#), r#"{"ab":2}"#);
         let many: Vec<String> = (0..40).map(|i| format!("\"k{i}\":{i}")).collect();
         let text = format!("{{{}}}", many.join(","));
@@ -398,6 +412,9 @@ mod tests {
         let deep = format!("{}{}", "[".repeat(5_000), "]".repeat(5_000));
         assert_eq!(js(&deep), deep);
         let deep_dup = format!("{}{{\"a\":1,\"a\":2}}{}", "[".repeat(500), "]".repeat(500));
-        assert_eq!(write_js(&deep_dup, &mut String::new()), Err(Unwritable));
+        assert_eq!(
+            write_js(&deep_dup, &mut String::new(), ProtoMember::Drop),
+            Err(Unwritable)
+        );
     }
 }

@@ -233,12 +233,13 @@ mod test_support {
         tree
     }
 
-    /// `JSON.stringify` of what `mapping` gives on the event in `text` (read in place), or the
-    /// error's message.
+    /// What `mapping` gives on the event in `text` (read in place) as Segment's `transform`
+    /// gives it, as JSON text, or the error's message.
     pub fn on_text(mapping: Value, text: &str) -> Result<Option<String>, String> {
         let event = crate::event::event_in(text).expect("event text");
+        let mut out = String::new();
         crate::mapping::transform_event(&mapping, &event)
-            .map(|r| r.stringify())
+            .map(|r| matches!(r.write_json(&mut out), Ok(true)).then_some(out))
             .map_err(|e| e.message())
     }
 
@@ -281,6 +282,32 @@ mod tests {
                 r#""upper":"A\ud800B","lower":"a\ud800b","replaced":"a\ud800-","#,
                 r#""template":"<a\ud800B>","encoded":"{\"\\udfff\":1}","decoded":["\ud800"],"#,
                 r#""flat":{"\udfff":1},"key":1}"#
+            )
+        );
+    }
+
+    #[test]
+    fn proto_members_are_own_until_an_assignment_copies_them() {
+        // JSON.parse (the event, @json decode) and @flatten make own `__proto__` members, which
+        // JSON.stringify prints; assignment (mapping objects, @merge, @excludeWhenNull and the
+        // final removeUndefined) makes them prototypes, which it does not.
+        let text = r#"{"p": {"__proto__": {"x": 1}, "a": 2}, "s": {"__proto__": 5}}"#;
+        let mapping = json!({
+            "path": {"@path": "$.p"},
+            "own": {"@path": "$.p.__proto__.x"},
+            "enc": {"@json": {"mode": "encode", "value": {"@path": "$.p"}}},
+            "flat": {"@json": {"mode": "encode", "value": {"@flatten": {"value": {"@path": "$.s"}, "separator": "."}}}},
+            "merged": {"@json": {"mode": "encode", "value": {"@merge": {"direction": "right", "objects": [{"@path": "$.p"}]}}}},
+            "built": {"@json": {"mode": "encode", "value": {"__proto__": {"y": 1}, "b": 1}}},
+            "kept": {"@json": {"mode": "encode", "value": {"@excludeWhenNull": {"@path": "$.p"}}}},
+            "decoded": {"@json": {"mode": "decode", "value": "{\"__proto__\": 1, \"c\": 2}"}}
+        });
+        assert_eq!(
+            on_text(mapping, text).unwrap().unwrap(),
+            concat!(
+                r#"{"path":{"a":2},"own":1,"enc":"{\"__proto__\":{\"x\":1},\"a\":2}","#,
+                r#""flat":"{\"__proto__\":5}","merged":"{\"a\":2}","built":"{\"b\":1}","#,
+                r#""kept":"{\"a\":2}","decoded":{"c":2}}"#
             )
         );
     }
