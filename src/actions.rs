@@ -5,7 +5,7 @@ use crate::fields::{ErrorCode, FieldError, FieldSpec, FieldType, Payload};
 use crate::json::read;
 use crate::json::write::write_str;
 use crate::json::RawJson;
-use crate::value::{ObjectMap, Resolved};
+use crate::value::{ObjectMap, Resolved, PROTO_KEY};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -214,20 +214,57 @@ impl Action {
     }
 }
 
-/// Identify `props` without `name`, `phone` and `email` (Nudge takes those as fields); `{}`
-/// when they are not an object. Objects still in their text are filtered as text.
+/// Identify `props` as the destination's `modifyProps` copies them with `for…in`, without
+/// `name`, `phone` and `email` (Nudge takes those as fields); `{}` when they are not an object.
+/// Objects still in their text are filtered as text.
+///
+/// `for…in` also lists inherited members: where `props` has an own `__proto__` member holding
+/// an object or array (as `JSON.parse` makes one), Segment's `removeUndefined` has made that
+/// value the prototype, so its members not seen yet follow the own ones (an array's by index).
+/// (They are the prototype's own, uncopied values, which Segment prints with any `__proto__`
+/// members of their own; here those are left out as everywhere in a payload.)
 fn without_contact_traits(props: Resolved) -> Resolved {
     const CONTACT: [&str; 3] = ["name", "phone", "email"];
     match props {
-        Resolved::Object(map) => Resolved::Object(
-            map.into_iter()
-                .filter(|(k, _)| !CONTACT.contains(&k.as_str()))
-                .collect(),
-        ),
+        Resolved::Object(map) => {
+            let mut out = ObjectMap::default();
+            let mut prototype = Resolved::Undefined;
+            let copy = |out: &mut ObjectMap, k: String, v: Resolved| {
+                if !v.is_undefined() && !CONTACT.contains(&k.as_str()) && !out.contains_key(&k) {
+                    out.insert(k, v);
+                }
+            };
+            for (k, v) in map {
+                if k == PROTO_KEY {
+                    prototype = v;
+                } else {
+                    copy(&mut out, k, v);
+                }
+            }
+            match prototype.materialize() {
+                Resolved::Object(members) => {
+                    for (k, v) in members {
+                        if k != PROTO_KEY {
+                            copy(&mut out, k, v);
+                        }
+                    }
+                }
+                Resolved::Array(items) => {
+                    for (i, item) in items.into_iter().enumerate() {
+                        copy(&mut out, i.to_string(), item);
+                    }
+                }
+                _ => {}
+            }
+            Resolved::Object(out)
+        }
         Resolved::Raw(raw) => {
             let Some(members) = read::members(&raw) else {
                 return Resolved::Object(ObjectMap::default());
             };
+            if members.iter().any(|(k, _)| k == PROTO_KEY) {
+                return without_contact_traits(Resolved::Raw(raw).materialize());
+            }
             if !members.iter().any(|(k, _)| CONTACT.contains(&k.as_ref())) {
                 return Resolved::Raw(raw);
             }
@@ -314,6 +351,30 @@ mod tests {
                 RawJson::from_text(r#"{"plan":[1]}"#.into()).unwrap()
             ))
         );
+    }
+
+    #[test]
+    fn identify_props_copy_inherited_members_as_for_in_does() {
+        // `props` with an own `__proto__` object: removeUndefined makes it the prototype, and
+        // the destination's for…in copies its members after the own ones.
+        let props = |text: &str| {
+            let mut p = payload(Action::IdentifyUser, json!({"ext_id": "u"}));
+            p.set(
+                "props",
+                Resolved::Raw(RawJson::from_text(text.into()).unwrap()),
+            );
+            json(Action::IdentifyUser.prepare(p).unwrap())["props"].clone()
+        };
+        assert_eq!(
+            props(r#"{"__proto__": {"x": 1, "a": 9, "name": "n", "__proto__": {"z": 1}}, "a": 2}"#),
+            json!({"a": 2, "x": 1})
+        );
+        assert_eq!(
+            props(r#"{"__pro\u0074o__": ["i"], "b": 1}"#),
+            json!({"b": 1, "0": "i"})
+        );
+        assert_eq!(props(r#"{"__proto__": 5, "b": 1}"#), json!({"b": 1}));
+        assert_eq!(props(r#"{"__proto__": null}"#), json!({}));
     }
 
     #[test]

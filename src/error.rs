@@ -37,6 +37,9 @@ pub enum MappingErrorCode {
     BudgetExhausted,
     /// A Liquid template that does not parse or render.
     InvalidTemplate,
+    /// An object made text where JavaScript cannot make it text (its own `toString` member is
+    /// no function): Segment's mapping throws a `TypeError` there.
+    NoPrimitive,
 }
 
 impl MappingErrorCode {
@@ -52,6 +55,7 @@ impl MappingErrorCode {
             MappingErrorCode::TooDeep => "too_deep",
             MappingErrorCode::BudgetExhausted => "budget_exhausted",
             MappingErrorCode::InvalidTemplate => "invalid_template",
+            MappingErrorCode::NoPrimitive => "no_primitive",
         }
     }
 }
@@ -137,6 +141,9 @@ pub(crate) enum Reason {
     TemplateNotString,
     /// `liquid template values are limited to N characters`.
     TemplateTooLong(usize),
+    /// `Cannot convert object to primitive value` (V8's `TypeError` where ToPrimitive finds
+    /// neither `toString` nor `valueOf` giving a primitive).
+    NoPrimitive,
 }
 
 fn article(type_name: &str) -> &'static str {
@@ -189,6 +196,7 @@ impl fmt::Display for Reason {
             Reason::TemplateTooLong(max) => {
                 write!(f, "liquid template values are limited to {max} characters")
             }
+            Reason::NoPrimitive => f.write_str("Cannot convert object to primitive value"),
             Reason::BudgetExhausted => f.write_str(
                 "builds a result longer than this input allows (8 MiB plus 64 times the input's size)",
             ),
@@ -241,6 +249,7 @@ impl MappingError {
             Reason::Template(_) => MappingErrorCode::InvalidTemplate,
             Reason::TemplateNotString => MappingErrorCode::InvalidType,
             Reason::TemplateTooLong(_) => MappingErrorCode::InvalidValue,
+            Reason::NoPrimitive => MappingErrorCode::NoPrimitive,
         }
     }
 

@@ -156,15 +156,27 @@ impl<'a> Event<'a> {
 /// members are found in the same pass that finds the events.
 pub fn events_in(text: &str) -> Result<Vec<Event<'_>>, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_str(text);
-    let events = (&mut de).deserialize_any(EventsVisitor)?;
-    de.end()?;
-    Ok(events)
+    let read = (&mut de)
+        .deserialize_any(EventsVisitor)
+        .and_then(|events| de.end().map(|()| events));
+    read.or_else(|_| {
+        // serde_json refuses some scalars it would have to decode (a string with a lone
+        // surrogate, a number beyond a double) although they are JSON: read each event from
+        // its text instead (which fails only for text that is not JSON).
+        let raw: &RawValue = serde_json::from_str(text)?;
+        Ok(match read::items(raw) {
+            Some(items) => items.into_iter().map(Event::new).collect(),
+            None => vec![Event::new(raw)],
+        })
+    })
 }
 
 /// One event (or a mapping's payload) in a JSON text, read in place: however deep its values
 /// nest, only its top level is read.
 pub fn event_in(text: &str) -> Result<Event<'_>, serde_json::Error> {
-    serde_json::from_str::<Level<'_>>(text).map(Event::from_level)
+    serde_json::from_str::<Level<'_>>(text)
+        .map(Event::from_level)
+        .or_else(|_| serde_json::from_str::<&RawValue>(text).map(Event::new))
 }
 
 /// An array of events, or one event: any other value is read as [`Level`] is.
@@ -255,6 +267,14 @@ mod tests {
         assert_eq!(
             mixed[2].to_resolved().stringify().as_deref(),
             Some(r#"[3,"x"]"#)
+        );
+        // Scalars serde_json would refuse to decode are still events (that are not objects).
+        let odd = events_in(r#"[{"a": "\ud800"}, "\ud800", 1e400]"#).unwrap();
+        let kinds: Vec<Kind> = odd.iter().map(Event::kind).collect();
+        assert_eq!(kinds, [Kind::Object, Kind::String, Kind::Number]);
+        assert_eq!(
+            event_in(r#""\udfff""#).unwrap().shape_problem().as_deref(),
+            Some("an event must be a JSON object, found string")
         );
         assert!(events_in("{").is_err());
         assert!(events_in("[1] x").is_err());

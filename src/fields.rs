@@ -258,25 +258,31 @@ fn normalize_date(value: &Resolved) -> Option<String> {
     let ms = match value {
         Resolved::String(s) if datetime::is_iso_string(s) => return Some(s.clone()),
         Resolved::String(s) => datetime::parse_text(s)?,
-        Resolved::Number(n) => datetime::parse_timestamp(&serde_json::Value::Number(n.clone()))?,
+        Resolved::Number(n) => datetime::time_clip(*n)?,
         _ => return None,
     };
     datetime::to_iso_string(ms)
 }
 
+/// Whether Segment's schema takes `v` as a value of type `t` as it is. Ajv's numbers are
+/// finite (its `strictNumbers`): ±Infinity is no number, and a string or date field gets
+/// its text (`"Infinity"`, which is no date).
 fn has_type(v: &Resolved, t: FieldType) -> bool {
     match (t, v) {
         (FieldType::String, Resolved::String(_)) => true,
         (FieldType::Object, r) => Root::Resolved(r).type_name() == "object",
-        (FieldType::Datetime, Resolved::String(_) | Resolved::Number(_)) => true,
+        (FieldType::Datetime, Resolved::String(_)) => true,
+        (FieldType::Datetime | FieldType::Number, Resolved::Number(n)) => n.is_finite(),
         (FieldType::Boolean, Resolved::Bool(_)) => true,
-        (FieldType::Number, Resolved::Number(_)) => true,
-        (FieldType::Integer, Resolved::Number(n)) => n.as_f64().is_some_and(|f| f.fract() == 0.0),
+        (FieldType::Integer, Resolved::Number(n)) => n.is_finite() && n.fract() == 0.0,
         _ => false,
     }
 }
 
 /// Ajv's `coerceTypes: "array"`: a one-item array stands for its item, then scalars convert.
+/// Only `null` converts to a type's empty value; an `undefined` item (`[undefined]`, what a
+/// mapped array holds where a path finds nothing) converts to nothing, so the field is
+/// invalid, as in Segment.
 fn coerce(value: Resolved, t: FieldType) -> Option<Resolved> {
     if has_type(&value, t) {
         return Some(value);
@@ -293,10 +299,10 @@ fn coerce(value: Resolved, t: FieldType) -> Option<Resolved> {
         // never passes, so for `datetime` the item always goes through coercion.
         Resolved::Array(mut items) if items.len() == 1 && t == FieldType::Datetime => {
             return match items.remove(0) {
-                Resolved::Number(n) => Some(Resolved::String(js::json_number_to_string(&n))),
+                Resolved::Number(n) => Some(Resolved::String(js::number_to_string(n))),
                 Resolved::Bool(b) => Some(Resolved::String(b.to_string())),
-                Resolved::Null | Resolved::Undefined => Some(Resolved::String(String::new())),
-                Resolved::String(s) => numeric_string(&s).map(Resolved::from_f64),
+                Resolved::Null => Some(Resolved::String(String::new())),
+                Resolved::String(s) => numeric_string(&s).map(Resolved::Number),
                 _ => None,
             };
         }
@@ -311,28 +317,26 @@ fn coerce(value: Resolved, t: FieldType) -> Option<Resolved> {
     };
     match (t, &value) {
         (FieldType::String | FieldType::Datetime, Resolved::Number(n)) => {
-            Some(Resolved::String(js::json_number_to_string(n)))
+            Some(Resolved::String(js::number_to_string(*n)))
         }
         (FieldType::String | FieldType::Datetime, Resolved::Bool(b)) => {
             Some(Resolved::String(b.to_string()))
         }
-        (FieldType::String | FieldType::Datetime, Resolved::Null | Resolved::Undefined) => {
+        (FieldType::String | FieldType::Datetime, Resolved::Null) => {
             Some(Resolved::String(String::new()))
         }
         (FieldType::Number | FieldType::Integer, Resolved::Bool(b)) => {
-            Some(Resolved::from_f64(f64::from(u8::from(*b))))
+            Some(Resolved::Number(f64::from(u8::from(*b))))
         }
-        (FieldType::Number | FieldType::Integer, Resolved::Null | Resolved::Undefined) => {
-            Some(Resolved::from_f64(0.0))
-        }
-        (FieldType::Number, Resolved::String(s)) => numeric_string(s).map(Resolved::from_f64),
+        (FieldType::Number | FieldType::Integer, Resolved::Null) => Some(Resolved::Number(0.0)),
+        (FieldType::Number, Resolved::String(s)) => numeric_string(s).map(Resolved::Number),
         (FieldType::Integer, Resolved::String(s)) => numeric_string(s)
             .filter(|n| n.fract() == 0.0)
-            .map(Resolved::from_f64),
+            .map(Resolved::Number),
         (FieldType::Boolean, Resolved::String(s)) if s == "false" => Some(Resolved::Bool(false)),
         (FieldType::Boolean, Resolved::String(s)) if s == "true" => Some(Resolved::Bool(true)),
-        (FieldType::Boolean, Resolved::Null | Resolved::Undefined) => Some(Resolved::Bool(false)),
-        (FieldType::Boolean, Resolved::Number(n)) => match js::json_number_value(n) {
+        (FieldType::Boolean, Resolved::Null) => Some(Resolved::Bool(false)),
+        (FieldType::Boolean, Resolved::Number(n)) => match n {
             0.0 => Some(Resolved::Bool(false)),
             1.0 => Some(Resolved::Bool(true)),
             _ => None,
@@ -421,6 +425,30 @@ mod tests {
     }
 
     #[test]
+    fn undefined_items_coerce_to_nothing() {
+        // `[undefined]` (a mapped array whose path found nothing) is unwrapped by ajv and then
+        // fails the type; `[null]` becomes the type's empty value.
+        let field = |key: &str, item: Resolved| {
+            let mapped = ObjectMap::from_iter([
+                ("name".to_string(), Resolved::String("x".into())),
+                ("at".to_string(), Resolved::Number(1.0)),
+                (key.to_string(), Resolved::Array(vec![item])),
+            ]);
+            validate(mapped, FIELDS, false)
+                .map_err(|e| e.into_iter().map(|e| (e.field, e.code)).collect::<Vec<_>>())
+        };
+        for key in ["name", "at", "n", "b"] {
+            assert_eq!(
+                field(key, Resolved::Undefined).unwrap_err(),
+                [(key.to_string(), ErrorCode::Type)],
+                "{key}"
+            );
+            // (`""` is no date.)
+            assert_eq!(field(key, Resolved::Null).is_ok(), key != "at", "{key}");
+        }
+    }
+
+    #[test]
     fn dates_in_one_item_arrays_are_coerced_as_segment_does() {
         // Ajv never takes a one-item array as is for a multi-type field: the item is coerced.
         let at = |v: Value| run(json!({"name": "x", "at": v}), true);
@@ -457,6 +485,50 @@ mod tests {
         assert_eq!(
             validate(ObjectMap::default(), FIELDS, true).unwrap_err()[0].message,
             "Event Name (name) is required"
+        );
+    }
+
+    #[test]
+    fn infinity_is_a_number_that_prints_as_text() {
+        // JSON.parse gives ±Infinity for `1e400`, which ajv takes for no number: a string
+        // field gets its text, a date field that text too (no date), a number field nothing.
+        let infinite = |name: f64, at: Resolved| {
+            let mapped = ObjectMap::from_iter([
+                ("name".to_string(), Resolved::Number(name)),
+                ("at".to_string(), at),
+            ]);
+            validate(mapped, FIELDS, true)
+        };
+        let payload = infinite(f64::NEG_INFINITY, Resolved::Number(1.0)).unwrap();
+        assert_eq!(
+            payload.get("name"),
+            Some(&Resolved::String("-Infinity".into()))
+        );
+        assert_eq!(
+            run(json!({"name": "x", "at": 1, "n": 1e300}), true),
+            Ok(json!({"name": "x", "at": "1970-01-01T00:00:00.001Z", "n": 1e300}))
+        );
+        let codes = |r: Result<Payload, Vec<FieldError>>| {
+            r.unwrap_err()
+                .into_iter()
+                .map(|e| (e.field, e.code))
+                .collect::<Vec<_>>()
+        };
+        let at = Resolved::Number(f64::INFINITY);
+        assert_eq!(codes(infinite(1.0, at)), [("at".into(), ErrorCode::Format)]);
+        let in_array = Resolved::Array(vec![Resolved::Number(f64::INFINITY)]);
+        assert_eq!(
+            codes(infinite(1.0, in_array)),
+            [("at".into(), ErrorCode::Format)]
+        );
+        let mapped = ObjectMap::from_iter([
+            ("name".to_string(), Resolved::String("x".into())),
+            ("at".to_string(), Resolved::Number(1.0)),
+            ("n".to_string(), Resolved::Number(f64::INFINITY)),
+        ]);
+        assert_eq!(
+            codes(validate(mapped, FIELDS, true)),
+            [("n".into(), ErrorCode::Type)]
         );
     }
 

@@ -2,7 +2,8 @@
 //!
 //! Arguments cross the boundary as JSON text (`JSON.stringify` on the JS side; a BigInt becomes
 //! the number it rounds to, which is all the core would make of its digits since it holds every
-//! number as JavaScript does) and results come back through `JSON.parse`, which keeps
+//! number as JavaScript does; ±Infinity and NaN become `null`, as in the text every Segment SDK
+//! sends, while `planText` reads a `1e400` in its text as JavaScript's Infinity) and results come back through `JSON.parse`, which keeps
 //! numbers, `null`, unicode and key order exactly as JSON has them and is cheaper than walking
 //! JS objects from wasm. Errors are JS `Error`s whose message is the core's message, with a
 //! `path`, `position` or `errors` property where one helps.

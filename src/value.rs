@@ -5,14 +5,15 @@
 //! `undefined` key override a defined one, `@flatten` keeps it as a key that later vanishes).
 //! Modelling `undefined` explicitly keeps those results exact.
 
+use crate::error::{MappingError, Reason};
 use crate::json::read::{self, Kind};
-use crate::json::write::{write_js, write_str, Unwritable};
+use crate::json::write::{write_js, write_str, ProtoMember, Unwritable};
 use crate::json::RawJson;
 use crate::number;
 /// An object's members in insertion order, hashed with foldhash (randomly seeded, and much
 /// faster than SipHash for the short keys events have).
 pub type ObjectMap = indexmap::IndexMap<String, Resolved, foldhash::fast::RandomState>;
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
 
 /// A JSON value that may also be, or contain, `undefined`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -24,8 +25,10 @@ pub enum Resolved {
     Null,
     /// A boolean.
     Bool(bool),
-    /// A number (kept as JSON number so that large integers survive untouched).
-    Number(Number),
+    /// A number as JavaScript holds it: a double (`1.0` is `1`, integers beyond 2⁵³ round),
+    /// ±Infinity where JSON text goes beyond a double's range (`1e400`), as `JSON.parse` reads
+    /// it. `JSON.stringify` writes the non-finite ones as `null`.
+    Number(f64),
     /// A string.
     String(String),
     /// An array; `undefined` items print as `null`.
@@ -37,9 +40,22 @@ pub enum Resolved {
     Raw(RawJson),
 }
 
-/// A member named `__proto__` does not survive JavaScript's object copies (assigning it sets
-/// the prototype instead), so Segment's output never has one.
+/// The member JavaScript calls to make an object text (`String(o)`, `` `${o}` ``, `o == ''`);
+/// an object's own member of that name hides `Object.prototype.toString`.
+const TO_STRING: &str = "toString";
+
+/// A member named `__proto__`: own data where `JSON.parse` (events, `@json` decoding) or
+/// `@flatten` made it; JavaScript's copies by assignment (`Object.assign`, mapping-kit's
+/// objects, `removeUndefined`) make its value the copy's prototype instead, so Segment's output
+/// never has one (see [`ProtoMember`]).
 pub const PROTO_KEY: &str = "__proto__";
+
+/// Whether JSON text may have a `__proto__` key: it has `__pro`, or an escape (with which a
+/// key can spell it otherwise).
+fn may_have_proto_key(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.windows(5).any(|w| w == b"__pro") || b.windows(2).any(|w| w == b"\\u")
+}
 
 /// The index a property key stands for when it is an array index (`"0"`, `"12"`; below
 /// 2³² − 1, no sign, no leading zeros). JS lists such keys of an object first, in numeric
@@ -126,33 +142,7 @@ impl<I: Iterator> Iterator for JsOrder<I> {
     }
 }
 
-/// A JSON number as JavaScript holds it: a double, so `-0` is `0`, `1.0` is `1` and integers
-/// beyond 2⁵³ round.
-pub fn canonical_number(n: &Number) -> Number {
-    const SAFE: u64 = 1 << 53;
-    if n.as_i64().is_some_and(|i| i.unsigned_abs() <= SAFE) || n.as_u64().is_some_and(|u| u <= SAFE)
-    {
-        return n.clone();
-    }
-    match Resolved::from_f64(number::json_number_value(n)) {
-        Resolved::Number(c) => c,
-        _ => n.clone(),
-    }
-}
-
 impl Resolved {
-    /// A number from an `f64` (integers print without a fraction; non-finite becomes `null`,
-    /// as `JSON.stringify` does).
-    pub fn from_f64(f: f64) -> Resolved {
-        if f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0 {
-            Resolved::Number(Number::from(f as i64))
-        } else if f.fract() == 0.0 && f > 0.0 && f < 1e21 && f <= u64::MAX as f64 {
-            Resolved::Number(Number::from(f as u64))
-        } else {
-            Number::from_f64(f).map_or(Resolved::Null, Resolved::Number)
-        }
-    }
-
     /// Whether this is `undefined`.
     pub fn is_undefined(&self) -> bool {
         matches!(self, Resolved::Undefined)
@@ -167,61 +157,68 @@ impl Resolved {
     /// arrays and objects. Text nested deeper than serde_json's limit (128) is `undefined`.
     pub fn materialize(self) -> Resolved {
         match self {
-            Resolved::Raw(raw) => {
-                read::tree_of(&raw, 0).map_or(Resolved::Undefined, Resolved::from)
-            }
+            Resolved::Raw(raw) => read::resolved_of(&raw, 0).unwrap_or(Resolved::Undefined),
             other => other,
         }
     }
 
-    /// `String(value)` in JS (`undefined` and `null` give `"undefined"`/`"null"`).
-    pub fn to_js_string(&self) -> String {
-        match self {
+    /// `String(value)` in JS (`undefined` and `null` give `"undefined"`/`"null"`). Fails where
+    /// JavaScript's ToPrimitive throws: an object (or an array holding one) with its own
+    /// `toString` member, which in JSON is never the function JavaScript would call.
+    pub fn to_js_string(&self) -> Result<String, MappingError> {
+        Ok(match self {
             Resolved::Undefined => "undefined".into(),
             Resolved::Null => "null".into(),
             Resolved::Bool(b) => b.to_string(),
-            Resolved::Number(n) => number::json_number_to_string(n),
+            Resolved::Number(n) => number::number_to_string(*n),
             Resolved::String(s) => s.clone(),
-            Resolved::Array(items) => items
-                .iter()
-                .map(|i| {
-                    if i.is_nullish() {
+            Resolved::Array(items) => {
+                let mut parts = Vec::with_capacity(items.len());
+                for item in items {
+                    parts.push(if item.is_nullish() {
                         String::new()
                     } else {
-                        i.to_js_string()
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(","),
-            Resolved::Object(_) => "[object Object]".into(),
-            Resolved::Raw(raw) if read::kind(raw) == Kind::Array => {
-                self.clone().materialize().to_js_string()
+                        item.to_js_string()?
+                    });
+                }
+                parts.join(",")
             }
-            Resolved::Raw(_) => "[object Object]".into(),
-        }
+            Resolved::Object(map) if map.contains_key(TO_STRING) => {
+                return Err(MappingError::new(Reason::NoPrimitive))
+            }
+            Resolved::Raw(raw) if read::kind(raw) == Kind::Array => {
+                return self.clone().materialize().to_js_string()
+            }
+            Resolved::Raw(raw) if read::member(raw, TO_STRING).is_some() => {
+                return Err(MappingError::new(Reason::NoPrimitive))
+            }
+            Resolved::Object(_) | Resolved::Raw(_) => "[object Object]".into(),
+        })
     }
 
-    /// `JSON.stringify(value)`; `None` where JS answers `undefined` (or for JSON text too
-    /// deep to rewrite, see [`Unwritable`]).
+    /// `JSON.stringify(value)` in the middle of a mapping (`@json`): own `__proto__` members are
+    /// printed. `None` where JS answers `undefined` (or for JSON text too deep to rewrite, see
+    /// [`Unwritable`]).
     pub fn stringify(&self) -> Option<String> {
         let mut out = String::new();
-        matches!(self.write_json(&mut out), Ok(true)).then_some(out)
+        matches!(self.write(&mut out, ProtoMember::Print), Ok(true)).then_some(out)
     }
 
-    /// Appends `JSON.stringify(value)`; `false` (nothing written) for `undefined`.
+    /// Appends the value as Segment sends it, `JSON.stringify` after `removeUndefined`:
+    /// `undefined` and `__proto__` members left out ([`ProtoMember::Drop`]); `false` (nothing
+    /// written) for `undefined`.
     pub fn write_json(&self, out: &mut String) -> Result<bool, Unwritable> {
+        self.write(out, ProtoMember::Drop)
+    }
+
+    /// Appends `JSON.stringify(value)`, `__proto__` members as `proto` says.
+    pub(crate) fn write(&self, out: &mut String, proto: ProtoMember) -> Result<bool, Unwritable> {
         match self {
             Resolved::Undefined => return Ok(false),
             Resolved::Null => out.push_str("null"),
             Resolved::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Resolved::Number(n) => {
-                let f = number::json_number_value(n);
-                if f.is_finite() {
-                    out.push_str(&number::json_number_to_string(n))
-                } else {
-                    out.push_str("null")
-                }
-            }
+            Resolved::Number(n) if n.is_finite() => out.push_str(&number::number_to_string(*n)),
+            Resolved::Number(_) => out.push_str("null"),
             Resolved::String(s) => write_str(s, out),
             Resolved::Array(items) => {
                 out.push('[');
@@ -229,7 +226,7 @@ impl Resolved {
                     if i > 0 {
                         out.push(',');
                     }
-                    if !item.write_json(out)? {
+                    if !item.write(out, proto)? {
                         out.push_str("null");
                     }
                 }
@@ -239,7 +236,7 @@ impl Resolved {
                 out.push('{');
                 let mut first = true;
                 for (k, v) in js_order(map) {
-                    if v.is_undefined() || k == PROTO_KEY {
+                    if v.is_undefined() || (k == PROTO_KEY && proto == ProtoMember::Drop) {
                         continue;
                     }
                     if !first {
@@ -248,11 +245,11 @@ impl Resolved {
                     first = false;
                     write_str(k, out);
                     out.push(':');
-                    v.write_json(out)?;
+                    v.write(out, proto)?;
                 }
                 out.push('}');
             }
-            Resolved::Raw(raw) => write_js(raw.text(), out)?,
+            Resolved::Raw(raw) => write_js(raw.text(), out, proto)?,
         }
         Ok(true)
     }
@@ -265,7 +262,7 @@ impl Resolved {
             Resolved::Undefined => return None,
             Resolved::Null => Value::Null,
             Resolved::Bool(b) => Value::Bool(b),
-            Resolved::Number(n) => Value::Number(n),
+            Resolved::Number(n) => number::json_number(n).map_or(Value::Null, Value::Number),
             Resolved::String(s) => Value::String(s),
             Resolved::Array(items) => Value::Array(
                 items
@@ -284,7 +281,8 @@ impl Resolved {
     }
 
     /// Segment's `removeUndefined` without leaving the `Resolved` world (array items stay
-    /// `undefined`, as in JS).
+    /// `undefined`, as in JS). Its `Object.assign` copies make `__proto__` members prototypes,
+    /// so those go too (what a prototype then lends to lookups is not kept).
     pub fn remove_undefined(self) -> Resolved {
         match self {
             Resolved::Array(items) => {
@@ -292,10 +290,14 @@ impl Resolved {
             }
             Resolved::Object(map) => Resolved::Object(
                 map.into_iter()
-                    .filter(|(_, v)| !v.is_undefined())
+                    .filter(|(k, v)| !v.is_undefined() && k != PROTO_KEY)
                     .map(|(k, v)| (k, v.remove_undefined()))
                     .collect(),
             ),
+            // Text is looked into only when it may have such a key (plain or escaped).
+            Resolved::Raw(raw) if may_have_proto_key(raw.text()) => {
+                Resolved::Raw(raw).materialize().remove_undefined()
+            }
             other => other,
         }
     }
@@ -306,7 +308,7 @@ impl From<&Value> for Resolved {
         match v {
             Value::Null => Resolved::Null,
             Value::Bool(b) => Resolved::Bool(*b),
-            Value::Number(n) => Resolved::Number(canonical_number(n)),
+            Value::Number(n) => Resolved::Number(number::json_number_value(n)),
             Value::String(s) => Resolved::String(s.clone()),
             Value::Array(items) => Resolved::Array(items.iter().map(Resolved::from).collect()),
             Value::Object(map) => Resolved::Object(
@@ -323,7 +325,7 @@ impl From<Value> for Resolved {
         match v {
             Value::Null => Resolved::Null,
             Value::Bool(b) => Resolved::Bool(b),
-            Value::Number(n) => Resolved::Number(canonical_number(&n)),
+            Value::Number(n) => Resolved::Number(number::json_number_value(&n)),
             Value::String(s) => Resolved::String(s),
             Value::Array(items) => Resolved::Array(items.into_iter().map(Resolved::from).collect()),
             Value::Object(map) => Resolved::Object(
@@ -346,7 +348,7 @@ mod tests {
             ("a".to_string(), Resolved::Undefined),
             (
                 "b".to_string(),
-                Resolved::Array(vec![Resolved::Undefined, Resolved::from_f64(1.0)]),
+                Resolved::Array(vec![Resolved::Undefined, Resolved::Number(1.0)]),
             ),
         ]));
         assert_eq!(r.clone().into_json(), Some(json!({"b": [null, 1]})));
@@ -375,7 +377,17 @@ mod tests {
     #[test]
     fn js_string_forms() {
         let r = Resolved::from(json!([1, null, "a", [2, 3], {"x": 1}, true]));
-        assert_eq!(r.to_js_string(), "1,,a,2,3,[object Object],true");
-        assert_eq!(Resolved::from(json!(1e21)).to_js_string(), "1e+21");
+        assert_eq!(r.to_js_string().unwrap(), "1,,a,2,3,[object Object],true");
+        assert_eq!(Resolved::from(json!(1e21)).to_js_string().unwrap(), "1e+21");
+        // An own `toString` that is no function: ToPrimitive throws, inside arrays too.
+        let own = Resolved::from(json!([1, [{"toString": "x"}]]));
+        assert_eq!(
+            own.to_js_string().unwrap_err().message(),
+            "Cannot convert object to primitive value"
+        );
+        let raw = Resolved::Raw(RawJson::from_text(r#"{"toString":1}"#.into()).unwrap());
+        assert!(raw.to_js_string().is_err());
+        let value_of = Resolved::from(json!({"valueOf": "x"}));
+        assert_eq!(value_of.to_js_string().unwrap(), "[object Object]");
     }
 }

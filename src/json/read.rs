@@ -5,7 +5,7 @@
 //! JSON; nesting depth is not limited here (skipping is iterative), which is why nothing in
 //! this module recurses.
 
-use crate::value::{canonical_number, Resolved};
+use crate::value::{ObjectMap, Resolved};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Number, Value};
@@ -59,33 +59,13 @@ pub fn kind(raw: &RawValue) -> Kind {
     }
 }
 
-/// A key, borrowed from the text when it has no escapes (serde's own `Cow` always copies).
-/// Only read through a map's keys, which are always strings.
-struct Key<'a>(Cow<'a, str>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Key<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl<'de> Visitor<'de> for KeyVisitor {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a key")
-            }
-            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Borrowed(s)))
-            }
-            fn visit_str<E>(self, s: &str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(s.to_string())))
-            }
-        }
-        d.deserialize_any(KeyVisitor)
-    }
-}
-
-/// Reads an object's members from a map, keys borrowed where they can be.
+/// Reads an object's members from a map, keys borrowed where they can be. Each key is taken
+/// as its text first (serde_json would refuse to decode a lone surrogate into a `str`), then
+/// decoded by [`string`].
 pub fn read_members<'de, M: MapAccess<'de>>(mut map: M) -> Result<Vec<Member<'de>>, M::Error> {
     let mut members = Vec::with_capacity(map.size_hint().unwrap_or(16));
-    while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+    while let Some(key) = map.next_key::<&'de RawValue>()? {
+        let key = string(key).unwrap_or_default();
         members.push((key, map.next_value::<&'de RawValue>()?));
     }
     Ok(members)
@@ -100,7 +80,8 @@ pub fn read_members_except<'de, M: MapAccess<'de>, T: Deserialize<'de>>(
 ) -> Result<(Vec<Member<'de>>, Option<T>), M::Error> {
     let mut members = Vec::with_capacity(map.size_hint().unwrap_or(16));
     let mut found = None;
-    while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+    while let Some(key) = map.next_key::<&'de RawValue>()? {
+        let key = string(key).unwrap_or_default();
         if key == special {
             found = Some(map.next_value::<T>()?);
         } else {
@@ -155,14 +136,17 @@ impl<'de> Visitor<'de> for LevelVisitor {
         Ok(Level::Scalar(Resolved::Bool(b)))
     }
     fn visit_i64<E>(self, n: i64) -> Result<Level<'de>, E> {
-        Ok(Level::Scalar(Resolved::Number(canonical_number(&n.into()))))
+        // (Rounded to the nearest double, as JavaScript reads the digits.)
+        Ok(Level::Scalar(Resolved::Number(n as f64)))
     }
     fn visit_u64<E>(self, n: u64) -> Result<Level<'de>, E> {
-        Ok(Level::Scalar(Resolved::Number(canonical_number(&n.into()))))
+        Ok(Level::Scalar(Resolved::Number(n as f64)))
     }
     fn visit_f64<E>(self, n: f64) -> Result<Level<'de>, E> {
-        Ok(Level::Scalar(Resolved::from_f64(n)))
+        Ok(Level::Scalar(Resolved::Number(n)))
     }
+    // (A string with a lone surrogate never gets here: serde_json refuses it before. Where a
+    // value may be a string, [`level`] reads it without serde's string decoding.)
     fn visit_str<E>(self, s: &str) -> Result<Level<'de>, E> {
         Ok(Level::Scalar(Resolved::String(s.to_string())))
     }
@@ -185,28 +169,90 @@ pub fn tree(text: &str) -> Result<Value, serde_json::Error> {
     tree_of(raw, 0).ok_or_else(|| de::Error::custom("recursion limit exceeded"))
 }
 
+/// A JSON text as the value `JSON.parse` gives (see [`resolved_of`]); `None` for text that is
+/// not JSON or nests deeper than [`MAX_TREE_DEPTH`].
+pub fn resolved(text: &str) -> Option<Resolved> {
+    resolved_of(serde_json::from_str(text).ok()?, 0)
+}
+
 /// The tree of a JSON text already read, `None` past [`MAX_TREE_DEPTH`]. Each level reads its
 /// members as text, so a value nested `d` levels deep is read `d` times: bounded by the depth.
 pub fn tree_of(raw: &RawValue, depth: usize) -> Option<Value> {
-    if kind(raw) == Kind::Number {
-        return Some(number(raw.get()).map_or(Value::Null, Value::Number));
+    build(raw, depth)
+}
+
+/// A JSON text already read as the value JavaScript's `JSON.parse` gives (as [`tree_of`], but
+/// numbers beyond a double's range are ±Infinity, which a JSON tree cannot hold), `None` past
+/// [`MAX_TREE_DEPTH`].
+pub fn resolved_of(raw: &RawValue, depth: usize) -> Option<Resolved> {
+    build(raw, depth)
+}
+
+/// A tree [`build`] makes: a JSON tree or a mapped value.
+trait Tree: Sized {
+    /// A scalar, given its text and its value.
+    fn scalar(raw: &RawValue, value: Resolved) -> Self;
+    fn array(items: Vec<Self>) -> Self;
+    /// An empty object, and a member put in (a repeated key keeps its first place).
+    fn object() -> Self;
+    fn insert(&mut self, key: String, value: Self);
+}
+
+impl Tree for Value {
+    fn scalar(raw: &RawValue, value: Resolved) -> Value {
+        match value {
+            // Integers exactly as written while they fit (the tree is JSON, not JavaScript).
+            Resolved::Number(_) => number(raw.get()).map_or(Value::Null, Value::Number),
+            Resolved::Bool(b) => Value::Bool(b),
+            Resolved::String(s) => Value::String(s),
+            _ => Value::Null,
+        }
     }
+    fn array(items: Vec<Value>) -> Value {
+        Value::Array(items)
+    }
+    fn object() -> Value {
+        Value::Object(Map::new())
+    }
+    fn insert(&mut self, key: String, value: Value) {
+        if let Value::Object(map) = self {
+            map.insert(key, value);
+        }
+    }
+}
+
+impl Tree for Resolved {
+    fn scalar(_: &RawValue, value: Resolved) -> Resolved {
+        value
+    }
+    fn array(items: Vec<Resolved>) -> Resolved {
+        Resolved::Array(items)
+    }
+    fn object() -> Resolved {
+        Resolved::Object(ObjectMap::default())
+    }
+    fn insert(&mut self, key: String, value: Resolved) {
+        if let Resolved::Object(map) = self {
+            map.insert(key, value);
+        }
+    }
+}
+
+fn build<T: Tree>(raw: &RawValue, depth: usize) -> Option<T> {
     match level(raw)? {
         Level::Object(members) if depth < MAX_TREE_DEPTH => {
-            let mut map = Map::new();
+            let mut object = T::object();
             for (key, value) in members {
-                map.insert(key.into_owned(), tree_of(value, depth + 1)?);
+                object.insert(key.into_owned(), build(value, depth + 1)?);
             }
-            Some(Value::Object(map))
+            Some(object)
         }
         Level::Array(items) if depth < MAX_TREE_DEPTH => items
             .into_iter()
-            .map(|item| tree_of(item, depth + 1))
+            .map(|item| build(item, depth + 1))
             .collect::<Option<Vec<_>>>()
-            .map(Value::Array),
-        Level::Scalar(Resolved::Null) => Some(Value::Null),
-        Level::Scalar(Resolved::Bool(b)) => Some(Value::Bool(b)),
-        Level::Scalar(Resolved::String(s)) => Some(Value::String(s)),
+            .map(T::array),
+        Level::Scalar(value) => Some(T::scalar(raw, value)),
         _ => None,
     }
 }
@@ -226,9 +272,12 @@ pub fn number(text: &str) -> Option<Number> {
 }
 
 /// One level of a JSON text (`None` only for text that is not JSON, which the reader never
-/// hands out).
+/// hands out). Scalars are read by [`value`].
 pub fn level(raw: &RawValue) -> Option<Level<'_>> {
-    serde_json::from_str(raw.get()).ok()
+    match kind(raw) {
+        Kind::Object | Kind::Array => serde_json::from_str(raw.get()).ok(),
+        _ => Some(Level::Scalar(value(raw))),
+    }
 }
 
 /// The members of an object (`None` for anything else).
@@ -267,30 +316,84 @@ pub fn value(raw: &RawValue) -> Resolved {
     match kind(raw) {
         Kind::Array | Kind::Object => Resolved::Raw(raw.to_owned().into()),
         Kind::String => Resolved::String(string(raw).map_or_else(String::new, Cow::into_owned)),
-        Kind::Number => match number(raw.get()) {
-            Some(n) => Resolved::Number(canonical_number(&n)),
-            // Beyond a double's range (`1e400`): JavaScript's ±Infinity.
-            None => Resolved::from_f64(raw.get().parse().unwrap_or(f64::NAN)),
-        },
-        _ => match level(raw) {
-            Some(Level::Scalar(v)) => v,
-            _ => Resolved::Undefined,
-        },
+        // The nearest double, as JavaScript reads it (±Infinity beyond the range: `1e400`).
+        Kind::Number => Resolved::Number(raw.get().parse().unwrap_or(f64::NAN)),
+        Kind::Bool => Resolved::Bool(raw.get() == "true"),
+        Kind::Null => Resolved::Null,
     }
 }
 
 /// A string's value, borrowed from the text when it has no escapes (`None` for anything
-/// but a string).
+/// but a string). Lone surrogates (`"\ud800"`) are read as JavaScript keeps them, as their
+/// stand-ins ([`crate::js::string`]).
 pub fn string(raw: &RawValue) -> Option<Cow<'_, str>> {
-    let text = raw.get();
-    let content = text.strip_prefix('"')?.strip_suffix('"')?;
-    if !content.contains('\\') {
-        return Some(Cow::Borrowed(content));
+    let content = raw.get().strip_prefix('"')?.strip_suffix('"')?;
+    Some(unescape(content))
+}
+
+/// The string a JSON string's content (the valid text between its quotes) stands for, as
+/// `JSON.parse` reads it, lone surrogates as stand-ins. (serde_json refuses lone surrogates
+/// in strings; its byte-string reader keeps them, but links float formatting into the wasm
+/// build, some 27 KB.)
+pub fn unescape(content: &str) -> Cow<'_, str> {
+    let b = content.as_bytes();
+    let Some(first) = memchr::memchr(b'\\', b) else {
+        return Cow::Borrowed(content);
+    };
+    let mut out = String::with_capacity(content.len());
+    let mut i = first;
+    out.push_str(&content[..i]);
+    while i < b.len() {
+        // Backslashes and escape letters are ASCII: every index used to slice is a boundary.
+        if b[i] != b'\\' {
+            let next = memchr::memchr(b'\\', &b[i..]).map_or(b.len(), |n| i + n);
+            out.push_str(&content[i..next]);
+            i = next;
+            continue;
+        }
+        let simple = match b.get(i + 1) {
+            Some(b'b') => '\u{8}',
+            Some(b'f') => '\u{c}',
+            Some(b'n') => '\n',
+            Some(b'r') => '\r',
+            Some(b't') => '\t',
+            Some(b'u') => {
+                let unit = hex4(b, i + 2);
+                i += 6;
+                let low = (0xD800..0xDC00)
+                    .contains(&unit)
+                    .then(|| (b.get(i..i + 2) == Some(b"\\u")).then(|| hex4(b, i + 2)))
+                    .flatten()
+                    .filter(|low| (0xDC00..0xE000).contains(low));
+                match low {
+                    Some(low) => {
+                        let c = 0x10000
+                            + ((u32::from(unit) - 0xD800) << 10)
+                            + (u32::from(low) - 0xDC00);
+                        out.push(char::from_u32(c).unwrap_or('\u{FFFD}'));
+                        i += 6;
+                    }
+                    None => out.push(crate::js::string::unit_char(unit)),
+                }
+                continue;
+            }
+            // `\"`, `\\`, `\/`.
+            Some(&c) => char::from(c),
+            None => break,
+        };
+        out.push(simple);
+        i += 2;
     }
-    match level(raw)? {
-        Level::Scalar(Resolved::String(s)) => Some(Cow::Owned(s)),
-        _ => None,
-    }
+    Cow::Owned(out)
+}
+
+/// The four hex digits at `at` as a UTF-16 unit (U+FFFD where they are not hex digits, which
+/// valid JSON never has).
+pub(crate) fn hex4(b: &[u8], at: usize) -> u16 {
+    b.get(at..at + 4)
+        .and_then(|h| std::str::from_utf8(h).ok())
+        .and_then(|h| u16::from_str_radix(h, 16).ok())
+        .unwrap_or(0xFFFD)
 }
 
 #[cfg(test)]
@@ -320,7 +423,7 @@ mod tests {
     fn items_and_scalars() {
         let list = items(raw(r#"[1, "two", null, true, 1e400, {"k": []}]"#)).unwrap();
         let values: Vec<Resolved> = list.into_iter().map(value).collect();
-        assert_eq!(values[0], Resolved::from_f64(1.0));
+        assert_eq!(values[0], Resolved::Number(1.0));
         assert_eq!(values[1], Resolved::String("two".into()));
         assert_eq!(values[2], Resolved::Null);
         assert_eq!(values[3], Resolved::Bool(true));
@@ -351,6 +454,39 @@ mod tests {
             Some(9007199254740993)
         );
         assert_eq!(number("1e400"), None);
+    }
+
+    #[test]
+    fn strings_are_read_as_json_parse_reads_them() {
+        let lone = |unit| crate::js::string::unit_char(unit).to_string();
+        assert_eq!(unescape("plain"), Cow::Borrowed("plain"));
+        assert_eq!(
+            unescape(r#"q\"\\\/\b\f\n\r\t\u00e9\u0041"#),
+            "q\"\\/\u{8}\u{c}\n\r\té\u{41}"
+        );
+        assert_eq!(unescape(r"\ud83c\udf89 \uD83C\uDF89"), "🎉 🎉");
+        // Lone surrogates, leading or trailing, alone or next to another: stand-ins.
+        assert_eq!(unescape(r"\ud800"), lone(0xD800));
+        assert_eq!(unescape(r"x\udfffy"), format!("x{}y", lone(0xDFFF)));
+        assert_eq!(
+            unescape(r"\udc00\ud800"),
+            format!("{}{}", lone(0xDC00), lone(0xD800))
+        );
+        assert_eq!(
+            unescape(r"\ud83c\ud83c\udf89"),
+            format!("{}🎉", lone(0xD83C))
+        );
+        // In keys and values, at any depth, and in trees.
+        let r = raw(r#"{"\ud800": ["\udfff"], "k": "\ud800"}"#);
+        let m = members(r).unwrap();
+        assert_eq!(m[0].0, lone(0xD800));
+        assert_eq!(
+            value(items(m[0].1).unwrap()[0]),
+            Resolved::String(lone(0xDFFF))
+        );
+        assert_eq!(value(m[1].1), Resolved::String(lone(0xD800)));
+        let t = tree(r#"{"\ud800": "a\udc00"}"#).unwrap();
+        assert_eq!(t[lone(0xD800)], Value::String(format!("a{}", lone(0xDC00))));
     }
 
     #[test]

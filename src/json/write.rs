@@ -5,11 +5,13 @@
 //!
 //! Objects whose member order JavaScript changes — a duplicate key (`JSON.parse` keeps the last
 //! value at the first key's place), an array-index key (listed first, in numeric order), a
-//! `__proto__` key — or that have escaped keys or more members than a quick duplicate check
-//! covers are written from a parsed tree instead (the slow path).
+//! `__proto__` key that is left out ([`ProtoMember::Drop`]) — or that have escaped keys or more
+//! members than a quick duplicate check covers are written from a parsed tree instead (the
+//! slow path).
 
+use super::read::{hex4, unescape};
 use crate::js;
-use crate::value::Resolved;
+use crate::js::string as js_string;
 use std::fmt;
 
 /// Objects with more members than this take the slow path (the duplicate check is quadratic).
@@ -26,34 +28,47 @@ impl fmt::Display for Unwritable {
     }
 }
 
-/// Appends valid JSON `text` to `out` as JavaScript prints it after parsing it.
-pub fn write_js(text: &str, out: &mut String) -> Result<(), Unwritable> {
+/// What becomes of an object's own `__proto__` member (`JSON.parse` makes one of a
+/// `"__proto__"` key) when it is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProtoMember {
+    /// Printed, as `JSON.stringify` prints any own member (`@json` encoding mid-mapping).
+    Print,
+    /// Left out: Segment's `removeUndefined`, at the end of every mapping, copies each object
+    /// with `Object.assign`, which makes such a member the copy's prototype, so no payload
+    /// Segment sends has one.
+    Drop,
+}
+
+/// Appends valid JSON `text` to `out` as JavaScript prints it after parsing it, its
+/// `__proto__` members as `proto` says.
+pub fn write_js(text: &str, out: &mut String, proto: ProtoMember) -> Result<(), Unwritable> {
     let mark = out.len();
-    if copy_canonical(text, out) {
+    if copy_canonical(text, out, proto) {
         return Ok(());
     }
     out.truncate(mark);
-    let value = super::read::tree(text).map_err(|_| Unwritable)?;
-    Resolved::from(value).write_json(out).map(|_| ())
+    let value = super::read::resolved(text).ok_or(Unwritable)?;
+    value.write(out, proto).map(|_| ())
 }
 
-/// [`write_js`] into a new string; `None` when `text` is already written that way.
-pub fn rewrite_js(text: &str) -> Result<Option<String>, Unwritable> {
-    let mut out = String::with_capacity(text.len());
-    write_js(text, &mut out)?;
-    Ok((out != text).then_some(out))
-}
-
-/// Appends `JSON.stringify(s)` for a string.
+/// Appends `JSON.stringify(s)` for a string (stand-ins of lone surrogates, see
+/// [`crate::js::string`], as their `\udXXX` escapes).
 pub fn write_str(s: &str, out: &mut String) {
     out.push('"');
+    let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, b) in s.bytes().enumerate() {
+    for (i, &b) in bytes.iter().enumerate() {
         if b == b'"' || b == b'\\' || b < 0x20 {
             // ASCII, so `i` is a character boundary.
             out.push_str(&s[start..i]);
             write_code_unit(u32::from(b), out);
             start = i + 1;
+        } else if b == 0xF4 && js_string::stand_in_at(bytes, i) {
+            // A lead byte, so `i` is a character boundary; the stand-in is four bytes.
+            out.push_str(&s[start..i]);
+            write_stand_in(&s[i..i + 4], out);
+            start = i + 4;
         }
     }
     out.push_str(&s[start..]);
@@ -62,16 +77,29 @@ pub fn write_str(s: &str, out: &mut String) {
 
 /// The length of what [`write_str`] writes for `s`, counted without writing it.
 pub fn str_len(s: &str) -> usize {
-    s.bytes().fold(s.len() + 2, |len, b| match b {
-        b'"' | b'\\' | 0x08 | 0x09 | 0x0A | 0x0C | 0x0D => len + 1,
-        0..=0x1F => len + 5,
-        _ => len,
-    })
+    let bytes = s.as_bytes();
+    let mut len = s.len() + 2;
+    for (i, &b) in bytes.iter().enumerate() {
+        len += match b {
+            b'"' | b'\\' | 0x08 | 0x09 | 0x0A | 0x0C | 0x0D => 1,
+            0..=0x1F => 5,
+            // A stand-in's four bytes are written as a six-character `\udXXX`.
+            0xF4 if js_string::stand_in_at(bytes, i) => 2,
+            _ => 0,
+        };
+    }
+    len
+}
+
+/// The `\udXXX` escape of the stand-in that is `c` (one character's text).
+fn write_stand_in(c: &str, out: &mut String) {
+    let unit = c.chars().next().and_then(js_string::lone_surrogate);
+    write_code_unit(unit.map_or(0xFFFD, u32::from), out);
 }
 
 /// Copies `text`, rewriting the tokens JavaScript prints differently, unless an object needs
 /// reordering (then `false`, with `out` partly written). Canonical runs are copied in one go.
-fn copy_canonical(text: &str, out: &mut String) -> bool {
+fn copy_canonical(text: &str, out: &mut String, proto: ProtoMember) -> bool {
     let b = text.as_bytes();
     // For each open container: `Some(start of its keys in `keys`)` for an object, `None` for
     // an array.
@@ -113,18 +141,19 @@ fn copy_canonical(text: &str, out: &mut String) -> bool {
             }
             b'"' => {
                 // Quotes and backslashes are ASCII: every index used to slice is a boundary.
+                // (`escaped`: with escapes, or characters of plane 16 that may be stand-ins.)
                 let (end, escaped) = string_end(b, i + 1);
                 let content = &text[i + 1..end];
                 if expect_key {
                     let start = open.last().copied().flatten().unwrap_or(0);
-                    if escaped || !plain_key(content, &keys[start.min(keys.len())..]) {
+                    if escaped || !plain_key(content, &keys[start.min(keys.len())..], proto) {
                         return false;
                     }
                     keys.push(content);
                     expect_key = false;
                 } else if escaped && !canonical_escapes(content) {
                     out.push_str(&text[copied..i]);
-                    write_string_content(content, out);
+                    write_str(&unescape(content), out);
                     copied = end + 1;
                 }
                 i = end + 1;
@@ -153,27 +182,33 @@ fn copy_canonical(text: &str, out: &mut String) -> bool {
 }
 
 /// Where the string whose content starts at `from` ends (its closing quote), and whether it
-/// has escapes.
+/// has escapes or characters of plane 16 (U+100000 and up, which hold the stand-ins of lone
+/// surrogates).
 fn string_end(b: &[u8], from: usize) -> (usize, bool) {
     let mut i = from;
     let mut escaped = false;
     while let Some(offset) = b
         .get(i..)
-        .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
+        .and_then(|rest| memchr::memchr3(b'"', b'\\', 0xF4, rest))
     {
         i += offset;
-        if b[i] == b'"' {
-            return (i, escaped);
+        match b[i] {
+            b'"' => return (i, escaped),
+            b'\\' => i += 2,
+            _ => i += 1,
         }
         escaped = true;
-        i += 2;
     }
     (b.len(), escaped)
 }
 
-/// Whether every escape in a string's content is one `JSON.stringify` writes.
+/// Whether every escape in a string's content is one `JSON.stringify` writes, and it holds no
+/// stand-in (which it writes as an escape).
 fn canonical_escapes(content: &str) -> bool {
     let b = content.as_bytes();
+    if memchr::memchr(0xF4, b).is_some_and(|_| (0..b.len()).any(|i| js_string::stand_in_at(b, i))) {
+        return false;
+    }
     let mut i = 0;
     while let Some(offset) = b.get(i..).and_then(|rest| memchr::memchr(b'\\', rest)) {
         i += offset;
@@ -182,7 +217,7 @@ fn canonical_escapes(content: &str) -> bool {
             Some(b'u') => {
                 let hex = b.get(i + 2..i + 6).unwrap_or_default();
                 let lower = hex.iter().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'));
-                let unit = hex4(b, i + 2);
+                let unit = u32::from(hex4(b, i + 2));
                 let short_form = matches!(unit, 0x08 | 0x09 | 0x0A | 0x0C | 0x0D);
                 // Control characters without a short form, and surrogates (paired ones are
                 // written as the character itself, so only lone ones stay escaped).
@@ -200,7 +235,7 @@ fn canonical_escapes(content: &str) -> bool {
 
 /// Whether the `\uXXXX` escape at `at` (standing for `unit`) is a surrogate without its pair.
 fn is_lone_surrogate(b: &[u8], at: usize, unit: u32) -> bool {
-    let escape_at = |i: usize| (b.get(i..i + 2) == Some(b"\\u")).then(|| hex4(b, i + 2));
+    let escape_at = |i: usize| (b.get(i..i + 2) == Some(b"\\u")).then(|| u32::from(hex4(b, i + 2)));
     match unit {
         0xD800..=0xDBFF => !escape_at(at + 6).is_some_and(|u| (0xDC00..0xE000).contains(&u)),
         0xDC00..=0xDFFF => {
@@ -210,74 +245,14 @@ fn is_lone_surrogate(b: &[u8], at: usize, unit: u32) -> bool {
     }
 }
 
-/// A key JavaScript keeps in place: not `__proto__`, not an array index, not seen before in
-/// its object, and the object still small enough to check.
-fn plain_key(key: &str, earlier: &[&str]) -> bool {
-    key != crate::value::PROTO_KEY
+/// A key JavaScript keeps in place: not a `__proto__` left out, not an array index, not seen
+/// before in its object, and the object still small enough to check.
+fn plain_key(key: &str, earlier: &[&str], proto: ProtoMember) -> bool {
+    (key != crate::value::PROTO_KEY || proto == ProtoMember::Print)
         && (!key.starts_with(|c: char| c.is_ascii_digit())
             || crate::value::index_key(key).is_none())
         && earlier.len() < MAX_FAST_KEYS
         && !earlier.contains(&key)
-}
-
-/// Writes a string (its content as written between the quotes) as `JSON.stringify` prints it.
-fn write_string_content(text: &str, out: &mut String) {
-    out.push('"');
-    let content = text.as_bytes();
-    if !content.contains(&b'\\') {
-        // Valid JSON has no raw control characters, and nothing else needs escaping.
-        out.push_str(text);
-        out.push('"');
-        return;
-    }
-    let mut i = 0;
-    while i < content.len() {
-        // Backslashes and escape letters are ASCII: every index used to slice is a boundary.
-        let Some(offset) = content[i..].iter().position(|c| *c == b'\\') else {
-            out.push_str(text.get(i..).unwrap_or_default());
-            break;
-        };
-        out.push_str(text.get(i..i + offset).unwrap_or_default());
-        i += offset;
-        match content.get(i + 1) {
-            Some(b'u') => {
-                let unit = hex4(content, i + 2);
-                i += 6;
-                let pair = (0xD800..0xDC00)
-                    .contains(&unit)
-                    .then(|| content.get(i..i + 2) == Some(b"\\u"))
-                    .filter(|follows| *follows)
-                    .map(|_| hex4(content, i + 2))
-                    .filter(|low| (0xDC00..0xE000).contains(low));
-                if let Some(low) = pair {
-                    let c = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
-                    out.push(char::from_u32(c).unwrap_or('\u{FFFD}'));
-                    i += 6;
-                } else {
-                    write_code_unit(unit, out);
-                }
-            }
-            Some(b'/') => {
-                out.push('/');
-                i += 2;
-            }
-            Some(&c) => {
-                // \" \\ \b \f \n \r \t are already JavaScript's forms.
-                out.push('\\');
-                out.push(c as char);
-                i += 2;
-            }
-            None => break,
-        }
-    }
-    out.push('"');
-}
-
-fn hex4(b: &[u8], at: usize) -> u32 {
-    b.get(at..at + 4)
-        .and_then(|h| std::str::from_utf8(h).ok())
-        .and_then(|h| u32::from_str_radix(h, 16).ok())
-        .unwrap_or(0xFFFD)
 }
 
 /// One UTF-16 code unit as `JSON.stringify` writes it.
@@ -353,7 +328,7 @@ mod tests {
 
     fn js(text: &str) -> String {
         let mut out = String::new();
-        write_js(text, &mut out).unwrap();
+        write_js(text, &mut out, ProtoMember::Drop).unwrap();
         out
     }
 
@@ -366,6 +341,8 @@ mod tests {
             "back\\slash",
             "\u{0}\u{1f}\n\t\u{8}\u{c}\r",
             "é🎉\u{2028}",
+            // Stand-ins of lone surrogates, written as `\udXXX`.
+            "a\u{10F800}b\u{10FFFF}",
         ] {
             let mut out = String::new();
             write_str(s, &mut out);
@@ -384,7 +361,6 @@ mod tests {
     fn canonical_text_is_copied() {
         let t = r#"{"a":[1,-2,"x",true,false,null,{}],"b":{"c":"d\n\"q\"\\"},"e":12.5,"f":[]}"#;
         assert_eq!(js(t), t);
-        assert_eq!(rewrite_js(t), Ok(None));
     }
 
     #[test]
@@ -424,10 +400,41 @@ mod tests {
     }
 
     #[test]
+    fn lone_surrogates_are_written_back_as_escapes() {
+        // Copied as they are, lower-cased, or through the slow path: always `\udXXX`.
+        assert_eq!(
+            js(r#"["\ud800", "\uDFFF", "a\udc00\ud800b", "\ud83c\ud83c\udf89"]"#),
+            r#"["\ud800","\udfff","a\udc00\ud800b","\ud83c🎉"]"#
+        );
+        assert_eq!(
+            js(r#"{"\ud800":1,"a":"\udbff","a":"\ud800"}"#),
+            r#"{"\ud800":1,"a":"\ud800"}"#
+        );
+        // A stand-in, raw or as a pair's escapes, is the lone surrogate it stands for.
+        let stand_in = crate::js::string::unit_char(0xDFFF);
+        assert_eq!(js(&format!("[\"{stand_in}\"]")), r#"["\udfff"]"#);
+        assert_eq!(
+            js(r#"["\udbff\udfff", "\udbbf\udfff"]"#),
+            "[\"\\udfff\",\"\u{fffff}\"]"
+        );
+        let mut out = String::new();
+        write_str(&format!("x{stand_in}\u{10F7FF}"), &mut out);
+        assert_eq!(out, "\"x\\udfff\u{10F7FF}\"");
+    }
+
+    #[test]
     fn reordered_objects_take_the_slow_path() {
         assert_eq!(js(r#"{"b":1,"a":2,"b":3}"#), r#"{"b":3,"a":2}"#);
         assert_eq!(js(r#"{"b":1,"10":2,"2":3}"#), r#"{"2":3,"10":2,"b":1}"#);
         assert_eq!(js(r#"{"a":1,"__proto__":{"x":1}}"#), r#"{"a":1}"#);
+        // JSON.stringify of what JSON.parse made prints its own `__proto__` member.
+        let mut printed = String::new();
+        let text = r#"{"a":1,"__proto__":{"x":1},"b":{"__proto__":2,"__proto__":3}}"#;
+        write_js(text, &mut printed, ProtoMember::Print).unwrap();
+        assert_eq!(
+            printed,
+            r#"{"a":1,"__proto__":{"x":1},"b":{"__proto__":3}}"#
+        );
         assert_eq!(js(r#"{"a\u0062":1,"ab":2}"#), r#"{"ab":2}"#);
         let many: Vec<String> = (0..40).map(|i| format!("\"k{i}\":{i}")).collect();
         let text = format!("{{{}}}", many.join(","));
@@ -439,6 +446,9 @@ mod tests {
         let deep = format!("{}{}", "[".repeat(5_000), "]".repeat(5_000));
         assert_eq!(js(&deep), deep);
         let deep_dup = format!("{}{{\"a\":1,\"a\":2}}{}", "[".repeat(500), "]".repeat(500));
-        assert_eq!(write_js(&deep_dup, &mut String::new()), Err(Unwritable));
+        assert_eq!(
+            write_js(&deep_dup, &mut String::new(), ProtoMember::Drop),
+            Err(Unwritable)
+        );
     }
 }

@@ -4,8 +4,8 @@
 //! liquidjs measures, slices and splits strings in UTF-16 code units (`"🎉".length` is 2,
 //! `split: ""` cuts a surrogate pair in two, a `\ud83c` escape is a lone surrogate), so the
 //! engine keeps its strings in that form and converts to UTF-8 only at the edges: when it reads
-//! the event and when it hands the rendered text back (a lone surrogate left at that point
-//! becomes U+FFFD, the one place where a Rust string cannot follow JavaScript).
+//! the event and when it hands the rendered text back, lone surrogates as the core's
+//! stand-ins ([`crate::js::string`]).
 
 use std::cmp::Ordering;
 use std::sync::Arc;
@@ -14,9 +14,9 @@ use std::sync::Arc;
 /// hold them and still be used from any thread).
 pub(crate) type JsStr = Arc<[u16]>;
 
-/// The UTF-16 form of `s`.
+/// The UTF-16 form of `s` (stand-ins are their lone surrogates).
 pub(crate) fn utf16(s: &str) -> Vec<u16> {
-    s.encode_utf16().collect()
+    crate::js::string::units(s).collect()
 }
 
 /// A shared JavaScript string holding `s`.
@@ -29,9 +29,9 @@ pub(crate) fn eq_ascii(units: &[u16], s: &str) -> bool {
     units.len() == s.len() && units.iter().zip(s.bytes()).all(|(&u, b)| u == u16::from(b))
 }
 
-/// Back to UTF-8; lone surrogates become U+FFFD.
+/// Back to a Rust string; lone surrogates become their stand-ins.
 pub(crate) fn lossy(units: &[u16]) -> String {
-    String::from_utf16_lossy(units)
+    crate::js::string::from_units(units)
 }
 
 /// `\s` in a JavaScript regular expression (WhiteSpace and LineTerminator; unlike Rust's

@@ -259,7 +259,7 @@ impl Checker {
                 let Some(Value::String(s)) = v else {
                     return self.should_be(Expected::String, v);
                 };
-                let len = crate::js::utf16_len(s);
+                let len = crate::js::string::len(s);
                 if len < min {
                     self.fail(Reason::TooShort(min))
                 } else if len > max {

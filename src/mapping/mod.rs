@@ -76,10 +76,16 @@ impl Mapping {
     }
 }
 
-/// Resolves `node` on a payload that must be an object, as Segment's `transform` requires.
+/// Resolves `node` on a payload that must be an object, as Segment's `transform(mapping, data
+/// = {})` requires: a missing payload (`undefined`, what an `@transform` whose `apply` found
+/// nothing gives a nested one) is the empty object.
 fn run_on_object(node: &Node, cx: Cx<'_>) -> Run {
     match cx.payload.type_name() {
         "object" => node.resolve(cx),
+        "undefined" => {
+            let empty = Resolved::Object(crate::value::ObjectMap::default());
+            node.resolve(cx.reading(Root::Resolved(&empty)))
+        }
         other => Err(MappingError::new(Reason::DataNotObject(other))),
     }
 }

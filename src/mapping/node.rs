@@ -8,7 +8,7 @@ use super::directives::Directive;
 use super::{is_directive, MAX_DEPTH};
 use crate::error::{MappingError, Reason};
 use crate::js::Root;
-use crate::value::{ObjectMap, Resolved};
+use crate::value::{ObjectMap, Resolved, PROTO_KEY};
 use serde_json::Value;
 
 /// The result of running a node.
@@ -107,7 +107,12 @@ impl Node {
                     ObjectMap::with_capacity_and_hasher(members.len(), Default::default());
                 for (k, node) in members {
                     cx.budget.spend(k.len().saturating_add(VALUE_BYTES))?;
-                    out.insert(k.clone(), node.resolve(cx).map_err(|e| e.within(k))?);
+                    let value = node.resolve(cx).map_err(|e| e.within(k))?;
+                    // `resolved[key] = value` in mapping-kit: for `__proto__` that sets the
+                    // prototype, no member (what it lends to lookups is not kept).
+                    if k != PROTO_KEY {
+                        out.insert(k.clone(), value);
+                    }
                 }
                 Ok(Resolved::Object(out))
             }

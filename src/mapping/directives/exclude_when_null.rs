@@ -3,7 +3,7 @@
 
 use super::super::check::{Checker, Rule};
 use super::super::node::{Cx, Node, Run};
-use crate::value::Resolved;
+use crate::value::{Resolved, PROTO_KEY};
 use serde_json::Value;
 
 /// The directive's name.
@@ -32,11 +32,14 @@ impl ExcludeWhenNull {
 
 /// `null` becomes `undefined`, and `null` members of objects are dropped, object by object
 /// (arrays are left as they are). Bounded: a value's depth is bounded by serde_json's limit.
+/// Each object is copied by `Object.assign` in Segment, which makes a `__proto__` member the
+/// copy's prototype: it goes.
 fn exclude_nulls(value: Resolved) -> Resolved {
     match value.materialize() {
         Resolved::Null => Resolved::Undefined,
         Resolved::Object(map) => Resolved::Object(
             map.into_iter()
+                .filter(|(k, _)| k != PROTO_KEY)
                 .map(|(k, v)| {
                     let v = match v {
                         Resolved::Null => Resolved::Undefined,

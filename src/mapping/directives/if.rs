@@ -10,7 +10,7 @@ use super::super::check::{opt, Checker, Rule};
 use super::super::node::{compile_opt, resolve_opt, Cx, Node, Run};
 use super::{options_object, requires};
 use crate::error::MappingError;
-use crate::js::{self, truthy, Root};
+use crate::js::truthy;
 use crate::value::Resolved;
 use serde_json::Value;
 
@@ -61,7 +61,7 @@ impl If {
             Test::Exists(node) => !node.resolve_within("exists", cx)?.is_nullish(),
             Test::Blank(node) => {
                 let value = resolve_opt(node, "blank", cx)?;
-                !value.is_nullish() && !loosely_empty(&value)
+                !value.is_nullish() && !loosely_empty(&value)?
             }
         };
         match (condition, &branches.then, &branches.otherwise) {
@@ -95,22 +95,21 @@ impl Branches {
     }
 }
 
-/// `v == ''` with JavaScript's loose equality.
-fn loosely_empty(v: &Resolved) -> bool {
-    match v {
-        Resolved::Number(n) => js::json_number_value(n) == 0.0,
+/// `v == ''` with JavaScript's loose equality, which makes arrays and objects text first (and
+/// fails where that fails, see [`Resolved::to_js_string`]).
+fn loosely_empty(v: &Resolved) -> Result<bool, MappingError> {
+    Ok(match v {
+        Resolved::Number(n) => *n == 0.0,
         Resolved::Bool(b) => !b,
         Resolved::String(s) => s.is_empty(),
-        Resolved::Array(_) | Resolved::Raw(_) => {
-            Root::Resolved(v).type_name() == "array" && v.to_js_string().is_empty()
-        }
-        _ => false,
-    }
+        Resolved::Array(_) | Resolved::Object(_) | Resolved::Raw(_) => v.to_js_string()?.is_empty(),
+        Resolved::Undefined | Resolved::Null => false,
+    })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{err, t};
+    use super::super::test_support::{err, on_text, t};
     use serde_json::json;
 
     #[test]
@@ -126,6 +125,29 @@ mod tests {
                 "g": {"@if": {"blank": {"@path": "$.properties.products"}, "then": "full"}}
             })),
             Some(json!({"a": "no", "b": "no", "c": "no", "e": "User Two", "g": "full"}))
+        );
+    }
+
+    #[test]
+    fn blank_makes_objects_text_as_loose_equality_does() {
+        let blank = |path: &str| json!({"b": {"@if": {"blank": {"@path": path}, "then": "full", "else": "blank"}}});
+        let text = r#"{"o": {"a": 1}, "t": {"toString": "x"}, "l": [[null]], "v": {"valueOf": 1}}"#;
+        assert_eq!(
+            on_text(blank("$.o"), text),
+            Ok(Some(r#"{"b":"full"}"#.into()))
+        );
+        assert_eq!(
+            on_text(blank("$.l"), text),
+            Ok(Some(r#"{"b":"blank"}"#.into()))
+        );
+        assert_eq!(
+            on_text(blank("$.v"), text),
+            Ok(Some(r#"{"b":"full"}"#.into()))
+        );
+        // `{toString: "x"} != ''`: ToPrimitive finds no function to call and throws.
+        assert_eq!(
+            on_text(blank("$.t"), text),
+            Err("Cannot convert object to primitive value".into())
         );
     }
 

@@ -69,9 +69,9 @@ impl Json {
                 .map_or(Ok(Resolved::Undefined), |s| cx.text(s))?,
             Mode::Decode => match value {
                 // Text that is not JSON (or nested past the tree's bound) stays text.
-                Resolved::String(s) => match crate::json::read::tree(&s) {
-                    Ok(decoded) => cx.built(Resolved::from(decoded))?,
-                    Err(_) => Resolved::String(s),
+                Resolved::String(s) => match crate::json::read::resolved(&s) {
+                    Some(decoded) => cx.built(decoded)?,
+                    None => Resolved::String(s),
                 },
                 other => other,
             },

@@ -70,7 +70,7 @@ fn parse(options: &Value) -> Result<Option<Arc<Template>>, MappingError> {
     if source.is_empty() {
         return Ok(None);
     }
-    if js::utf16_len(source) > MAX_TEMPLATE_LENGTH {
+    if js::string::len(source) > MAX_TEMPLATE_LENGTH {
         return Err(MappingError::new(Reason::TemplateTooLong(
             MAX_TEMPLATE_LENGTH,
         )));
@@ -146,7 +146,7 @@ impl Data for Resolved {
             Resolved::Undefined => DataKind::Undefined,
             Resolved::Null => DataKind::Null,
             Resolved::Bool(b) => DataKind::Bool(*b),
-            Resolved::Number(n) => DataKind::Number(js::json_number_value(n)),
+            Resolved::Number(n) => DataKind::Number(*n),
             Resolved::String(s) => DataKind::String(s),
             Resolved::Array(_) => DataKind::Array,
             Resolved::Object(_) => DataKind::Object,

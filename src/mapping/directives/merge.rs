@@ -116,12 +116,13 @@ impl Merge {
                 ),
                 Resolved::String(s) => {
                     // One member per UTF-16 unit: many times the string's own size.
-                    let units = js::utf16_len(&s);
+                    // (Half of a pair on its own is a lone surrogate, as in JavaScript.)
+                    let units = js::string::len(&s);
                     cx.budget.spend(units.saturating_mul(3 * VALUE_BYTES))?;
-                    out.extend(s.encode_utf16().enumerate().map(|(i, unit)| {
+                    out.extend(js::string::units(&s).enumerate().map(|(i, unit)| {
                         (
                             i.to_string(),
-                            Resolved::String(String::from_utf16_lossy(&[unit])),
+                            Resolved::String(js::string::unit_char(unit).to_string()),
                         )
                     }))
                 }
@@ -134,7 +135,7 @@ impl Merge {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{err, t};
+    use super::super::test_support::{err, on_text, t};
     use serde_json::json;
 
     #[test]
@@ -150,6 +151,18 @@ mod tests {
                 "left": {"a": 1},
                 "props": {"a": {"b": 1, "c": [1, {"d": 2}]}, "e": "g"}
             }))
+        );
+    }
+
+    #[test]
+    fn strings_spread_by_utf16_units() {
+        // Object.assign({}, "🎉"): each half of the pair on its own, a lone surrogate.
+        let m = json!({"m": {"@merge": {"direction": "right", "objects": [{"@path": "$.s"}, {"@path": "$.l"}]}}});
+        assert_eq!(
+            on_text(m, r#"{"s": "a🎉", "l": "\udfff"}"#),
+            Ok(Some(
+                r#"{"m":{"0":"\udfff","1":"\ud83c","2":"\udf89"}}"#.into()
+            ))
         );
     }
 

@@ -233,10 +233,111 @@ mod test_support {
         tree
     }
 
+    /// What `mapping` gives on the event in `text` (read in place) as Segment's `transform`
+    /// gives it, as JSON text, or the error's message.
+    pub fn on_text(mapping: Value, text: &str) -> Result<Option<String>, String> {
+        let event = crate::event::event_in(text).expect("event text");
+        let mut out = String::new();
+        crate::mapping::transform_event(&mapping, &event)
+            .map(|r| matches!(r.write_json(&mut out), Ok(true)).then_some(out))
+            .map_err(|e| e.message())
+    }
+
     /// The error (path and message) `mapping` gives on [`event`].
     pub fn err(mapping: Value) -> String {
         transform(&mapping, &event())
             .expect_err("should fail")
             .to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::on_text;
+    use serde_json::json;
+
+    #[test]
+    fn lone_surrogates_go_through_every_string_directive() {
+        // As JavaScript keeps them: one UTF-16 unit each, no case, printed as `\udXXX`.
+        let text = r#"{"s": "a\ud800B", "k": {"\udfff": 1}, "p": "🎉"}"#;
+        let mapping = json!({
+            "path": {"@path": "$.s"},
+            "len": {"@path": "$.s.length"},
+            "unit": {"@path": "$.s.1"},
+            "half": {"@path": "$.p.0"},
+            "upper": {"@case": {"operator": "upper", "value": {"@path": "$.s"}}},
+            "lower": {"@case": {"operator": "lower", "value": {"@path": "$.s"}}},
+            "replaced": {"@replace": {"pattern": "B", "replacement": "-", "value": {"@path": "$.s"}}},
+            "template": {"@template": "<{{s}}>"},
+            "encoded": {"@json": {"mode": "encode", "value": {"@path": "$.k"}}},
+            "decoded": {"@json": {"mode": "decode", "value": "[\"\\ud800\"]"}},
+            "flat": {"@flatten": {"value": {"@path": "$.k"}, "separator": "."}},
+            // A path in the mapping holds the stand-in where the event's key has the escape.
+            "key": {"@path": "$.k.\u{10FFFF}"}
+        });
+        assert_eq!(
+            on_text(mapping, text).unwrap().unwrap(),
+            concat!(
+                r#"{"path":"a\ud800B","len":3,"unit":"\ud800","half":"\ud83c","#,
+                r#""upper":"A\ud800B","lower":"a\ud800b","replaced":"a\ud800-","#,
+                r#""template":"<a\ud800B>","encoded":"{\"\\udfff\":1}","decoded":["\ud800"],"#,
+                r#""flat":{"\udfff":1},"key":1}"#
+            )
+        );
+    }
+
+    #[test]
+    fn proto_members_are_own_until_an_assignment_copies_them() {
+        // JSON.parse (the event, @json decode) and @flatten make own `__proto__` members, which
+        // JSON.stringify prints; assignment (mapping objects, @merge, @excludeWhenNull and the
+        // final removeUndefined) makes them prototypes, which it does not.
+        let text = r#"{"p": {"__proto__": {"x": 1}, "a": 2}, "s": {"__proto__": 5}}"#;
+        let mapping = json!({
+            "path": {"@path": "$.p"},
+            "own": {"@path": "$.p.__proto__.x"},
+            "enc": {"@json": {"mode": "encode", "value": {"@path": "$.p"}}},
+            "flat": {"@json": {"mode": "encode", "value": {"@flatten": {"value": {"@path": "$.s"}, "separator": "."}}}},
+            "merged": {"@json": {"mode": "encode", "value": {"@merge": {"direction": "right", "objects": [{"@path": "$.p"}]}}}},
+            "built": {"@json": {"mode": "encode", "value": {"__proto__": {"y": 1}, "b": 1}}},
+            "kept": {"@json": {"mode": "encode", "value": {"@excludeWhenNull": {"@path": "$.p"}}}},
+            "decoded": {"@json": {"mode": "decode", "value": "{\"__proto__\": 1, \"c\": 2}"}}
+        });
+        assert_eq!(
+            on_text(mapping, text).unwrap().unwrap(),
+            concat!(
+                r#"{"path":{"a":2},"own":1,"enc":"{\"__proto__\":{\"x\":1},\"a\":2}","#,
+                r#""flat":"{\"__proto__\":5}","merged":"{\"a\":2}","built":"{\"b\":1}","#,
+                r#""kept":"{\"a\":2}","decoded":{"c":2}}"#
+            )
+        );
+    }
+
+    #[test]
+    fn numbers_beyond_a_double_are_infinity() {
+        // JSON.parse reads `1e400` as Infinity: `null` in JSON, "Infinity" as text.
+        let text = r#"{"n": 1e400, "m": [-1e400], "j": "{\"a\": 1e400}"}"#;
+        let mapping = json!({
+            "n": {"@path": "$.n"},
+            "m": {"@path": "$.m"},
+            "text": {"@template": "{{n}} {{m}}"},
+            "upper": {"@replace": {"pattern": "I", "replacement": "i", "value": {"@path": "$.n"}}},
+            "exists": {"@if": {"blank": {"@path": "$.n"}, "then": "number", "else": "blank"}},
+            "merged": {"@merge": {"direction": "right", "objects": [{"@path": "$.m"}]}}
+        });
+        assert_eq!(
+            on_text(mapping, text).unwrap().unwrap(),
+            concat!(
+                r#"{"n":null,"m":[null],"text":"Infinity -Infinity","upper":"infinity","#,
+                r#""exists":"number","merged":{"0":null}}"#
+            )
+        );
+        let decoded = json!({"d": {"@transform": {
+            "apply": {"v": {"@json": {"mode": "decode", "value": {"@path": "$.j"}}}},
+            "mapping": {"t": {"@template": "{{v.a}}"}, "v": {"@path": "$.v"}}
+        }}});
+        assert_eq!(
+            on_text(decoded, text).unwrap().unwrap(),
+            r#"{"d":{"t":"Infinity","v":{"a":null}}}"#
+        );
     }
 }

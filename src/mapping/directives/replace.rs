@@ -89,7 +89,7 @@ impl Replace {
         }
         let text = match resolve_opt(&opts.value, "value", cx)? {
             Resolved::Bool(b) => b.to_string(),
-            Resolved::Number(n) => js::json_number_to_string(&n),
+            Resolved::Number(n) => js::number_to_string(n),
             Resolved::String(s) => s,
             _ => return Ok(Resolved::String(String::new())),
         };
@@ -155,10 +155,10 @@ impl Rules {
 /// Segment's run-time length limits on a pattern and its replacement.
 fn lengths_checked(pattern: &str, replacement: &str) -> Result<(String, String), MappingError> {
     let too_long = |option, max| MappingError::new(Reason::ReplaceTooLong { option, max });
-    if js::utf16_len(pattern) > MAX_PATTERN_LENGTH {
+    if js::string::len(pattern) > MAX_PATTERN_LENGTH {
         return Err(too_long("pattern", MAX_PATTERN_LENGTH));
     }
-    if js::utf16_len(replacement) > MAX_REPLACEMENT_LENGTH {
+    if js::string::len(replacement) > MAX_REPLACEMENT_LENGTH {
         return Err(too_long("replacement", MAX_REPLACEMENT_LENGTH));
     }
     Ok((pattern.to_string(), replacement.to_string()))

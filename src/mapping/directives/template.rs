@@ -10,6 +10,7 @@ use super::super::check::{Checker, Rule};
 use super::super::lookup::split_path;
 use super::super::node::{Cx, Node, Run};
 use super::expect_string;
+use crate::error::MappingError;
 use crate::js::{self, Root};
 use crate::value::Resolved;
 use serde_json::Value;
@@ -76,7 +77,7 @@ impl Template {
                 for part in parts {
                     match part {
                         Part::Text(text) => out.push_str(text),
-                        Part::Placeholder(path) => push_value(&mut out, js::get(cx.payload, path)),
+                        Part::Placeholder(path) => push_value(&mut out, js::get(cx.payload, path))?,
                     }
                     if out.len() > limit {
                         return Err(cx.budget.exhausted());
@@ -84,10 +85,10 @@ impl Template {
                 }
                 Some(out)
             }
-            Template::TwoPass(template) => render(template, cx.payload, limit),
+            Template::TwoPass(template) => render(template, cx.payload, limit)?,
             Template::Computed(node) => {
                 let template = expect_string(NAME, node.resolve(cx)?)?;
-                render(&template, cx.payload, limit)
+                render(&template, cx.payload, limit)?
             }
         };
         let text = text.ok_or_else(|| cx.budget.exhausted())?;
@@ -96,29 +97,39 @@ impl Template {
 }
 
 /// Fills `{{{path}}}` and then `{{path}}` placeholders; `None` past `limit` bytes.
-fn render(template: &str, data: Root<'_>, limit: usize) -> Option<String> {
-    let once = fill(template, 3, data, limit)?;
+fn render(template: &str, data: Root<'_>, limit: usize) -> Result<Option<String>, MappingError> {
+    let Some(once) = fill(template, 3, data, limit)? else {
+        return Ok(None);
+    };
     fill(&once, 2, data, limit)
 }
 
-fn fill(text: &str, braces: usize, data: Root<'_>, limit: usize) -> Option<String> {
+fn fill(
+    text: &str,
+    braces: usize,
+    data: Root<'_>,
+    limit: usize,
+) -> Result<Option<String>, MappingError> {
     let mut out = String::with_capacity(text.len());
     for piece in scan(text, braces) {
         match piece {
             Piece::Text(t) => out.push_str(t),
-            Piece::Placeholder(key) => push_value(&mut out, js::get(data, &split_path(key))),
+            Piece::Placeholder(key) => push_value(&mut out, js::get(data, &split_path(key)))?,
         }
         if out.len() > limit {
-            return None;
+            return Ok(None);
         }
     }
-    Some(out)
+    Ok(Some(out))
 }
 
-fn push_value(out: &mut String, value: Resolved) {
+/// A placeholder's value as `String.prototype.replace` makes it text (which fails as
+/// `String(value)` does).
+fn push_value(out: &mut String, value: Resolved) -> Result<(), MappingError> {
     if !value.is_nullish() {
-        out.push_str(&value.to_js_string());
+        out.push_str(&value.to_js_string()?);
     }
+    Ok(())
 }
 
 /// A piece of a template: text, or a placeholder's trimmed key.
@@ -158,7 +169,7 @@ fn scan(text: &str, braces: usize) -> Vec<Piece<'_>> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::t;
+    use super::super::test_support::{on_text, t};
     use super::*;
     use serde_json::json;
 
@@ -175,6 +186,7 @@ mod tests {
                 .run(cx)
                 .unwrap()
                 .to_js_string()
+                .unwrap()
         };
         assert_eq!(r("{{userId}} - {{traits.name}} end"), "u1 -  end");
         assert_eq!(r("{{{ userId }}}"), "u1");
@@ -198,9 +210,30 @@ mod tests {
         assert!(started.elapsed() < std::time::Duration::from_secs(1));
         // Past what the budget has left: an error.
         let long = json!({"s": "x".repeat(100)});
-        let limited = |limit| render("{{s}}{{s}}", Root::Json(&long), limit);
+        let limited = |limit| render("{{s}}{{s}}", Root::Json(&long), limit).unwrap();
         assert_eq!(limited(200).map(|t| t.len()), Some(200));
         assert_eq!(limited(199), None);
+    }
+
+    #[test]
+    fn objects_that_cannot_be_text_fail() {
+        let text = r#"{"o": {"toString": "x"}, "l": [1, {"toString": null}], "v": {"valueOf": 1}}"#;
+        let template = |t: &str| on_text(json!({"t": {"@template": t}}), text);
+        let fails = Err("Cannot convert object to primitive value".to_string());
+        assert_eq!(template("{{o}}"), fails);
+        assert_eq!(template("{{{l}}}"), fails);
+        assert_eq!(template("{{o.toString}}"), Ok(Some(r#"{"t":"x"}"#.into())));
+        assert_eq!(
+            template("{{v}}"),
+            Ok(Some(r#"{"t":"[object Object]"}"#.into()))
+        );
+        let e = crate::mapping::transform(
+            &json!({"t": {"@template": "{{o}}"}}),
+            &json!({"o": {"toString": 1}}),
+        )
+        .unwrap_err();
+        assert_eq!(e.path(), "/t/@template");
+        assert_eq!(e.code(), crate::error::MappingErrorCode::NoPrimitive);
     }
 
     #[test]

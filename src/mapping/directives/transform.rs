@@ -96,6 +96,26 @@ mod tests {
     }
 
     #[test]
+    fn a_payload_that_resolved_to_nothing_is_an_empty_object() {
+        // The outer `apply` finds nothing, so the inner @transform runs on `undefined`, which
+        // Segment's `transform(mapping, data = {})` reads as `{}`.
+        let inner = json!({"@transform": {"apply": {"k": "v", "m": {"@path": "$.x"}}, "mapping": {"k": {"@path": "$.k"}}}});
+        assert_eq!(
+            t(
+                json!({"tr": {"@transform": {"apply": {"@path": "$.missing"}, "mapping": {"in": inner}}}})
+            ),
+            Some(json!({"tr": {"in": {"k": "v"}}}))
+        );
+        // Anything else that is no object is still refused.
+        assert_eq!(
+            err(
+                json!({"tr": {"@transform": {"apply": {"@path": "$.userId"}, "mapping": {"in": inner}}}})
+            ),
+            "/tr/@transform/mapping/in/@transform/apply data must be an object, got string"
+        );
+    }
+
+    #[test]
     fn apply_is_checked_when_it_runs() {
         assert_eq!(
             err(json!({"a": [{"@transform": {"apply": {"x": {"@nope": 1}}, "mapping": {}}}]})),

@@ -7,9 +7,11 @@
 //! which can hold `undefined`). Number printing and parsing live in `number.rs`, below
 //! [`crate::value`] (which prints numbers too), and are re-exported here.
 
+pub mod string;
+
 use crate::event::Event;
 use crate::json::read::{self, Kind};
-pub use crate::number::{json_number_to_string, json_number_value, number_to_string};
+pub use crate::number::{json_number_value, number_to_string};
 use crate::value::{index_key, Resolved};
 use serde_json::value::RawValue;
 use serde_json::Value;
@@ -71,17 +73,6 @@ pub fn is_space_or_line_end(c: char) -> bool {
     is_space(c) || matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}')
 }
 
-/// Length of a string in UTF-16 code units, as JS `.length` counts it.
-pub fn utf16_len(s: &str) -> usize {
-    s.encode_utf16().count()
-}
-
-/// `str[i]` in JS: the i-th UTF-16 code unit as a string (a lone surrogate becomes U+FFFD).
-fn string_index(s: &str, i: usize) -> Option<String> {
-    let unit = s.encode_utf16().nth(i)?;
-    Some(String::from_utf16_lossy(&[unit]))
-}
-
 /// A place being walked by [`get`]: an event or JSON text read in place, a mapped value, or
 /// something derived (a character or a length, which JS property access can produce).
 enum Cursor<'a> {
@@ -111,10 +102,8 @@ impl Root<'_> {
         match self {
             Root::Resolved(Resolved::Undefined | Resolved::Null) | Root::Json(Value::Null) => true,
             Root::Json(Value::Bool(b)) | Root::Resolved(Resolved::Bool(b)) => !b,
-            Root::Json(Value::Number(n)) | Root::Resolved(Resolved::Number(n)) => {
-                let f = json_number_value(n);
-                f == 0.0 || f.is_nan()
-            }
+            Root::Json(Value::Number(n)) => json_number_value(n) == 0.0,
+            Root::Resolved(Resolved::Number(n)) => *n == 0.0 || n.is_nan(),
             Root::Json(Value::String(s)) | Root::Resolved(Resolved::String(s)) => s.is_empty(),
             Root::Event(e) => {
                 e.kind() != Kind::Object && Root::Resolved(&e.to_resolved()).is_falsy()
@@ -199,7 +188,7 @@ fn step_raw<'a>(raw: &'a RawValue, key: &str) -> Cursor<'a> {
         Kind::Array => {
             let items = read::items(raw).unwrap_or_default();
             if key == "length" {
-                return Cursor::Owned(Resolved::from_f64(items.len() as f64));
+                return Cursor::Owned(Resolved::Number(items.len() as f64));
             }
             index_key(key).and_then(|i| items.get(i).copied())
         }
@@ -219,7 +208,7 @@ fn step_resolved<'a>(r: &'a Resolved, key: &str) -> Cursor<'a> {
             .map_or(Cursor::Owned(Resolved::Undefined), Cursor::Res),
         Resolved::Array(items) => {
             if key == "length" {
-                return Cursor::Owned(Resolved::from_f64(items.len() as f64));
+                return Cursor::Owned(Resolved::Number(items.len() as f64));
             }
             index_key(key)
                 .and_then(|i| items.get(i))
@@ -233,11 +222,11 @@ fn step_resolved<'a>(r: &'a Resolved, key: &str) -> Cursor<'a> {
 
 fn string_property(s: &str, key: &str) -> Resolved {
     if key == "length" {
-        return Resolved::from_f64(utf16_len(s) as f64);
+        return Resolved::Number(string::len(s) as f64);
     }
     index_key(key)
-        .and_then(|i| string_index(s, i))
-        .map_or(Resolved::Undefined, Resolved::String)
+        .and_then(|i| string::unit_at(s, i))
+        .map_or(Resolved::Undefined, |c| Resolved::String(c.to_string()))
 }
 
 /// Walks `segments` from `root` with JS's `obj && obj[key]` rule: a falsy value (`0`, `""`,
@@ -315,11 +304,11 @@ mod tests {
         let v = json!({"a": {"b": [10, {"c": "xyz"}]}, "zero": 0, "s": "héllo", "f": false});
         let r = |p: &[&str]| get(Root::Json(&v), p);
         assert_eq!(r(&["a", "b", "1", "c"]), Resolved::String("xyz".into()));
-        assert_eq!(r(&["a", "b", "length"]), Resolved::from_f64(2.0));
-        assert_eq!(r(&["zero", "x"]), Resolved::from_f64(0.0));
+        assert_eq!(r(&["a", "b", "length"]), Resolved::Number(2.0));
+        assert_eq!(r(&["zero", "x"]), Resolved::Number(0.0));
         assert_eq!(r(&["f", "x", "y"]), Resolved::Bool(false));
         assert_eq!(r(&["s", "1"]), Resolved::String("é".into()));
-        assert_eq!(r(&["s", "length"]), Resolved::from_f64(5.0));
+        assert_eq!(r(&["s", "length"]), Resolved::Number(5.0));
         assert_eq!(r(&["missing", "x"]), Resolved::Undefined);
         assert_eq!(r(&["a", "b", "01"]), Resolved::Undefined);
     }
