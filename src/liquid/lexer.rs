@@ -141,7 +141,7 @@ impl<'s> Lexer<'s> {
         }
         let mut out = Vec::new();
         text::json_quote(&shown, &mut out);
-        text::lossy(&out)
+        text::rust_string(&out)
     }
 
     /// Whether `word` starts at `p` (looking past `n`, as liquidjs does).
@@ -235,7 +235,7 @@ impl<'s> Lexer<'s> {
             return "#".into();
         }
         let span = self.read_identifier();
-        text::lossy(self.slice(span))
+        text::rust_string(self.slice(span))
     }
 
     // ---- Values --------------------------------------------------------------------------
@@ -466,7 +466,7 @@ impl<'s> Lexer<'s> {
             }
             return Ok(None);
         }
-        let name = text::lossy(self.slice(name_span));
+        let name = text::rust_string(self.slice(name_span));
         let mut args = Vec::new();
         self.skip_blank();
         if self.peek_is(b':') {
@@ -855,7 +855,7 @@ mod tests {
 
     #[test]
     fn string_literals_resolve_escapes_like_liquidjs() {
-        let lit = |s: &str| text::lossy(&string_literal(&lex(s)).unwrap());
+        let lit = |s: &str| text::rust_string(&string_literal(&lex(s)).unwrap());
         assert_eq!(lit(r#""a\nb""#), "a\nb");
         assert_eq!(lit(r#""\u0041\101\q""#), "AAq");
         assert_eq!(lit(r#""unclosed"#), "unclose");
@@ -870,7 +870,7 @@ mod tests {
         assert_eq!(tokens.len(), 4);
         let content = |t: &Token| {
             let (a, b) = html_content(t);
-            text::lossy(&src[a..b])
+            text::rust_string(&src[a..b])
         };
         assert_eq!(content(&tokens[0]), "a");
         assert_eq!(content(&tokens[2]), "b ");
@@ -878,7 +878,7 @@ mod tests {
             panic!("a tag")
         };
         assert_eq!(tag.name, "if");
-        assert_eq!(text::lossy(tag.args_text(&src)), "x");
+        assert_eq!(text::rust_string(tag.args_text(&src)), "x");
     }
 
     #[test]
@@ -897,7 +897,7 @@ mod tests {
         let src = lex("{% raw %}{{ x }}{% endraw %}");
         let tokens = tokenize(&src).unwrap();
         assert_eq!(tokens.len(), 3);
-        assert_eq!(text::lossy(tokens[1].text(&src)), "{{ x }}");
+        assert_eq!(text::rust_string(tokens[1].text(&src)), "{{ x }}");
     }
 
     #[test]

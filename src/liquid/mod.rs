@@ -52,7 +52,7 @@ pub struct Template {
 impl std::fmt::Debug for Template {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Template")
-            .field("source", &text::lossy(&self.source))
+            .field("source", &text::rust_string(&self.source))
             .finish_non_exhaustive()
     }
 }
@@ -60,7 +60,7 @@ impl std::fmt::Debug for Template {
 impl Template {
     /// The template's text.
     pub fn source(&self) -> String {
-        text::lossy(&self.source)
+        text::rust_string(&self.source)
     }
 
     /// Parses `source`. Disabled tags are errors here, wherever they are in the template.
@@ -83,7 +83,7 @@ impl Template {
         let mut out = Vec::new();
         cx.render(&self.nodes, &mut out)
             .map_err(|e| e.locate(&self.source))?;
-        Ok(text::lossy(&out))
+        Ok(text::rust_string(&out))
     }
 }
 

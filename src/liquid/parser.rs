@@ -131,6 +131,6 @@ impl<'s> Parser<'s> {
 
     /// `tag {% if x %} not closed`.
     pub(crate) fn not_closed(&self, opener: &TagToken) -> Error {
-        Code::TagNotClosed(text::lossy(opener.text(self.input))).into()
+        Code::TagNotClosed(text::rust_string(opener.text(self.input))).into()
     }
 }

@@ -30,7 +30,7 @@ pub(crate) fn eq_ascii(units: &[u16], s: &str) -> bool {
 }
 
 /// Back to a Rust string; lone surrogates become their stand-ins.
-pub(crate) fn lossy(units: &[u16]) -> String {
+pub(crate) fn rust_string(units: &[u16]) -> String {
     crate::js::string::from_units(units)
 }
 
@@ -224,7 +224,7 @@ pub(crate) fn number(n: f64) -> JsStr {
 
 /// `Number(string)`.
 pub(crate) fn to_number(s: &[u16]) -> f64 {
-    crate::js::string_to_number(&lossy(s))
+    crate::js::string_to_number(&rust_string(s))
 }
 
 /// `JSON.stringify(string)`: quotes, escapes `"`, `\` and control characters, and writes lone
@@ -271,7 +271,7 @@ mod tests {
     use super::*;
 
     fn s(units: &[u16]) -> String {
-        lossy(units)
+        rust_string(units)
     }
 
     #[test]

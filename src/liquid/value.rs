@@ -269,7 +269,7 @@ impl<'d> Value<'d> {
                         .and_then(|i| d.item(i))
                         .map(Value::from_data)
                 }
-                _ => d.member(&text::lossy(key)).map(Value::from_data),
+                _ => d.member(&text::rust_string(key)).map(Value::from_data),
             },
             _ => None,
         }
@@ -420,7 +420,7 @@ fn canonical_index(key: &[u16]) -> Option<usize> {
     if key.is_empty() || !digits || (key.len() > 1 && key[0] == 0x30) || key.len() > 15 {
         return None;
     }
-    text::lossy(key).parse().ok()
+    text::rust_string(key).parse().ok()
 }
 
 #[cfg(test)]
@@ -428,7 +428,7 @@ mod tests {
     use super::*;
 
     fn s(v: &Value) -> String {
-        text::lossy(&v.stringify().unwrap())
+        text::rust_string(&v.stringify().unwrap())
     }
 
     fn prop<'d>(v: &Value<'d>, key: Value<'d>) -> Value<'d> {
@@ -444,7 +444,7 @@ mod tests {
             Value::array(vec![Value::Bool(true)]),
         ]);
         assert_eq!(s(&arr), "1atrue");
-        assert_eq!(text::lossy(&arr.js_string().unwrap()), "1,,a,true");
+        assert_eq!(text::rust_string(&arr.js_string().unwrap()), "1,,a,true");
         assert_eq!(s(&Value::Number(1e21)), "1e+21");
         assert_eq!(s(&Value::Drop(Drop::Nil)), "");
         assert_eq!(s(&Value::Drop(Drop::Block)), "[object Object]");

@@ -15,7 +15,7 @@ pub(crate) fn base64_encode<'d>(
     _: &[Value<'d>],
 ) -> Out<'d> {
     let s = charged_input(cx, &v)?;
-    let encoded = base64::engine::general_purpose::STANDARD.encode(text::lossy(&s));
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text::rust_string(&s));
     Ok(Value::str(&encoded))
 }
 

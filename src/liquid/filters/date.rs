@@ -65,7 +65,7 @@ fn now_ms() -> f64 {
 /// `new Date(value)` for a value that is neither a number nor a string of digits.
 fn new_date(v: &Value) -> Result<f64, Error> {
     Ok(match v.to_primitive()? {
-        Value::Str(s) => v8::parse(&text::lossy(&s)).map_or(f64::NAN, |ms| ms as f64),
+        Value::Str(s) => v8::parse(&text::rust_string(&s)).map_or(f64::NAN, |ms| ms as f64),
         other => time_clip(other.to_number()?),
     })
 }
@@ -114,7 +114,7 @@ impl LiquidDate {
         let (offset, name, fixed) = match zone {
             Value::Undefined | Value::Null => (0.0, None, false),
             Value::Str(s) => {
-                let name = text::lossy(s);
+                let name = text::rust_string(s);
                 (zone_offset(&name)?, Some(name), true)
             }
             other => (other.to_number()?, None, true),
@@ -271,9 +271,9 @@ fn conversion_at(f: &[u16], at: usize) -> Option<(usize, String, Option<usize>, 
             for skip in [usize::from(modifier), 0] {
                 let c_at = m_at + skip;
                 if is_char(f.get(c_at)) {
-                    let flag_text = text::lossy(&f[at..w_at]);
+                    let flag_text = text::rust_string(&f[at..w_at]);
                     let width_value = (width > 0).then(|| {
-                        text::lossy(&f[w_at..m_at])
+                        text::rust_string(&f[w_at..m_at])
                             .parse::<usize>()
                             .unwrap_or(usize::MAX)
                     });

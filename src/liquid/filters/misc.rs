@@ -34,7 +34,7 @@ fn allow_false(args: &[Value]) -> Result<bool, Error> {
     for entry in args {
         let is_object = matches!(entry, Value::Array(_) | Value::Data(_) | Value::Drop(_));
         if !is_object {
-            let shown = text::lossy(&entry.js_string()?);
+            let shown = text::rust_string(&entry.js_string()?);
             return Err(Code::NotAnEntry(shown).into());
         }
         let key = entry.read_property(&Value::Number(0.0))?;

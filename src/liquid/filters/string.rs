@@ -360,7 +360,7 @@ pub(crate) fn number_of_words<'d>(
         return Ok(Value::Number(0.0));
     }
     let mode = match args.first() {
-        Some(Value::Str(m)) => text::lossy(m),
+        Some(Value::Str(m)) => text::rust_string(m),
         _ => String::new(),
     };
     let cjk_count = || {

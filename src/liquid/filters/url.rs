@@ -181,7 +181,7 @@ pub(crate) fn slugify<'d>(cx: &mut Context<'_, 'd>, v: Value<'d>, args: &[Value<
     let mut s = v.stringify()?;
     cx.work(s.len() as u64)?;
     let mode = match arg(args, 0) {
-        Some(m) => text::lossy(&m.js_string()?),
+        Some(m) => text::rust_string(&m.js_string()?),
         None => "default".to_string(),
     };
     let replaced = match mode.as_str() {

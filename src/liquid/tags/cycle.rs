@@ -34,7 +34,7 @@ pub(super) fn parse(p: &mut Parser, t: &TagToken) -> Result<Cycle> {
         lx.read_to(",");
     }
     if candidates.is_empty() {
-        return Err(lx.error(Code::EmptyCycle(text::lossy(t.text(p.input)))));
+        return Err(lx.error(Code::EmptyCycle(text::rust_string(t.text(p.input)))));
     }
     Ok(Cycle { group, candidates })
 }

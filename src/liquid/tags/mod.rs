@@ -95,7 +95,7 @@ fn assert_no_arguments(p_input: &[u16], t: &TagToken) -> Result<()> {
     }
     let mut quoted = Vec::new();
     text::json_quote(args, &mut quoted);
-    Err(Code::UnexpectedArguments(text::lossy(&quoted)).into())
+    Err(Code::UnexpectedArguments(text::rust_string(&quoted)).into())
 }
 
 #[cfg(test)]
