@@ -9,23 +9,13 @@ import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { startStandIn } from '../tests/worker/nudge-stand-in.mjs';
 import { basic, logLines, startWorker, stopWorker } from '../tests/worker/harness.mjs';
+import { batch, event, fullBatchSize } from './worker-events.mjs';
 
 const rounds = Number(process.argv[2]) || 1000;
 const WRITE_KEY = 'cpu-bench-key';
 const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 
-const event = (i) => ({
-  type: 'track', messageId: `m-${i}`, userId: `User ${i}`, anonymousId: 'anon-1', event: 'Order Completed',
-  timestamp: '2025-05-14T07:30:00+05:30',
-  properties: { order_id: `o-${i}`, total: 99.5, currency: 'EUR', products: [{ sku: 'A-1', qty: 2 }, { sku: 'B-2', qty: 1 }] },
-  context: { library: { name: 'analytics.js', version: '2.11.1' }, timezone: 'Europe/Paris', page: { url: 'https://example.com/checkout' },
-    userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36' },
-  sentAt: '2025-05-14T07:30:01+05:30',
-});
-const batch = (n) => JSON.stringify({ batch: Array.from({ length: n }, (_, i) => event(i)), sentAt: '2025-05-14T07:30:01+05:30' });
-// As many events as fit in Segment's 500 KB request limit.
-let full = 1;
-while (batch(full + 1).length <= 500 * 1024) full++;
+const full = fullBatchSize;
 
 /** The workerd processes under a wrangler process (its whole process group). */
 function workerdPids(wranglerPid) {

@@ -6,14 +6,21 @@
 // as a local queue does. So the time is the isolate's CPU time: what Cloudflare's CPU limit
 // counts. The V8 is Chromium's (headless, via playwright-core): the Worker's wasm uses
 // exception references, which this Node.js's V8 does not run and workerd's does.
-// Typical analytics.js track events of about 900 bytes.
+// Typical analytics.js track events of about 900 bytes (benches/worker-events.mjs).
 //   node benches/worker-isolate.mjs [ROUNDS]      (build first: bash scripts/build-worker.sh)
 import { readFileSync, existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
+import { batch, event, fullBatchSize } from './worker-events.mjs';
 
 const built = new URL('../build/', import.meta.url);
 if (!existsSync(new URL('index.js', built))) throw new Error('build the Worker first: bash scripts/build-worker.sh');
 const rounds = Number(process.argv[2]) || 200;
+const bodies = {
+  one: JSON.stringify(event(0)),
+  hundred: batch(100),
+  full: batch(fullBatchSize),
+  kb: `${fullBatchSize} events, ${(batch(fullBatchSize).length / 1024).toFixed(0)} KB`,
+};
 
 // workerd hands a Worker `cloudflare:workers` and its wasm as a compiled module; the page does
 // the same with an import map and a compiled module in place of the wasm import.
@@ -43,7 +50,7 @@ try {
   });
   await tab.goto('http://bench.local/');
   await tab.waitForFunction(() => globalThis.ready === true);
-  const result = await tab.evaluate(async (rounds) => {
+  const result = await tab.evaluate(async ({ rounds, bodies }) => {
     const WRITE_KEY = 'isolate-bench-key';
     const env = {
       DELIVERY: 'direct',
@@ -61,26 +68,14 @@ try {
       async sendBatch() {}
     }
     const queued = new globalThis.Worker_(ctx, { ...env, DELIVERY: 'queue', DELIVERIES: new WorkerQueue() });
-    const event = (i) => ({
-      type: 'track', messageId: `m-${i}`, userId: `User ${i}`, anonymousId: 'anon-1', event: 'Order Completed',
-      timestamp: '2025-05-14T07:30:00+05:30',
-      properties: { order_id: `o-${i}`, total: 99.5, currency: 'EUR', products: [{ sku: 'A-1', qty: 2 }, { sku: 'B-2', qty: 1 }] },
-      context: { library: { name: 'analytics.js', version: '2.11.1' }, timezone: 'Europe/Paris', page: { url: 'https://example.com/checkout' },
-        userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36' },
-      sentAt: '2025-05-14T07:30:01+05:30',
-    });
-    const batch = (n) => JSON.stringify({ batch: Array.from({ length: n }, (_, i) => event(i)), sentAt: '2025-05-14T07:30:01+05:30' });
-    let full = 1;
-    while (batch(full + 1).length <= 500 * 1024) full++;
-    const kb = `${full} events, ${(batch(full).length / 1024).toFixed(0)} KB`;
     const cases = [
       ['GET /health', direct, 'GET', '/health', null],
-      ['queue mode: POST /v1/track, 1 event', queued, 'POST', '/v1/track', JSON.stringify(event(0))],
-      ['queue mode: POST /v1/batch, 100 events', queued, 'POST', '/v1/batch', batch(100)],
-      [`queue mode: POST /v1/batch, ${kb}`, queued, 'POST', '/v1/batch', batch(full)],
-      ['POST /v1/validate, 1 event (the plan in the answer)', direct, 'POST', '/v1/validate', JSON.stringify(event(0))],
-      ['POST /v1/validate, 100 events', direct, 'POST', '/v1/validate', batch(100)],
-      [`POST /v1/validate, ${kb}`, direct, 'POST', '/v1/validate', batch(full)],
+      ['queue mode: POST /v1/track, 1 event', queued, 'POST', '/v1/track', bodies.one],
+      ['queue mode: POST /v1/batch, 100 events', queued, 'POST', '/v1/batch', bodies.hundred],
+      [`queue mode: POST /v1/batch, ${bodies.kb}`, queued, 'POST', '/v1/batch', bodies.full],
+      ['POST /v1/validate, 1 event (the plan in the answer)', direct, 'POST', '/v1/validate', bodies.one],
+      ['POST /v1/validate, 100 events', direct, 'POST', '/v1/validate', bodies.hundred],
+      [`POST /v1/validate, ${bodies.kb}`, direct, 'POST', '/v1/validate', bodies.full],
     ];
     const once = async (worker, method, path, body) => {
       const request = new Request(`http://localhost${path}`, {
@@ -107,7 +102,7 @@ try {
     }
     console.log = log;
     return { rows, userAgent: navigator.userAgent };
-  }, rounds);
+  }, { rounds, bodies });
   console.log(`The Worker's fetch handler in ${result.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? 'Chromium'}'s V8, ${rounds} requests per case`);
   console.log('| request | median | p90 |');
   console.log('|---|---:|---:|');

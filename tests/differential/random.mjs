@@ -2,16 +2,21 @@
 // its own stream, derived from the run's seed, its kind and its number, so that one case can be
 // replayed alone (`run.mjs --seed S --kind K --case N`) and shrunk without disturbing others.
 
-/** A random source for one case: `random()` in [0, 1) and helpers built on it. */
-export function source(seed, kind, index) {
-  let state = mix(mix(seed >>> 0, hash(kind)), index >>> 0);
-  const random = () => {
+/** mulberry32: a stream of numbers in [0, 1) from a 32-bit seed. */
+export function mulberry32(seed) {
+  let state = seed >>> 0;
+  return () => {
     state = (state + 0x6d2b79f5) >>> 0;
     let t = state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** A random source for one case: `random()` in [0, 1) and helpers built on it. */
+export function source(seed, kind, index) {
+  const random = mulberry32(mix(mix(seed >>> 0, hash(kind)), index >>> 0));
   const int = (n) => Math.floor(random() * n);
   return {
     random,

@@ -18,6 +18,7 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { mulberry32 } from '../differential/random.mjs';
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -33,15 +34,7 @@ const seed = option('seed', Math.floor(Math.random() * 2 ** 31));
 const total = option('cases', 2000);
 const show = option('show', 10);
 
-// mulberry32
-let state = seed >>> 0;
-function random() {
-  state = (state + 0x6d2b79f5) >>> 0;
-  let t = state;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+const random = mulberry32(seed);
 const int = (n) => Math.floor(random() * n);
 const pick = (list) => list[int(list.length)];
 const chance = (p) => random() < p;
