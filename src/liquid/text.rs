@@ -34,6 +34,12 @@ pub(crate) fn rust_string(units: &[u16]) -> String {
     crate::js::string::from_units(units)
 }
 
+/// The text as Node encodes a string into UTF-8 bytes (`Buffer`, `crypto`): a lone surrogate
+/// becomes U+FFFD.
+pub(crate) fn utf8(units: &[u16]) -> String {
+    String::from_utf16_lossy(units)
+}
+
 /// `\s` in a JavaScript regular expression (WhiteSpace and LineTerminator; unlike Rust's
 /// `char::is_whitespace`, U+FEFF is in and U+0085 is out).
 pub(crate) fn is_space(u: u16) -> bool {

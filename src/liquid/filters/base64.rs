@@ -1,4 +1,5 @@
-//! `base64_encode` and `base64_decode` (text as UTF-8, as Node's `Buffer` has it).
+//! `base64_encode` and `base64_decode` (text as UTF-8, as Node's `Buffer` has it: a lone
+//! surrogate is U+FFFD).
 
 use super::{charged_input, Error};
 use crate::liquid::error::Code;
@@ -15,7 +16,7 @@ pub(crate) fn base64_encode<'d>(
     _: &[Value<'d>],
 ) -> Out<'d> {
     let s = charged_input(cx, &v)?;
-    let encoded = base64::engine::general_purpose::STANDARD.encode(text::rust_string(&s));
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text::utf8(&s));
     Ok(Value::str(&encoded))
 }
 
@@ -75,6 +76,8 @@ mod tests {
     fn round_trips_utf8() {
         check(&[
             ("{{ name | base64_encode }}", "w5xuw69jw7Zkw6kgU3RyYcOfZQ=="),
+            // A lone surrogate is U+FFFD in UTF-8, as in Node's Buffer.
+            (r"{{ 'a\ud83c' | base64_encode }}", "Ye+/vQ=="),
             (
                 "{{ 'SGVsbG8g8J+OiQ==' | base64_decode }}|{{ 'SGk' | base64_decode }}",
                 "Hello 🎉|Hi",

@@ -3,6 +3,7 @@
 
 use super::{charged_input, Error};
 use crate::liquid::render::Context;
+use crate::liquid::text;
 use crate::liquid::value::Value;
 use sha2::{Digest, Sha256};
 
@@ -14,9 +15,7 @@ fn hex(bytes: &[u8]) -> String {
 
 pub(crate) fn sha256<'d>(cx: &mut Context<'_, 'd>, v: Value<'d>, _: &[Value<'d>]) -> Out<'d> {
     let s = charged_input(cx, &v)?;
-    Ok(Value::str(&hex(&Sha256::digest(String::from_utf16_lossy(
-        &s,
-    )))))
+    Ok(Value::str(&hex(&Sha256::digest(text::utf8(&s)))))
 }
 
 /// `hmac_sha256: key` (RFC 2104).
@@ -31,7 +30,7 @@ pub(crate) fn hmac_sha256<'d>(
         None => Vec::new(),
     };
     cx.charge((s.len() + key.len()) as f64)?;
-    let key = String::from_utf16_lossy(&key);
+    let key = text::utf8(&key);
     let mut block = [0u8; 64];
     if key.len() > 64 {
         block[..32].copy_from_slice(&Sha256::digest(&key));
@@ -41,7 +40,7 @@ pub(crate) fn hmac_sha256<'d>(
     let pad = |byte: u8| block.map(|b| b ^ byte);
     let inner = Sha256::new()
         .chain_update(pad(0x36))
-        .chain_update(String::from_utf16_lossy(&s))
+        .chain_update(text::utf8(&s))
         .finalize();
     let outer = Sha256::new()
         .chain_update(pad(0x5c))
