@@ -3,7 +3,6 @@
 
 use crate::fields::{ErrorCode, FieldError, FieldSpec, FieldType, Payload};
 use crate::json::read;
-use crate::json::write::write_str;
 use crate::json::RawJson;
 use crate::value::{ObjectMap, Resolved, PROTO_KEY};
 use serde::{Deserialize, Serialize};
@@ -268,21 +267,11 @@ fn without_contact_traits(props: Resolved) -> Resolved {
             if !members.iter().any(|(k, _)| CONTACT.contains(&k.as_ref())) {
                 return Resolved::Raw(raw);
             }
-            let mut text = String::with_capacity(raw.text().len());
-            text.push('{');
-            for (key, value) in members
+            let kept = members
                 .iter()
                 .filter(|(k, _)| !CONTACT.contains(&k.as_ref()))
-            {
-                if text.len() > 1 {
-                    text.push(',');
-                }
-                write_str(key, &mut text);
-                text.push(':');
-                text.push_str(value.get());
-            }
-            text.push('}');
-            RawJson::from_text(text).map_or(Resolved::Undefined, Resolved::Raw)
+                .map(|(k, v)| (k.as_ref(), *v));
+            RawJson::object(kept).map_or(Resolved::Undefined, Resolved::Raw)
         }
         _ => Resolved::Object(ObjectMap::default()),
     }

@@ -3,7 +3,6 @@
 //! sees them.
 
 use crate::json::read::{self, Kind, Level, LevelVisitor};
-use crate::json::write::write_str;
 use crate::json::RawJson;
 use crate::value::Resolved;
 use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
@@ -100,24 +99,8 @@ impl<'a> Event<'a> {
         if let Some(other) = &self.other {
             return other.clone();
         }
-        let mut text = String::with_capacity(
-            2 + self
-                .members
-                .iter()
-                .map(|(k, v)| k.len() + v.get().len() + 4)
-                .sum::<usize>(),
-        );
-        text.push('{');
-        for (i, (key, value)) in self.members.iter().enumerate() {
-            if i > 0 {
-                text.push(',');
-            }
-            write_str(key, &mut text);
-            text.push(':');
-            text.push_str(value.get());
-        }
-        text.push('}');
-        RawJson::from_text(text).map_or(Resolved::Undefined, Resolved::Raw)
+        RawJson::object(self.members.iter().map(|(k, v)| (k.as_ref(), *v)))
+            .map_or(Resolved::Undefined, Resolved::Raw)
     }
 
     /// Why the event cannot be used at all (it is not a JSON object).

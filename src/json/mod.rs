@@ -33,6 +33,23 @@ impl RawJson {
     pub fn from_text(text: String) -> Option<RawJson> {
         RawValue::from_string(text).ok().map(RawJson)
     }
+
+    /// An object of members whose values are JSON text already, written as they are.
+    pub fn object<'a>(
+        members: impl IntoIterator<Item = (&'a str, &'a RawValue)>,
+    ) -> Option<RawJson> {
+        let mut text = String::from("{");
+        for (key, value) in members {
+            if text.len() > 1 {
+                text.push(',');
+            }
+            write::write_str(key, &mut text);
+            text.push(':');
+            text.push_str(value.get());
+        }
+        text.push('}');
+        RawJson::from_text(text)
+    }
 }
 
 impl From<Box<RawValue>> for RawJson {
