@@ -1,27 +1,14 @@
 //! The `nudge-edge` binary, driven as a user would.
 
+mod common;
+
 use serde_json::{json, Value};
 use std::io::Write;
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 fn cli(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_nudge-edge"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    let written = child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes());
-    // A command may finish without reading its input (a bad subscription is refused first).
-    if let Err(e) = written {
-        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "write stdin: {e}");
-    }
-    child.wait_with_output().expect("the binary finishes")
+    common::run(Path::new(env!("CARGO_BIN_EXE_nudge-edge")), args, stdin)
 }
 
 fn temp_file(name: &str, content: &str) -> String {

@@ -3,30 +3,11 @@
 //! `cargo test` leaves it out; `scripts/test.sh` runs it (`cargo test --test install --
 //! --ignored`), building in `target/install` so that later runs only relink.
 
-use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+mod common;
 
-fn run(bin: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(bin)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the installed binary starts");
-    let written = child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes());
-    if let Err(e) = written {
-        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "write stdin: {e}");
-    }
-    child
-        .wait_with_output()
-        .expect("the installed binary finishes")
-}
+use common::run;
+use std::path::Path;
+use std::process::Command;
 
 #[test]
 #[ignore = "a release build: scripts/test.sh runs it"]
