@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { root, startWorker, stopWorker } from './wrangler-dev.mjs';
+import { root, startWorker, stopWorker } from './harness.mjs';
 
 const WRITE_KEY = 'wk-liquid-test';
 const AUTHORIZATION = 'Basic ' + Buffer.from(`${WRITE_KEY}:`).toString('base64');
