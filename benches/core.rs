@@ -2,7 +2,9 @@
 //! writing the same JSON with serde_json (the floor `plan` is compared with).
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use nudge_edge::delivery::{settle, Delivery};
+use nudge_edge::batching;
+use nudge_edge::delivery::direct::settle;
+use nudge_edge::delivery::dispatch::{Ended, Fate};
 use nudge_edge::event::Event;
 use nudge_edge::ingest::events::Envelope;
 use nudge_edge::ingest::{Route, MAX_REQUEST_BYTES};
@@ -203,9 +205,9 @@ fn bench_front_door(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("plan", &name), &read, |b, t| {
             b.iter(|| planner.plan_events(black_box(t)))
         });
-        let plan = planner.plan_events(&read);
-        group.bench_with_input(BenchmarkId::new("messages", &name), &plan, |b, p| {
-            b.iter(|| messages(black_box(p), planner.config(), 1_747_207_800_000))
+        let planned = planner.payloads(&read);
+        group.bench_with_input(BenchmarkId::new("messages", &name), &planned, |b, p| {
+            b.iter(|| messages(black_box(&p.payloads), 1_747_207_800_000))
         });
         group.bench_with_input(
             BenchmarkId::new("body-to-messages", &name),
@@ -217,8 +219,8 @@ fn bench_front_door(c: &mut Criterion) {
                     let events = envelope
                         .into_events(1_747_207_800_000)
                         .expect("within the limits");
-                    let plan = planner.plan_events(&events.read());
-                    messages(&plan, planner.config(), 1_747_207_800_000)
+                    let planned = planner.payloads(&events.read());
+                    messages(&planned.payloads, 1_747_207_800_000)
                 })
             },
         );
@@ -226,22 +228,33 @@ fn bench_front_door(c: &mut Criterion) {
     group.finish();
 }
 
-/// Settling a plan whose requests all failed: 10,000 unbatched events are 10,000 requests, each
-/// carrying one event's result.
+/// Settling a direct-mode request whose Nudge requests all failed: 10,000 unbatched events are
+/// 10,000 requests, each carrying one event's result.
 fn bench_settle(c: &mut Criterion) {
     let events = Value::Array((0..10_000).map(track_event).collect()).to_string();
-    let plan = Planner::new(Config::with_presets("k"))
-        .plan_text(&events)
-        .expect("events JSON");
-    let down = Delivery::Unavailable {
-        status: Some(503),
-        attempts: 3,
-        detail: "busy".into(),
-        retry_after_ms: None,
-    };
-    let deliveries = vec![down; plan.requests.len()];
+    let planned = Planner::new(Config::with_presets("k"))
+        .payloads(&nudge_edge::event::events_in(&events).expect("events JSON"));
+    let ended: Vec<Ended> = batching::group(&planned.payloads)
+        .into_iter()
+        .map(|g| Ended {
+            destination: g.destination,
+            members: g.members,
+            fate: Fate::Unavailable {
+                status: Some(503),
+                attempts: 3,
+                detail: "busy".into(),
+                retry_after_ms: None,
+            },
+        })
+        .collect();
     c.bench_function("delivery/settle (10,000 requests failed)", |b| {
-        b.iter(|| settle(black_box(plan.clone()), &deliveries))
+        b.iter(|| {
+            settle(
+                black_box(planned.results.clone()),
+                &planned.payloads,
+                &ended,
+            )
+        })
     });
 }
 

@@ -26,12 +26,12 @@ pub use mapping::{transform, Mapping};
 pub use subscription::Subscription;
 pub use value::Resolved;
 pub mod actions;
-// Cloudflare's limits per invocation, for the Worker's two delivery modes: natively (tested
-// there) and in the Worker, never in the npm package.
-#[cfg(any(not(target_arch = "wasm32"), feature = "worker"))]
-pub mod budget;
+pub mod batching;
 pub mod config;
 pub mod datetime;
+// Delivering to Nudge, both modes: natively (tested there) and in the Worker, never in the npm
+// package.
+#[cfg(any(not(target_arch = "wasm32"), feature = "worker"))]
 pub mod delivery;
 pub mod event;
 pub mod fields;

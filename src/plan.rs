@@ -1,24 +1,27 @@
 //! The pure centre: a [`Planner`] (a checked configuration with its requests' URLs and
-//! headers prepared) takes events and returns the Nudge requests to send plus a result for
-//! every event and mapping. No I/O: the Worker sends what this returns, the npm package and the
-//! CLI show it.
+//! headers prepared) takes events and returns each valid payload plus a result for every event
+//! and mapping ([`Planned`]); [`crate::batching`] groups the payloads into the Nudge requests
+//! of a [`Plan`]. No I/O: the Worker delivers what this returns, the npm package and the CLI
+//! show it.
 //!
 //! Events are read in place from their JSON text ([`Event`]): only the members mappings and
 //! subscriptions ask for are looked at, pass-through objects (`properties`, `traits`) are
 //! copied as text, and each valid payload is written straight to JSON as it is prepared.
 
-use crate::actions::{Action, PLATFORM};
-use crate::config::{Config, MappingConfig, Settings};
+use crate::actions::Action;
+use crate::batching::{self, Destination, Endpoints, Payload, Payloads};
+use crate::config::{Config, MappingConfig};
 use crate::event::{self, Event};
 use crate::fields::{self, ErrorCode, FieldError};
 use crate::js::Root;
 use crate::json::write::write_str;
 use crate::mapping::Budget;
 use crate::value::{ObjectMap, Resolved};
-use indexmap::IndexMap;
 use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
+
+pub use crate::batching::Request;
 
 /// What will happen, or happened, to one event for one mapping.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -34,6 +37,8 @@ pub enum Status {
     Skipped,
     /// Sent, and Nudge did not accept it (set by the Worker after sending).
     Failed,
+    /// Valid and held by the delivery queue (queue mode): Nudge has not answered yet.
+    Queued,
 }
 
 /// The outcome for one (event, mapping) pair, or for an event no mapping took.
@@ -64,6 +69,7 @@ impl Status {
             Status::Unmatched => "unmatched",
             Status::Skipped => "skipped",
             Status::Failed => "failed",
+            Status::Queued => "queued",
         }
     }
 }
@@ -96,82 +102,6 @@ impl EventResult {
             out.push_str(&serde_json::to_string(&self.errors).unwrap_or_else(|_| "[]".into()));
         }
         out.push('}');
-    }
-}
-
-/// One HTTP request to Nudge.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Request {
-    /// The action it performs.
-    pub action: Action,
-    /// The mapping that produced it.
-    pub mapping: String,
-    /// `PUT` or `POST`.
-    pub method: &'static str,
-    /// Full URL.
-    pub url: String,
-    /// `apikey`, `p` and `content-type`.
-    pub headers: IndexMap<String, String>,
-    /// The JSON body, exactly as it is sent (written by the planner, so valid JSON).
-    pub body: String,
-    /// Indexes of the events it carries.
-    pub events: Vec<usize>,
-    /// Position of the mapping in the configuration (names need not be unique).
-    pub mapping_position: usize,
-}
-
-impl Request {
-    /// The body as a JSON tree.
-    pub fn body_json(&self) -> Value {
-        crate::json::read::tree(&self.body).unwrap_or(Value::Null)
-    }
-
-    /// Appends the request as JSON (the body as it is, not re-read).
-    fn write_json(&self, out: &mut String) {
-        out.push_str("{\"action\":\"");
-        out.push_str(self.action.key());
-        out.push_str("\",\"mapping\":");
-        write_str(&self.mapping, out);
-        out.push_str(",\"method\":\"");
-        out.push_str(self.method);
-        out.push_str("\",\"url\":");
-        write_str(&self.url, out);
-        out.push_str(",\"headers\":{");
-        for (i, (name, value)) in self.headers.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            write_str(name, out);
-            out.push(':');
-            write_str(value, out);
-        }
-        out.push_str("},\"body\":");
-        out.push_str(&self.body);
-        out.push_str(",\"events\":[");
-        for (i, index) in self.events.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str(itoa::Buffer::new().format(*index));
-        }
-        out.push_str("]}");
-    }
-}
-
-/// The same JSON as [`Plan::to_json`] writes, for serde callers (the body is re-read).
-impl Serialize for Request {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::{Error, SerializeStruct};
-        let body = RawValue::from_string(self.body.clone()).map_err(S::Error::custom)?;
-        let mut out = s.serialize_struct("Request", 7)?;
-        out.serialize_field("action", &self.action)?;
-        out.serialize_field("mapping", &self.mapping)?;
-        out.serialize_field("method", self.method)?;
-        out.serialize_field("url", &self.url)?;
-        out.serialize_field("headers", &self.headers)?;
-        out.serialize_field("body", &body)?;
-        out.serialize_field("events", &self.events)?;
-        out.end()
     }
 }
 
@@ -240,87 +170,56 @@ impl Plan {
     }
 }
 
-/// Where one action's requests go and what they carry besides the body: built once per
-/// configuration by the planner, and by the queue consumer for the payloads it groups.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Route {
-    action: Action,
-    url: String,
-    headers: IndexMap<String, String>,
-}
-
-impl Route {
-    /// The route of `action` on the settings' endpoint, with the API key and platform headers.
-    pub fn new(action: Action, settings: &Settings) -> Route {
-        let headers = [
-            ("apikey", settings.apikey.as_str()),
-            ("p", PLATFORM),
-            ("content-type", "application/json"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-        Route {
-            action,
-            url: format!("{}{}", settings.endpoint, action.route().1),
-            headers,
-        }
-    }
-
-    /// The request carrying `payloads` (each a payload's JSON text) of one mapping.
-    pub fn request(
-        &self,
-        mapping: &str,
-        mapping_position: usize,
-        payloads: &[String],
-        events: Vec<usize>,
-    ) -> Request {
-        let body = self.action.body(payloads);
-        self.request_with_body(mapping, mapping_position, body, events)
-    }
-
-    /// The request carrying a body already written (see [`Action::body`]).
-    pub fn request_with_body(
-        &self,
-        mapping: &str,
-        mapping_position: usize,
-        body: String,
-        events: Vec<usize>,
-    ) -> Request {
-        Request {
-            action: self.action,
-            mapping: mapping.to_string(),
-            method: self.action.route().0,
-            url: self.url.clone(),
-            headers: self.headers.clone(),
-            body,
-            events,
-            mapping_position,
-        }
-    }
-}
-
-/// A configuration made ready to plan: checked, with its requests' routes built once.
+/// A configuration made ready to plan: checked, with its requests' endpoints and its
+/// mappings' destinations built once.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Planner {
     config: Config,
-    /// One per action, in [`Action::ALL`]'s order.
-    routes: Vec<Route>,
+    endpoints: Endpoints,
+    /// One per mapping, in configuration order.
+    destinations: Vec<Destination>,
+}
+
+/// What the planner makes of events before batching: each valid payload, and a result for
+/// every event and mapping. Direct mode and the queue both deliver from here; [`Planned::plan`]
+/// groups the payloads into the requests the npm package and the CLI show.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Planned {
+    /// The valid payloads, in event order, then mapping order; one destination per mapping.
+    pub payloads: Payloads,
+    /// Results, in event order, then mapping order.
+    pub results: Vec<EventResult>,
 }
 
 impl Planner {
     /// Prepares `config` for planning.
     pub fn new(config: Config) -> Planner {
-        let routes = Action::ALL
-            .into_iter()
-            .map(|action| Route::new(action, &config.settings))
+        let destinations = config
+            .mappings
+            .iter()
+            .enumerate()
+            .map(|(position, m)| Destination {
+                action: m.action,
+                mapping: m.name.clone(),
+                mapping_position: position,
+                batch_size: m.batch_size,
+            })
             .collect();
-        Planner { config, routes }
+        Planner {
+            endpoints: Endpoints::new(&config.settings),
+            config,
+            destinations,
+        }
     }
 
     /// The configuration it plans with.
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// Where requests go, with the API key.
+    pub fn endpoints(&self) -> &Endpoints {
+        &self.endpoints
     }
 
     /// Plans the events in a JSON text: an array of events or one event.
@@ -344,9 +243,14 @@ impl Planner {
         self.plan_events(&events)
     }
 
-    /// Plans a list of events read in place. Results come in event order, then mapping order;
-    /// requests in mapping order, then event order.
+    /// Plans a list of events read in place, into requests (see [`Planner::payloads`]).
     pub fn plan_events(&self, events: &[Event<'_>]) -> Plan {
+        self.payloads(events).plan(&self.endpoints)
+    }
+
+    /// Maps, validates and writes each event's payload for each mapping that takes it.
+    /// Results come in event order, then mapping order.
+    pub fn payloads(&self, events: &[Event<'_>]) -> Planned {
         let mappings = &self.config.mappings;
         // What every mapping together may build for these events: a request's worth of input
         // cannot make the Worker run out of memory however its mappings multiply it.
@@ -357,11 +261,7 @@ impl Planner {
             .fold(0usize, usize::saturating_add);
         let budget = Budget::for_input(input);
         let mut results = Vec::with_capacity(events.len());
-        let mut batches: Vec<Batches<'_>> = mappings
-            .iter()
-            .enumerate()
-            .map(|(position, mapping)| Batches::new(self.route(mapping.action), mapping, position))
-            .collect();
+        let mut items = Vec::with_capacity(events.len());
         for (index, event) in events.iter().enumerate() {
             if let Some(problem) = event.shape_problem() {
                 let error = FieldError {
@@ -377,13 +277,20 @@ impl Planner {
                 continue;
             }
             let before = results.len();
-            for (position, batch) in batches.iter_mut().enumerate() {
-                let mapping = batch.mapping;
+            for (position, mapping) in mappings.iter().enumerate() {
                 if !mapping.enabled || !mapping.subscription.matches_event(event) {
                     continue;
                 }
-                let (status, errors) = match batch.add(index, event, &budget) {
-                    Ok(()) => (Status::Sent, Vec::new()),
+                let mut json = String::new();
+                let (status, errors) = match write_payload(mapping, event, &budget, &mut json) {
+                    Ok(()) => {
+                        items.push(Payload {
+                            destination: position,
+                            event: index,
+                            json,
+                        });
+                        (Status::Sent, Vec::new())
+                    }
                     Err(errors) => (Status::Invalid, errors),
                 };
                 results.push(EventResult {
@@ -399,92 +306,28 @@ impl Planner {
                 results.push(unassigned(index, Status::Unmatched, Vec::new()));
             }
         }
-        let requests = batches.into_iter().flat_map(Batches::finish).collect();
-        Plan { requests, results }
-    }
-
-    fn route(&self, action: Action) -> &Route {
-        // One route per action, in `Action::ALL`'s order.
-        &self.routes[Action::ALL.iter().position(|a| *a == action).unwrap_or(0)]
+        Planned {
+            payloads: Payloads {
+                destinations: self.destinations.clone(),
+                items,
+            },
+            results,
+        }
     }
 }
 
-/// One mapping's requests, filled as its valid payloads come: each payload is written straight
-/// into the body of the request that will carry it.
-struct Batches<'p> {
-    route: &'p Route,
-    mapping: &'p MappingConfig,
-    position: usize,
-    /// Payloads per request: `batch_size` when the mapping batches, else one.
-    size: usize,
-    /// Whether bodies are arrays of payloads (see [`Action::body`]).
-    array: bool,
-    body: String,
-    events: Vec<usize>,
-    requests: Vec<Request>,
-}
-
-impl<'p> Batches<'p> {
-    fn new(route: &'p Route, mapping: &'p MappingConfig, position: usize) -> Batches<'p> {
-        let size = mapping.batch_size.unwrap_or(1).max(1);
-        Batches {
-            route,
-            mapping,
-            position,
-            size,
-            array: mapping.action.body_is_array() || size > 1,
-            body: String::new(),
-            events: Vec::new(),
-            requests: Vec::new(),
+impl Planned {
+    /// The requests that carry the payloads ([`batching::group`]): in mapping order, then
+    /// event order.
+    pub fn plan(self, endpoints: &Endpoints) -> Plan {
+        let requests = batching::group(&self.payloads)
+            .iter()
+            .map(|g| endpoints.request(&self.payloads, g.destination, &g.members))
+            .collect();
+        Plan {
+            requests,
+            results: self.results,
         }
-    }
-
-    /// Maps, validates and writes `event`'s payload into the open request; every problem
-    /// when it is invalid (the request is left as it was).
-    fn add(
-        &mut self,
-        index: usize,
-        event: &Event<'_>,
-        budget: &Budget,
-    ) -> Result<(), Vec<FieldError>> {
-        let mark = self.body.len();
-        match (self.events.is_empty(), self.array) {
-            (true, true) => self.body.push('['),
-            (false, _) => self.body.push(','),
-            (true, false) => {}
-        }
-        if let Err(errors) = write_payload(self.mapping, event, budget, &mut self.body) {
-            self.body.truncate(mark);
-            return Err(errors);
-        }
-        self.events.push(index);
-        if self.events.len() == self.size {
-            self.close();
-        }
-        Ok(())
-    }
-
-    /// Closes the open request, if it carries anything.
-    fn close(&mut self) {
-        if self.events.is_empty() {
-            return;
-        }
-        if self.array {
-            self.body.push(']');
-        }
-        let body = std::mem::take(&mut self.body);
-        let events = std::mem::take(&mut self.events);
-        self.requests.push(self.route.request_with_body(
-            &self.mapping.name,
-            self.position,
-            body,
-            events,
-        ));
-    }
-
-    fn finish(mut self) -> Vec<Request> {
-        self.close();
-        self.requests
     }
 }
 

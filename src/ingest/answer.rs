@@ -4,7 +4,7 @@
 
 use super::auth::HeaderAuth;
 use super::IngestError;
-use crate::delivery::{self, Settlement};
+use crate::delivery::report::{self, Settlement};
 use crate::error::ConfigError;
 use crate::plan::Plan;
 use serde_json::{json, Value};
@@ -126,9 +126,9 @@ fn shown(problems: &[ConfigError]) -> Vec<ConfigError> {
 
 /// `/v1/validate`: whether every event is valid, the counts, and the plan with the API key
 /// redacted: its requests up to [`MAX_PLAN_BYTES`], its results as
-/// [`delivery::listed_results`] lists them; `omitted` says what was left out.
+/// [`report::listed_results`] lists them; `omitted` says what was left out.
 pub fn validated(plan: Plan, events: usize) -> Answer {
-    let counts = delivery::counts(&plan.results, events);
+    let counts = report::counts(&plan.results, events);
     let valid = plan.all_valid();
     let plan = plan.redacted();
     let mut bytes = 0;
@@ -140,7 +140,7 @@ pub fn validated(plan: Plan, events: usize) -> Answer {
             bytes <= MAX_PLAN_BYTES
         })
         .count();
-    let (results, omitted_results) = delivery::listed_results(&plan.results);
+    let (results, omitted_results) = report::listed_results(&plan.results);
     let mut body = json!({
         "valid": valid,
         "counts": counts,
@@ -153,18 +153,19 @@ pub fn validated(plan: Plan, events: usize) -> Answer {
     Answer { status: 200, body }
 }
 
-/// The answer after delivery: [`delivery::response_body`] with the settlement's status.
+/// The answer after delivery: [`report::response_body`] with the settlement's status.
 pub fn delivered(settlement: &Settlement, events: usize) -> Answer {
     Answer {
         status: settlement.status,
-        body: delivery::response_body(settlement, events),
+        body: report::response_body(settlement, events),
     }
 }
 
-/// Queue mode's answer once the queue has taken what it would: [`delivery::response_body`]
-/// with the enqueue settlement's status (`sent` means queued) and a sentence that says so.
+/// Queue mode's answer once the queue has taken what it would: [`report::response_body`]
+/// with the enqueue settlement's status (each taken event `queued`, counted under `queued`;
+/// `sent` is left for events Nudge accepted) and a sentence that says so.
 pub fn queued(settlement: &Settlement, events: usize) -> Answer {
-    let mut body = delivery::response_body(settlement, events);
+    let mut body = report::response_body(settlement, events);
     body["message"] = json!(match settlement.status {
         200 => "accepted: queued for delivery to Nudge",
         400 => "some events were not queued: see results (the others were)",
@@ -177,7 +178,7 @@ pub fn queued(settlement: &Settlement, events: usize) -> Answer {
 }
 
 /// Text from the request quoted back, at most 100 characters of it.
-fn clip(text: &str) -> String {
+pub fn clip(text: &str) -> String {
     text.chars().take(100).collect()
 }
 

@@ -5,6 +5,7 @@
 //! record.
 
 use crate::datetime::to_iso_string;
+use crate::json::RawJson;
 use crate::queue::enqueue::REASON_BYTES;
 use crate::queue::message::{as_json, Abandoned, QueueMessage};
 use serde::{Deserialize, Serialize};
@@ -24,8 +25,9 @@ pub struct DeadLetter {
     pub attempts: u32,
     /// When it was given up on (UTC, ISO 8601).
     pub at: String,
-    /// The message, as enqueued: replaying enqueues it again.
-    pub message: Value,
+    /// The message, as enqueued: replaying enqueues it again. Kept as JSON text, so that a
+    /// message of any depth is kept and replayed as it was.
+    pub message: RawJson,
 }
 
 /// The store key: milliseconds since the epoch (15 digits, so that keys sort by time), then
@@ -110,7 +112,7 @@ impl DeadLetter {
 
     /// The message text to enqueue again, or why it cannot be replayed.
     pub fn replay(&self) -> Result<String, String> {
-        match QueueMessage::decode(&self.message.to_string()) {
+        match QueueMessage::decode(self.message.text()) {
             Ok(message @ QueueMessage::Deliver(_)) => Ok(message.encode()),
             Ok(QueueMessage::DeadLetter(_)) => Err("it is not a delivery message".into()),
             Err(e) => Err(e.to_string()),
@@ -122,17 +124,20 @@ impl DeadLetter {
 mod tests {
     use super::*;
     use crate::actions::Action;
-    use crate::json::RawJson;
+    use crate::batching::Destination;
     use crate::queue::message::Pending;
 
     fn deliver() -> QueueMessage {
         QueueMessage::Deliver(Pending {
-            action: Action::IdentifyUser,
-            mapping: "Identify".into(),
-            mapping_position: 0,
-            batch_size: None,
-            payload: RawJson::from_value(&serde_json::json!({})),
+            destination: Destination {
+                action: Action::IdentifyUser,
+                mapping: "Identify".into(),
+                mapping_position: 0,
+                batch_size: None,
+            },
+            payloads: vec![RawJson::from_value(&serde_json::json!({}))],
             accepted_at: 1,
+            attempts: 0,
         })
     }
 
@@ -175,7 +180,7 @@ mod tests {
         assert_eq!(record.attempts, 17);
         assert_eq!(record.replay(), Ok(deliver().encode()));
         let unreadable = DeadLetter::from_dead_letter_queue("m3", "garbage", 0, 16);
-        assert_eq!(unreadable.message, json!("garbage"));
+        assert_eq!(unreadable.message.text(), r#""garbage""#);
         assert!(unreadable
             .replay()
             .unwrap_err()
@@ -191,7 +196,7 @@ mod tests {
             status: None,
             attempts: 3,
             at: 0,
-            message: Value::Null,
+            message: as_json("null"),
         });
         assert!(record.reason.len() <= REASON_BYTES);
         assert!(serde_json::to_vec(&record.summary()).unwrap().len() < 1024);

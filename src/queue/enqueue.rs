@@ -1,18 +1,18 @@
-//! The producer's side of queue mode: a plan becomes one message per valid (event, mapping)
-//! payload, the messages are cut into `sendBatch` calls within the queue's limits, and what
-//! the queue took is settled per event (the answer itself is `ingest::answer::queued`).
+//! The producer's side of queue mode: a request's planned payloads become messages, several
+//! payloads of one destination per message (so that a 100-event batch is one message, not
+//! 100: Cloudflare bills each message's write, read and delete), the messages are cut into
+//! `sendBatch` calls within the queue's limits, and what the queue took is settled per event
+//! (`queued`, or `failed` with why).
 //!
 //! Cloudflare Queues' limits (developers.cloudflare.com/queues/platform/limits, where
 //! 1 KB = 1,000 bytes): a message up to 128 KB, including about 100 bytes of the queue's own
 //! metadata; a `sendBatch` call up to 100 messages and 256 KB in all.
 
-use crate::config::Config;
-use crate::delivery::{sender_status, Settlement};
+use crate::batching::Payloads;
+use crate::delivery::report::{result_positions, sender_status, Settlement};
 use crate::fields::{ErrorCode, FieldError};
-use crate::json::read;
-use crate::plan::{Plan, Status};
-use crate::queue::message::{Pending, QueueMessage};
-use serde_json::value::RawValue;
+use crate::plan::{EventResult, Status};
+use crate::queue::message::Pending;
 
 /// Room counted for the queue's metadata on each message (twice what Cloudflare states).
 pub const MESSAGE_OVERHEAD_BYTES: usize = 200;
@@ -21,53 +21,66 @@ pub const MESSAGE_OVERHEAD_BYTES: usize = 200;
 pub const MAX_MESSAGE_BYTES: usize = 128_000 - MESSAGE_OVERHEAD_BYTES - 2 * REASON_BYTES;
 /// Longest reason kept in a dead letter.
 pub const REASON_BYTES: usize = 1_000;
+/// Most payloads in one message: a consumer batch (100 messages) then holds at most 10,000.
+pub const MAX_MESSAGE_PAYLOADS: usize = 100;
 /// Most messages in one `sendBatch` call.
 pub const MAX_BATCH_MESSAGES: usize = 100;
 /// Most bytes in one `sendBatch` call, metadata room included.
 pub const MAX_BATCH_BYTES: usize = 256_000;
 
-/// One message to enqueue, and the result it stands for.
+/// One message to enqueue, and the payloads it carries.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outgoing {
-    /// The event's position in the request.
-    pub event: usize,
-    /// The mapping's position in the configuration.
-    pub mapping_position: usize,
+    /// Positions of its payloads in [`Payloads::items`].
+    pub payloads: Vec<usize>,
     /// The message text.
     pub text: String,
 }
 
-/// One message per valid payload in the plan (made with `config`), in plan order.
-pub fn messages(plan: &Plan, config: &Config, accepted_at: i64) -> Vec<Outgoing> {
+/// The messages for a request's payloads: per destination, in payload order, as many payloads
+/// as fit in [`MAX_MESSAGE_BYTES`] (at most [`MAX_MESSAGE_PAYLOADS`]); also the payloads too
+/// large for any message, with the size their message would have had.
+pub fn messages(payloads: &Payloads, accepted_at: i64) -> (Vec<Outgoing>, Vec<(usize, usize)>) {
     let mut out = Vec::new();
-    for request in &plan.requests {
-        // The planner wrote the body: it is JSON, an array of payloads or one payload.
-        let Ok(body) = serde_json::from_str::<&RawValue>(&request.body) else {
-            continue;
+    let mut too_large = Vec::new();
+    for (d, destination) in payloads.destinations.iter().enumerate() {
+        let empty = Pending::encode(destination, [], accepted_at, 0).len();
+        let mut open: Vec<usize> = Vec::new();
+        let mut size = empty;
+        let close = |open: &mut Vec<usize>, out: &mut Vec<Outgoing>| {
+            if !open.is_empty() {
+                let members = std::mem::take(open);
+                let text = Pending::encode(
+                    destination,
+                    members.iter().map(|&m| payloads.items[m].json.as_str()),
+                    accepted_at,
+                    0,
+                );
+                out.push(Outgoing {
+                    payloads: members,
+                    text,
+                });
+            }
         };
-        let payloads: Vec<&RawValue> = read::items(body).unwrap_or_else(|| vec![body]);
-        let batch_size = config
-            .mappings
-            .get(request.mapping_position)
-            .and_then(|m| m.batch_size);
-        // A request's body holds one payload per event it carries, in the same order.
-        for (&event, payload) in request.events.iter().zip(payloads) {
-            let message = QueueMessage::Deliver(Pending {
-                action: request.action,
-                mapping: request.mapping.clone(),
-                mapping_position: request.mapping_position,
-                batch_size,
-                payload: payload.to_owned().into(),
-                accepted_at,
-            });
-            out.push(Outgoing {
-                event,
-                mapping_position: request.mapping_position,
-                text: message.encode(),
-            });
+        for (i, p) in payloads.items.iter().enumerate() {
+            if p.destination != d {
+                continue;
+            }
+            let adds = p.json.len() + 1;
+            if empty + adds > MAX_MESSAGE_BYTES {
+                too_large.push((i, empty + adds));
+                continue;
+            }
+            if size + adds > MAX_MESSAGE_BYTES || open.len() == MAX_MESSAGE_PAYLOADS {
+                close(&mut open, &mut out);
+                size = empty;
+            }
+            open.push(i);
+            size += adds;
         }
+        close(&mut open, &mut out);
     }
-    out
+    (out, too_large)
 }
 
 /// What became of one message.
@@ -105,39 +118,66 @@ pub fn send_batches(sizes: &[usize]) -> Vec<Vec<usize>> {
     calls
 }
 
-/// The answer to the sender: results with `failed` where the queue did not take an event's
-/// payload; 503 when the queue failed (retry), 400 when events were invalid or too large,
+/// The answer to the sender: `queued` where the queue took an event's payload, `failed` where
+/// it did not; 503 when the queue failed (retry), 400 when events were invalid or too large,
 /// otherwise 200.
-pub fn settle(plan: Plan, messages: &[Outgoing], enqueued: &[Enqueued]) -> Settlement {
-    let mut results = plan.results;
+pub fn settle(
+    mut results: Vec<EventResult>,
+    payloads: &Payloads,
+    messages: &[Outgoing],
+    enqueued: &[Enqueued],
+    too_large: &[(usize, usize)],
+) -> Settlement {
     let (mut unavailable, mut refused) = (false, false);
+    let positions = result_positions(&results);
+    let mut mark = |payload: usize, status: Status, error: Option<FieldError>| {
+        let Some(p) = payloads.items.get(payload) else {
+            return;
+        };
+        let position = payloads.destinations[p.destination].mapping_position;
+        if let Some(r) = positions
+            .get(&(p.event, position))
+            .and_then(|&i| results.get_mut(i))
+        {
+            r.status = status;
+            r.errors = error.into_iter().collect();
+        }
+    };
+    for &(payload, bytes) in too_large {
+        refused = true;
+        mark(payload, Status::Failed, Some(FieldError {
+            field: String::new(),
+            code: ErrorCode::Event,
+            message: format!("the event's Nudge payload makes a queue message of {bytes} bytes, over the {MAX_MESSAGE_BYTES} bytes one may hold"),
+        }));
+    }
     for (message, outcome) in messages.iter().zip(enqueued) {
-        let error = match outcome {
-            Enqueued::Queued => continue,
+        let (status, error) = match outcome {
+            Enqueued::Queued => (Status::Queued, None),
             Enqueued::TooLarge(bytes) => {
                 refused = true;
-                FieldError {
+                (Status::Failed, Some(FieldError {
                     field: String::new(),
                     code: ErrorCode::Event,
-                    message: format!("the event's Nudge payload is {bytes} bytes, over the {MAX_MESSAGE_BYTES} bytes a queue message may hold"),
-                }
+                    message: format!("the queue message is {bytes} bytes, over the {MAX_MESSAGE_BYTES} bytes one may hold"),
+                }))
             }
             Enqueued::Failed(why) => {
                 unavailable = true;
-                FieldError {
-                    field: String::new(),
-                    code: ErrorCode::Unavailable,
-                    message: format!(
-                        "the delivery queue did not take the event ({why}); retry the request"
-                    ),
-                }
+                (
+                    Status::Failed,
+                    Some(FieldError {
+                        field: String::new(),
+                        code: ErrorCode::Unavailable,
+                        message: format!(
+                            "the delivery queue did not take the event ({why}); retry the request"
+                        ),
+                    }),
+                )
             }
         };
-        if let Some(r) = results.iter_mut().find(|r| {
-            r.index == message.event && r.mapping_position == Some(message.mapping_position)
-        }) {
-            r.status = Status::Failed;
-            r.errors = vec![error];
+        for &payload in &message.payloads {
+            mark(payload, status, error.clone());
         }
     }
     Settlement {
@@ -150,8 +190,11 @@ pub fn settle(plan: Plan, messages: &[Outgoing], enqueued: &[Enqueued]) -> Settl
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::plan;
-    use serde_json::json;
+    use crate::config::Config;
+    use crate::event;
+    use crate::plan::{Planned, Planner};
+    use crate::queue::message::QueueMessage;
+    use serde_json::{json, Value};
 
     fn config() -> Config {
         Config::from_json(&json!({"settings": {"apikey": "secret-key"}, "mappings": [
@@ -161,7 +204,12 @@ mod tests {
         .unwrap()
     }
 
-    fn events() -> serde_json::Value {
+    fn planned(events: &Value) -> Planned {
+        let text = event::to_text(events);
+        Planner::new(config()).payloads(&event::events_in(&text).unwrap())
+    }
+
+    fn events() -> Value {
         json!([
             {"type": "track", "userId": "a", "event": "e", "timestamp": "2025-05-14T07:30:00Z"},
             {"type": "identify", "userId": "b"},
@@ -170,25 +218,48 @@ mod tests {
         ])
     }
 
+    fn decoded(text: &str) -> Pending {
+        match QueueMessage::decode(text).unwrap() {
+            QueueMessage::Deliver(p) => p,
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
-    fn one_message_per_valid_payload_and_never_the_key() {
-        let c = config();
-        let p = plan(&events(), &c);
-        let out = messages(&p, &c, 7);
-        let seen: Vec<(usize, usize)> = out.iter().map(|m| (m.event, m.mapping_position)).collect();
-        assert_eq!(seen, [(1, 0), (0, 1), (3, 1)]);
-        let decoded: Vec<Pending> = out
-            .iter()
-            .map(|m| match QueueMessage::decode(&m.text).unwrap() {
-                QueueMessage::Deliver(p) => p,
-                other => panic!("{other:?}"),
-            })
-            .collect();
-        assert_eq!(decoded[0].batch_size, None);
-        assert_eq!(decoded[1].batch_size, Some(50));
-        assert_eq!(decoded[2].payload.to_value()["ext_id"], "c");
-        assert_eq!(decoded[2].accepted_at, 7);
+    fn one_message_per_destination_and_never_the_key() {
+        let p = planned(&events());
+        let (out, too_large) = messages(&p.payloads, 7);
+        assert!(too_large.is_empty());
+        assert_eq!(out.len(), 2, "identify, then the two tracks together");
+        let identify = decoded(&out[0].text);
+        assert_eq!(identify.destination.batch_size, None);
+        assert_eq!(identify.payloads.len(), 1);
+        let track = decoded(&out[1].text);
+        assert_eq!(track.destination.batch_size, Some(50));
+        assert_eq!(track.payloads.len(), 2);
+        assert_eq!(track.payloads[1].to_value()["ext_id"], "c");
+        assert_eq!(track.accepted_at, 7);
         assert!(out.iter().all(|m| !m.text.contains("secret-key")));
+    }
+
+    #[test]
+    fn a_100_event_batch_is_one_message_and_large_ones_are_cut_by_size() {
+        let track = |n: usize, pad: usize| json!({"type": "track", "userId": "u", "event": "e", "timestamp": "2025-05-14", "properties": {"n": n, "pad": "x".repeat(pad)}});
+        let hundred = planned(&Value::Array((0..100).map(|n| track(n, 10)).collect()));
+        assert_eq!(messages(&hundred.payloads, 0).0.len(), 1);
+        let big = planned(&Value::Array((0..40).map(|n| track(n, 10_000)).collect()));
+        let (out, _) = messages(&big.payloads, 0);
+        assert_eq!(out.len(), 4, "12 payloads of 10 KB fit in 118 KB");
+        assert!(out.iter().all(|m| m.text.len() <= MAX_MESSAGE_BYTES));
+        let all: Vec<usize> = out.iter().flat_map(|m| m.payloads.clone()).collect();
+        assert_eq!(all, (0..40).collect::<Vec<_>>(), "in order, each once");
+        let many = planned(&Value::Array((0..250).map(|n| track(n, 0)).collect()));
+        let sizes: Vec<usize> = messages(&many.payloads, 0)
+            .0
+            .iter()
+            .map(|m| m.payloads.len())
+            .collect();
+        assert_eq!(sizes, [100, 100, 50]);
     }
 
     #[test]
@@ -222,40 +293,62 @@ mod tests {
 
     #[test]
     fn the_sender_learns_what_the_queue_took() {
-        let c = config();
-        let p = plan(&events(), &c);
-        let out = messages(&p, &c, 0);
-        let all = vec![Enqueued::Queued; 3];
-        let s = settle(p.clone(), &out, &all);
+        let p = planned(&events());
+        let (out, too_large) = messages(&p.payloads, 0);
+        let s = settle(
+            p.results.clone(),
+            &p.payloads,
+            &out,
+            &[Enqueued::Queued, Enqueued::Queued],
+            &too_large,
+        );
         assert_eq!(s.status, 400, "event 2 is invalid");
-        assert_eq!(s.results[0].status, Status::Sent);
+        assert_eq!(s.results[0].status, Status::Queued);
+        assert_eq!(
+            s.results
+                .iter()
+                .filter(|r| r.status == Status::Sent)
+                .count(),
+            0,
+            "nothing is said to be sent before Nudge took it"
+        );
 
         let down = settle(
-            p.clone(),
+            p.results.clone(),
+            &p.payloads,
             &out,
             &[
                 Enqueued::Queued,
                 Enqueued::Failed("Too Many Requests".into()),
-                Enqueued::Queued,
             ],
+            &too_large,
         );
         assert_eq!(down.status, 503);
         assert_eq!(down.results[0].status, Status::Failed);
         assert_eq!(down.results[0].errors[0].code, ErrorCode::Unavailable);
-        assert_eq!(down.results[1].status, Status::Sent);
-        assert_eq!(down.results[3].status, Status::Sent);
+        assert_eq!(down.results[1].status, Status::Queued);
+        assert_eq!(down.results[3].status, Status::Failed);
+    }
 
-        let big = settle(
-            p,
+    #[test]
+    fn a_payload_too_large_for_a_message_fails_alone() {
+        let big = json!({"type": "track", "userId": "u", "event": "e", "timestamp": "2025-05-14", "properties": {"pad": "x".repeat(130_000)}});
+        let small =
+            json!({"type": "track", "userId": "u", "event": "e", "timestamp": "2025-05-14"});
+        let p = planned(&json!([small, big]));
+        let (out, too_large) = messages(&p.payloads, 0);
+        assert_eq!(out.len(), 1);
+        assert_eq!(too_large.len(), 1);
+        let s = settle(
+            p.results,
+            &p.payloads,
             &out,
-            &[
-                Enqueued::TooLarge(200_000),
-                Enqueued::Queued,
-                Enqueued::Queued,
-            ],
+            &[Enqueued::Queued],
+            &too_large,
         );
-        assert_eq!(big.status, 400);
-        assert_eq!(big.results[1].status, Status::Failed);
-        assert!(big.results[1].errors[0].message.contains("200000 bytes"));
+        assert_eq!(s.status, 400);
+        assert_eq!(s.results[0].status, Status::Queued);
+        assert_eq!(s.results[1].status, Status::Failed);
+        assert!(s.results[1].errors[0].message.contains("bytes"));
     }
 }

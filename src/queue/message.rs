@@ -1,35 +1,87 @@
-//! The queue's message format, versioned: what the Worker enqueues for each valid event and
-//! mapping ([`Pending`]), and what the consumer sends to the dead-letter queue when it gives up
-//! on one ([`Abandoned`]). Messages travel as JSON text, `{"v": 1, "<kind>": {…}}`; the API key
-//! and the endpoint never travel: the consumer takes them from its own environment.
+//! The queue's message format, versioned: what the Worker enqueues for the valid payloads of a
+//! request ([`Pending`]: several payloads of one destination in one message, so that a
+//! 100-event batch costs one message rather than 100), and what the consumer sends to the
+//! dead-letter queue when it gives up on some ([`Abandoned`]). Messages travel as JSON text,
+//! `{"v": 2, "<kind>": {…}}`; payloads and kept messages stay JSON text at any depth (never a
+//! tree), so that whatever the front door took can be dead-lettered and replayed. The API key
+//! and the endpoint never travel: the consumer takes them from its own environment. Version 1
+//! messages (one payload each) are still read.
 
 use crate::actions::Action;
+use crate::batching::Destination;
+use crate::json::write::write_str;
 use crate::json::RawJson;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::fmt;
 
-/// The format version this build writes and reads.
-pub const VERSION: u64 = 1;
+/// The format version this build writes.
+pub const VERSION: u64 = 2;
 
-/// One event's Nudge payload for one mapping, waiting to be delivered.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Payloads of one destination, waiting to be delivered.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Pending {
-    /// The mapping's action: where the payload goes and how requests carry it.
-    pub action: Action,
-    /// The mapping's name, for logs and dead letters.
-    pub mapping: String,
-    /// The mapping's position in the configuration when the event was accepted.
-    pub mapping_position: usize,
-    /// `Some(n)`: the mapping batches; the payload may share a request with up to `n - 1`
-    /// others of the same mapping. `None`: sent in a request of its own.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub batch_size: Option<usize>,
-    /// The payload exactly as Nudge receives it (one element of a track batch, or the
-    /// identify body), as JSON text.
-    pub payload: RawJson,
-    /// When the Worker accepted the event, in milliseconds since the epoch.
+    /// Where they go and with whom they may share a request.
+    pub destination: Destination,
+    /// Each payload exactly as Nudge receives it (one element of a track batch, or an identify
+    /// body), as JSON text.
+    pub payloads: Vec<RawJson>,
+    /// When the Worker accepted the events, in milliseconds since the epoch.
     pub accepted_at: i64,
+    /// Deliveries to the consumer of the messages these payloads travelled in before this one
+    /// (a message that carries on what another did not finish), for the back-off and the last
+    /// attempt.
+    pub attempts: u32,
+}
+
+impl Pending {
+    /// The message text for `payloads` (each a payload's JSON text) of `destination`, written
+    /// without reading the payloads again.
+    pub fn encode<'a>(
+        destination: &Destination,
+        payloads: impl IntoIterator<Item = &'a str>,
+        accepted_at: i64,
+        attempts: u32,
+    ) -> String {
+        let mut out = String::from("{\"v\":2,\"deliver\":{\"action\":\"");
+        out.push_str(destination.action.key());
+        out.push_str("\",\"mapping\":");
+        write_str(&destination.mapping, &mut out);
+        out.push_str(",\"mapping_position\":");
+        out.push_str(itoa::Buffer::new().format(destination.mapping_position));
+        if let Some(n) = destination.batch_size {
+            out.push_str(",\"batch_size\":");
+            out.push_str(itoa::Buffer::new().format(n));
+        }
+        out.push_str(",\"accepted_at\":");
+        out.push_str(itoa::Buffer::new().format(accepted_at));
+        if attempts > 0 {
+            out.push_str(",\"attempts\":");
+            out.push_str(itoa::Buffer::new().format(attempts));
+        }
+        out.push_str(",\"payloads\":[");
+        for (i, payload) in payloads.into_iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(payload);
+        }
+        out.push_str("]}}");
+        out
+    }
+
+    /// The message text carrying `members` (positions in [`Pending::payloads`]) after
+    /// `attempts` deliveries in all.
+    pub fn encode_some(&self, members: &[usize], attempts: u32) -> String {
+        Pending::encode(
+            &self.destination,
+            members
+                .iter()
+                .filter_map(|&m| self.payloads.get(m))
+                .map(RawJson::text),
+            self.accepted_at,
+            attempts,
+        )
+    }
 }
 
 /// A message the consumer will not deliver, on its way to the dead-letter store.
@@ -42,20 +94,21 @@ pub struct Abandoned {
     /// Nudge's last status, when it answered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
-    /// Deliveries of the message to the consumer, the last included.
+    /// Deliveries of the payloads to the consumer, the last included.
     pub attempts: u32,
     /// When the consumer gave up, in milliseconds since the epoch.
     pub at: i64,
-    /// The message given up on, as it was (its JSON, or its text when that was not JSON).
-    pub message: Value,
+    /// The message to replay: a delivery message of the payloads given up on (or, when the
+    /// message could not be read, its JSON or its text as a JSON string).
+    pub message: RawJson,
 }
 
 /// Everything that travels through the queues.
 #[derive(Debug, Clone, PartialEq)]
 pub enum QueueMessage {
-    /// To be delivered to Nudge: `{"v": 1, "deliver": {…}}`.
+    /// To be delivered to Nudge: `{"v": 2, "deliver": {…}}`.
     Deliver(Pending),
-    /// Given up on by the consumer (sent to the dead-letter queue): `{"v": 1, "dead_letter": {…}}`.
+    /// Given up on by the consumer (sent to the dead-letter queue): `{"v": 2, "dead_letter": {…}}`.
     DeadLetter(Abandoned),
 }
 
@@ -73,7 +126,7 @@ impl fmt::Display for MessageError {
         match self {
             MessageError::Unreadable(why) => write!(f, "unreadable queue message: {why}"),
             MessageError::UnsupportedVersion(Some(v)) => {
-                write!(f, "queue message format version {v} is not {VERSION}")
+                write!(f, "queue message format version {v} is not 1 or {VERSION}")
             }
             MessageError::UnsupportedVersion(None) => {
                 write!(f, "queue message has no format version (`v`)")
@@ -90,48 +143,91 @@ struct Version {
     v: Option<u64>,
 }
 
+/// A delivery as written: version 2 carries `payloads` (and `attempts` once carried on),
+/// version 1 one `payload`.
+#[derive(Deserialize)]
+struct Deliver {
+    action: Action,
+    mapping: String,
+    mapping_position: usize,
+    #[serde(default)]
+    batch_size: Option<usize>,
+    accepted_at: i64,
+    #[serde(default)]
+    attempts: u32,
+    #[serde(default)]
+    payloads: Option<Vec<RawJson>>,
+    #[serde(default)]
+    payload: Option<RawJson>,
+}
+
 /// The text's shape: one member per kind, exactly one present. (A plain struct rather than a
 /// tagged enum: serde reads it without buffering, which keeps the Worker smaller.)
-#[derive(Serialize, Deserialize)]
-struct Envelope<D, A> {
+#[derive(Deserialize)]
+struct Envelope {
+    #[serde(default)]
+    deliver: Option<Deliver>,
+    #[serde(default)]
+    dead_letter: Option<Abandoned>,
+}
+
+#[derive(Serialize)]
+struct DeadLetterEnvelope<'a> {
     v: u64,
-    // A missing member reads as `None`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    deliver: Option<D>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    dead_letter: Option<A>,
+    dead_letter: &'a Abandoned,
 }
 
 impl QueueMessage {
     /// The message as the JSON text that is enqueued.
     pub fn encode(&self) -> String {
-        let envelope = match self {
-            QueueMessage::Deliver(p) => Envelope {
+        match self {
+            QueueMessage::Deliver(p) => Pending::encode(
+                &p.destination,
+                p.payloads.iter().map(RawJson::text),
+                p.accepted_at,
+                p.attempts,
+            ),
+            // Strings, numbers and JSON text: serialising cannot fail.
+            QueueMessage::DeadLetter(a) => serde_json::to_string(&DeadLetterEnvelope {
                 v: VERSION,
-                deliver: Some(p),
-                dead_letter: None,
-            },
-            QueueMessage::DeadLetter(a) => Envelope {
-                v: VERSION,
-                deliver: None,
-                dead_letter: Some(a),
-            },
-        };
-        // Maps with string keys and plain values: serialising cannot fail.
-        serde_json::to_string(&envelope).unwrap_or_default()
+                dead_letter: a,
+            })
+            .unwrap_or_default(),
+        }
     }
 
-    /// Reads a message's JSON text.
+    /// Reads a message's JSON text (version 1 or 2).
     pub fn decode(text: &str) -> Result<QueueMessage, MessageError> {
         let unreadable = |e: serde_json::Error| MessageError::Unreadable(e.to_string());
         match serde_json::from_str::<Version>(text).map_err(unreadable)?.v {
-            Some(VERSION) => {}
+            Some(1 | VERSION) => {}
             other => return Err(MessageError::UnsupportedVersion(other)),
         }
-        let envelope: Envelope<Pending, Abandoned> =
-            serde_json::from_str(text).map_err(unreadable)?;
+        let envelope: Envelope = serde_json::from_str(text).map_err(unreadable)?;
         match (envelope.deliver, envelope.dead_letter) {
-            (Some(p), None) => Ok(QueueMessage::Deliver(p)),
+            (Some(d), None) => {
+                let payloads = match (d.payloads, d.payload) {
+                    (Some(many), None) if !many.is_empty() => many,
+                    (None, Some(one)) => vec![one],
+                    _ => {
+                        return Err(MessageError::Unreadable(
+                            "a delivery must carry `payloads` (at least one) or one `payload`"
+                                .into(),
+                        ))
+                    }
+                };
+                Ok(QueueMessage::Deliver(Pending {
+                    destination: Destination {
+                        action: d.action,
+                        mapping: d.mapping,
+                        mapping_position: d.mapping_position,
+                        batch_size: d.batch_size,
+                    },
+                    payloads,
+                    accepted_at: d.accepted_at,
+                    attempts: d.attempts,
+                }))
+            }
             (None, Some(a)) => Ok(QueueMessage::DeadLetter(a)),
             _ => Err(MessageError::Unreadable(
                 "it must have exactly one of `deliver` and `dead_letter`".into(),
@@ -140,10 +236,16 @@ impl QueueMessage {
     }
 }
 
-/// A message's text as JSON, for keeping it in a dead letter: its JSON when it is JSON,
-/// otherwise the text itself as a string.
-pub fn as_json(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string()))
+/// A message's text as JSON text, for keeping it in a dead letter: the text when it is JSON,
+/// otherwise the text as a JSON string.
+pub fn as_json(text: &str) -> RawJson {
+    RawJson::from_text(text.to_string())
+        .or_else(|| {
+            let mut quoted = String::with_capacity(text.len() + 2);
+            write_str(text, &mut quoted);
+            RawJson::from_text(quoted)
+        })
+        .unwrap_or_else(|| RawJson::from_value(&serde_json::Value::Null))
 }
 
 #[cfg(test)]
@@ -151,38 +253,60 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn destination(action: Action, batch_size: Option<usize>) -> Destination {
+        Destination {
+            action,
+            mapping: "Track \"Event\"".into(),
+            mapping_position: 1,
+            batch_size,
+        }
+    }
+
     fn pending() -> Pending {
         Pending {
-            action: Action::TrackEvent,
-            mapping: "Track Event".into(),
-            mapping_position: 1,
-            batch_size: Some(100),
-            payload: RawJson::from_value(
-                &json!({"name": "signed_up", "ext_id": "u1", "occurred_at": "2025-05-14T02:00:00.000Z"}),
-            ),
+            destination: destination(Action::TrackEvent, Some(100)),
+            payloads: vec![
+                RawJson::from_value(
+                    &json!({"name": "signed_up", "ext_id": "u1", "occurred_at": "2025-05-14T02:00:00.000Z"}),
+                ),
+                RawJson::from_value(&json!({"name": "b", "ext_id": "u2"})),
+            ],
             accepted_at: 1_747_207_800_000,
+            attempts: 0,
         }
     }
 
     #[test]
-    fn round_trips_with_a_version_and_a_kind() {
+    fn round_trips_several_payloads_with_a_version_and_a_kind() {
         let m = QueueMessage::Deliver(pending());
         let text = m.encode();
         assert!(
-            text.starts_with(r#"{"v":1,"deliver":{"action":"trackEvent","#),
+            text.starts_with(
+                r#"{"v":2,"deliver":{"action":"trackEvent","mapping":"Track \"Event\"","#
+            ),
             "{text}"
         );
+        assert!(!text.contains("attempts"), "no attempts until carried on");
         assert_eq!(QueueMessage::decode(&text).unwrap(), m);
-        let one_by_one = QueueMessage::Deliver(Pending {
-            batch_size: None,
-            action: Action::IdentifyUser,
+        let carried = Pending {
+            attempts: 3,
+            destination: destination(Action::IdentifyUser, None),
             ..pending()
-        });
-        assert!(!one_by_one.encode().contains("batch_size"));
+        };
+        let text = QueueMessage::Deliver(carried.clone()).encode();
+        assert!(!text.contains("batch_size"));
         assert_eq!(
-            QueueMessage::decode(&one_by_one.encode()).unwrap(),
-            one_by_one
+            QueueMessage::decode(&text).unwrap(),
+            QueueMessage::Deliver(carried.clone())
         );
+        let rest = carried.encode_some(&[1, 7], 5);
+        match QueueMessage::decode(&rest).unwrap() {
+            QueueMessage::Deliver(p) => {
+                assert_eq!(p.payloads, vec![carried.payloads[1].clone()]);
+                assert_eq!(p.attempts, 5);
+            }
+            other => panic!("{other:?}"),
+        }
         let dead = QueueMessage::DeadLetter(Abandoned {
             message_id: "abc".into(),
             reason: "Nudge refused the request (400): bad".into(),
@@ -191,7 +315,51 @@ mod tests {
             at: 5,
             message: as_json(&m.encode()),
         });
+        assert!(dead.encode().starts_with(r#"{"v":2,"dead_letter":{"#));
         assert_eq!(QueueMessage::decode(&dead.encode()).unwrap(), dead);
+    }
+
+    #[test]
+    fn reads_version_1_messages_of_one_payload() {
+        let v1 = r#"{"v":1,"deliver":{"action":"trackEvent","mapping":"T","mapping_position":0,"batch_size":10,"payload":{"name":"a"},"accepted_at":7}}"#;
+        match QueueMessage::decode(v1).unwrap() {
+            QueueMessage::Deliver(p) => {
+                assert_eq!(p.payloads.len(), 1);
+                assert_eq!(p.payloads[0].text(), r#"{"name":"a"}"#);
+                assert_eq!(p.destination.batch_size, Some(10));
+                assert_eq!((p.accepted_at, p.attempts), (7, 0));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn payloads_and_kept_messages_are_read_at_any_depth() {
+        let deep = format!("{}1{}", "[".repeat(5_000), "]".repeat(5_000));
+        let text = Pending::encode(
+            &destination(Action::TrackEvent, None),
+            [format!("{{\"props\":{deep}}}").as_str()],
+            0,
+            0,
+        );
+        let Ok(QueueMessage::Deliver(p)) = QueueMessage::decode(&text) else {
+            panic!("a deep payload is read");
+        };
+        let dead = QueueMessage::DeadLetter(Abandoned {
+            message_id: "m".into(),
+            reason: "r".into(),
+            status: None,
+            attempts: 1,
+            at: 0,
+            message: as_json(&QueueMessage::Deliver(p.clone()).encode()),
+        });
+        let Ok(QueueMessage::DeadLetter(a)) = QueueMessage::decode(&dead.encode()) else {
+            panic!("a deep dead letter is read");
+        };
+        assert_eq!(
+            QueueMessage::decode(a.message.text()).unwrap(),
+            QueueMessage::Deliver(p)
+        );
     }
 
     #[test]
@@ -205,26 +373,25 @@ mod tests {
     #[test]
     fn other_versions_and_shapes_are_typed_errors() {
         assert_eq!(
-            QueueMessage::decode(r#"{"v":2,"deliver":7}"#),
-            Err(MessageError::UnsupportedVersion(Some(2)))
+            QueueMessage::decode(r#"{"v":3,"deliver":7}"#),
+            Err(MessageError::UnsupportedVersion(Some(3)))
         );
         assert_eq!(
             QueueMessage::decode(r#"{"deliver":{}}"#),
             Err(MessageError::UnsupportedVersion(None))
         );
-        assert!(matches!(
-            QueueMessage::decode(r#"{"v":1,"deliver":{"action":"sendEmail"}}"#),
-            Err(MessageError::Unreadable(_))
-        ));
-        assert!(matches!(
-            QueueMessage::decode(r#"{"v":1}"#),
-            Err(MessageError::Unreadable(_))
-        ));
-        assert!(matches!(
-            QueueMessage::decode("not json"),
-            Err(MessageError::Unreadable(_))
-        ));
-        assert_eq!(as_json("not json"), json!("not json"));
-        assert_eq!(as_json(r#"{"a":1}"#), json!({"a": 1}));
+        for bad in [
+            r#"{"v":2,"deliver":{"action":"sendEmail"}}"#,
+            r#"{"v":2}"#,
+            r#"{"v":2,"deliver":{"action":"trackEvent","mapping":"T","mapping_position":0,"accepted_at":0,"payloads":[]}}"#,
+            "not json",
+        ] {
+            assert!(
+                matches!(QueueMessage::decode(bad), Err(MessageError::Unreadable(_))),
+                "{bad}"
+            );
+        }
+        assert_eq!(as_json("not json").text(), r#""not json""#);
+        assert_eq!(as_json(r#"{"a":1}"#).text(), r#"{"a":1}"#);
     }
 }

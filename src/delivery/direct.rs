@@ -1,0 +1,358 @@
+//! Direct mode: the Worker sends a request's payloads to Nudge within the request and answers
+//! with each event's delivery. How long to wait before trying again (bounded exponential
+//! back-off with jitter, honouring `Retry-After`, within a time budget that ends before
+//! Segment's SDKs give up on the request), and how what became of each payload
+//! ([`super::dispatch`]) becomes each event's result, so that an accepted event is either taken
+//! by Nudge or reported back, never silently dropped.
+
+use super::dispatch::{Ended, Fate};
+use super::nudge::{refusal_reason, refuses_the_deployment};
+use super::report::{result_positions, sender_status, Settlement};
+use crate::batching::Payloads;
+use crate::fields::{ErrorCode, FieldError};
+use crate::plan::{EventResult, Status};
+
+/// How hard to try.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts per request, the first included.
+    pub max_attempts: u32,
+    /// Back-off before the second attempt; doubles each time.
+    pub base_delay_ms: u64,
+    /// Longest back-off between two attempts.
+    pub max_delay_ms: u64,
+    /// Time from the first attempt after which no attempt starts.
+    pub budget_ms: u64,
+    /// Longest wait for one answer from Nudge.
+    pub attempt_timeout_ms: u64,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        // Within 8 s in all: Segment's SDKs give up on a request after 10 s and send it again.
+        RetryPolicy {
+            max_attempts: 4,
+            base_delay_ms: 250,
+            max_delay_ms: 2_000,
+            budget_ms: 8_000,
+            attempt_timeout_ms: 5_000,
+        }
+    }
+}
+
+/// How long to wait before the next attempt, or `None` to give up.
+///
+/// `attempts` have been made, `elapsed_ms` have passed since the first began, and `jitter` is a
+/// random number in `[0, 1)`. The wait is the exponential back-off (half fixed, half random),
+/// or Nudge's `Retry-After` when that is longer; an attempt that could not start within the
+/// budget is not made.
+pub fn next_wait(
+    policy: &RetryPolicy,
+    attempts: u32,
+    retry_after_ms: Option<u64>,
+    jitter: f64,
+    elapsed_ms: u64,
+) -> Option<u64> {
+    if attempts >= policy.max_attempts {
+        return None;
+    }
+    let exponent = attempts.saturating_sub(1).min(20);
+    let backoff = policy
+        .base_delay_ms
+        .saturating_mul(1u64 << exponent)
+        .min(policy.max_delay_ms);
+    let jittered = backoff / 2 + (backoff as f64 / 2.0 * jitter.clamp(0.0, 1.0)) as u64;
+    let wait = jittered.max(retry_after_ms.unwrap_or(0));
+    (elapsed_ms.saturating_add(wait) < policy.budget_ms).then_some(wait)
+}
+
+/// How long the next attempt may wait for an answer: its own limit, cut to what is left of
+/// the budget, so that the whole delivery ends within the budget.
+pub fn attempt_timeout_ms(policy: &RetryPolicy, elapsed_ms: u64) -> u64 {
+    policy
+        .attempt_timeout_ms
+        .min(policy.budget_ms.saturating_sub(elapsed_ms))
+        .max(1)
+}
+
+/// Merges what became of each payload into the plan's results: `failed` with the reason where
+/// Nudge did not take it, and the status that answers the sender.
+pub fn settle(mut results: Vec<EventResult>, payloads: &Payloads, ended: &[Ended]) -> Settlement {
+    let mut retry_after_ms = None;
+    let (mut unavailable, mut key_refused, mut refused) = (false, false, false);
+    let mut carried_by = None;
+    for part in ended {
+        let error = match &part.fate {
+            Fate::Delivered { .. } => continue,
+            Fate::Refused { status, detail, .. } => {
+                // A refused key or a redirect: the deployment's settings, not the events.
+                if refuses_the_deployment(*status) {
+                    key_refused = true;
+                } else {
+                    refused = true;
+                }
+                rejected(refusal_reason(*status, detail))
+            }
+            Fate::NotSent {
+                split_from: Some((status, detail)),
+            } => {
+                refused = true;
+                rejected(format!(
+                    "{} (sent with other events; not retried alone within the Worker's subrequest budget)",
+                    refusal_reason(*status, detail)
+                ))
+            }
+            Fate::NotSent { split_from: None } => {
+                unavailable = true;
+                FieldError {
+                    field: String::new(),
+                    code: ErrorCode::Unavailable,
+                    message: "not sent: over the Worker's subrequests per request".into(),
+                }
+            }
+            Fate::Unavailable {
+                status,
+                attempts,
+                detail,
+                retry_after_ms: after,
+            } => {
+                unavailable = true;
+                retry_after_ms = retry_after_ms.max(*after);
+                let answered =
+                    status.map_or_else(|| "no answer".to_string(), |s| format!("last status {s}"));
+                FieldError {
+                    field: String::new(),
+                    code: ErrorCode::Unavailable,
+                    message: format!("Nudge did not accept the request after {attempts} attempts ({answered}): {detail}"),
+                }
+            }
+        };
+        // Found through an index built once, so settling stays linear in the events however
+        // many requests fail (250,000 unbatched events are 250,000 requests).
+        let by_event = carried_by.get_or_insert_with(|| result_positions(&results));
+        let position = payloads.destinations[part.destination].mapping_position;
+        for &member in &part.members {
+            let event = payloads.items[member].event;
+            if let Some(&i) = by_event.get(&(event, position)) {
+                results[i].status = Status::Failed;
+                results[i].errors = vec![error.clone()];
+            }
+        }
+    }
+    Settlement {
+        status: sender_status(&results, unavailable, key_refused, refused),
+        results,
+        retry_after_secs: retry_after_ms.map(|ms| ms.div_ceil(1000)),
+    }
+}
+
+fn rejected(message: String) -> FieldError {
+    FieldError {
+        field: String::new(),
+        code: ErrorCode::Rejected,
+        message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::delivery::dispatch::{run_with, Dispatch};
+    use crate::delivery::nudge::Outcome;
+    use crate::event;
+    use crate::plan::{Planned, Planner};
+    use serde_json::{json, Value};
+
+    #[test]
+    fn backs_off_exponentially_within_bounds() {
+        let p = RetryPolicy::default();
+        assert_eq!(next_wait(&p, 1, None, 0.0, 0), Some(125));
+        assert_eq!(next_wait(&p, 1, None, 1.0, 0), Some(250));
+        assert_eq!(next_wait(&p, 2, None, 1.0, 0), Some(500));
+        assert_eq!(next_wait(&p, 3, None, 1.0, 0), Some(1000));
+        assert_eq!(next_wait(&p, 4, None, 0.5, 0), None, "attempts are bounded");
+        let long = RetryPolicy {
+            max_attempts: 30,
+            ..p
+        };
+        assert_eq!(
+            next_wait(&long, 20, None, 1.0, 0),
+            Some(2000),
+            "each wait is bounded"
+        );
+    }
+
+    #[test]
+    fn honours_retry_after_within_the_budget() {
+        let p = RetryPolicy::default();
+        assert_eq!(next_wait(&p, 1, Some(2000), 0.0, 0), Some(2000));
+        assert_eq!(
+            next_wait(&p, 1, Some(60_000), 0.0, 0),
+            None,
+            "a wait past the budget gives up"
+        );
+        assert_eq!(next_wait(&p, 2, None, 0.0, 7_900), None);
+        assert_eq!(attempt_timeout_ms(&p, 0), 5_000);
+        assert_eq!(
+            attempt_timeout_ms(&p, 6_500),
+            1_500,
+            "the last attempt ends with the budget"
+        );
+        assert_eq!(attempt_timeout_ms(&p, 9_000), 1);
+    }
+
+    fn planned(config: &Config, events: &Value) -> Planned {
+        let text = event::to_text(events);
+        let events = event::events_in(&text).unwrap();
+        Planner::new(config.clone()).payloads(&events)
+    }
+
+    /// Plans `events`, delivers them to `nudge` as the Worker would in direct mode, settles.
+    fn deliver(
+        config: &Config,
+        events: &Value,
+        budget: u32,
+        nudge: impl FnMut(&str) -> Outcome,
+    ) -> Settlement {
+        let planned = planned(config, events);
+        let groups = crate::batching::group(&planned.payloads);
+        let endpoints = crate::batching::Endpoints::new(&config.settings);
+        let mut nudge = nudge;
+        let ended = run_with(
+            Dispatch::new(groups, budget, Some(RetryPolicy::default()), 5000, 0),
+            |part| {
+                let request = endpoints.request(&planned.payloads, part.destination, &part.members);
+                nudge(&request.body)
+            },
+        );
+        settle(planned.results, &planned.payloads, &ended)
+    }
+
+    fn answered(status: u16) -> Outcome {
+        Outcome::Answered {
+            status,
+            retry_after: None,
+            detail: format!("answer {status}"),
+        }
+    }
+
+    fn track(n: usize, name: &str) -> Value {
+        json!({"type": "track", "userId": "u", "event": name, "timestamp": "2025-05-14", "properties": {"n": n}})
+    }
+
+    #[test]
+    fn a_refused_event_fails_alone_and_its_batch_is_delivered() {
+        let config = Config::from_json(&json!({"settings": {"apikey": "k"}, "mappings": [
+            {"action": "trackEvent", "enable_batching": true, "batch_size": 100}]}))
+        .unwrap();
+        let mut events: Vec<Value> = (0..60).map(|n| track(n, "good")).collect();
+        events.insert(17, track(60, "poison"));
+        let mut requests = 0;
+        let s = deliver(&config, &Value::Array(events), 50, |body| {
+            requests += 1;
+            if body.contains("\"poison\"") {
+                answered(400)
+            } else {
+                answered(200)
+            }
+        });
+        assert_eq!(s.status, 400);
+        let failed: Vec<usize> = s
+            .results
+            .iter()
+            .filter(|r| r.status == Status::Failed)
+            .map(|r| r.index)
+            .collect();
+        assert_eq!(failed, [17]);
+        assert_eq!(
+            s.results[17].errors[0].message,
+            "Nudge refused the request (400): answer 400"
+        );
+        assert_eq!(
+            s.results
+                .iter()
+                .filter(|r| r.status == Status::Sent)
+                .count(),
+            60
+        );
+        assert!(requests <= 1 + 15, "{requests}");
+    }
+
+    #[test]
+    fn mappings_with_the_same_name_are_told_apart() {
+        let config = Config::from_json(&json!({"settings": {"apikey": "k"}, "mappings": [
+            {"action": "trackEvent"}, {"action": "trackEvent"}]}))
+        .unwrap();
+        let mut calls = 0;
+        let s = deliver(
+            &config,
+            &json!({"type": "track", "userId": "a", "event": "e", "timestamp": 0}),
+            50,
+            |_| {
+                calls += 1;
+                answered(if calls == 1 { 200 } else { 400 })
+            },
+        );
+        assert_eq!(
+            s.results.iter().map(|r| r.status).collect::<Vec<_>>(),
+            [Status::Sent, Status::Failed]
+        );
+    }
+
+    #[test]
+    fn settles_results_and_status() {
+        let config = Config::with_presets("k");
+        let events = json!([
+            {"type": "track", "userId": "a", "event": "e", "timestamp": "2025-05-14"},
+            {"type": "identify", "userId": "b"},
+            {"type": "track"},
+        ]);
+        let ok = deliver(&config, &events, 50, |_| answered(200));
+        assert_eq!(ok.status, 400, "event 2 is invalid");
+        assert_eq!(ok.results[0].status, Status::Sent);
+        // Nudge down for track only (identify goes first: mapping order).
+        let down = deliver(&config, &events, 50, |body| {
+            if body.starts_with('[') {
+                Outcome::Answered {
+                    status: 503,
+                    retry_after: Some("2".into()),
+                    detail: "busy".into(),
+                }
+            } else {
+                answered(200)
+            }
+        });
+        assert_eq!(down.status, 503);
+        assert_eq!(down.retry_after_secs, Some(2));
+        assert_eq!(down.results[1].status, Status::Sent);
+        assert_eq!(down.results[0].status, Status::Failed);
+        assert_eq!(down.results[0].errors[0].code, ErrorCode::Unavailable);
+        let key = deliver(&config, &events, 50, |body| {
+            answered(if body.starts_with('[') { 200 } else { 401 })
+        });
+        assert_eq!(key.status, 500);
+        let body = crate::delivery::report::response_body(&key, 3);
+        assert_eq!(body["counts"]["failed"], 1);
+        assert_eq!(body["success"], false);
+        let over = deliver(&config, &events, 1, |_| answered(200));
+        assert_eq!(over.status, 503, "over the budget: the sender retries");
+        assert_eq!(over.results[0].status, Status::Failed);
+    }
+
+    #[test]
+    fn a_redirect_is_never_sent() {
+        let config = Config::with_presets("k");
+        let moved = deliver(
+            &config,
+            &json!({"type": "track", "userId": "a", "event": "e", "timestamp": 0}),
+            50,
+            |_| answered(302),
+        );
+        assert_eq!(
+            moved.status, 500,
+            "the sender keeps the events and retries later"
+        );
+        assert_eq!(moved.results[0].status, Status::Failed);
+    }
+}
