@@ -253,6 +253,7 @@ fn bench_settle(c: &mut Criterion) {
                 black_box(planned.results.clone()),
                 &planned.payloads,
                 &ended,
+                50,
             )
         })
     });

@@ -129,6 +129,24 @@ impl Request {
         crate::json::read::tree(&self.body).unwrap_or(Value::Null)
     }
 
+    /// The request as a JSON tree, for answers built as trees. A body nested deeper than a tree
+    /// may be ([`crate::json::read::MAX_TREE_DEPTH`]) is shown as its JSON text, a string, with
+    /// `"body_is_text": true`, rather than lost.
+    pub fn to_shown_value(&self) -> Value {
+        serde_json::to_value(self).unwrap_or_else(|_| {
+            serde_json::json!({
+                "action": self.action.key(),
+                "mapping": self.mapping,
+                "method": self.method,
+                "url": self.url,
+                "headers": self.headers,
+                "body": self.body,
+                "body_is_text": true,
+                "events": self.events,
+            })
+        })
+    }
+
     /// Appends the request as JSON (the body as it is, not re-read).
     pub(crate) fn write_json(&self, out: &mut String) {
         out.push_str("{\"action\":\"");
@@ -350,6 +368,26 @@ mod tests {
             one.body, r#"[{"ext_id":"u7"}]"#,
             "a track request of one is an array"
         );
+    }
+
+    #[test]
+    fn a_body_too_deep_for_a_tree_is_shown_as_its_text() {
+        let deep = format!("{}1{}", "[".repeat(300), "]".repeat(300));
+        let p = Payloads {
+            destinations: vec![destination(Action::TrackEvent, "T", 0, None)],
+            items: vec![Payload {
+                destination: 0,
+                event: 0,
+                json: format!("{{\"props\":{deep}}}"),
+            }],
+        };
+        let r = Endpoints::new(&settings()).request(&p, 0, &[0]);
+        let shown = r.to_shown_value();
+        assert_eq!(shown["body_is_text"], true);
+        assert_eq!(shown["body"], r.body);
+        let shallow =
+            Endpoints::new(&settings()).request(&payloads(p.destinations.clone(), &[0]), 0, &[0]);
+        assert_eq!(shallow.to_shown_value()["body"], json!([{"ext_id": "u0"}]));
     }
 
     #[test]

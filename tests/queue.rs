@@ -273,7 +273,7 @@ fn direct_mode_sixty_good_and_one_poison_event_in_one_request() {
             )
         },
     );
-    let settlement = direct::settle(p.results, &p.payloads, &ended);
+    let settlement = direct::settle(p.results, &p.payloads, &ended, 50);
     assert_eq!(settlement.status, 400);
     let failed: Vec<usize> = settlement
         .results

@@ -76,8 +76,14 @@ pub fn attempt_timeout_ms(policy: &RetryPolicy, elapsed_ms: u64) -> u64 {
 }
 
 /// Merges what became of each payload into the plan's results: `failed` with the reason where
-/// Nudge did not take it, and the status that answers the sender.
-pub fn settle(mut results: Vec<EventResult>, payloads: &Payloads, ended: &[Ended]) -> Settlement {
+/// Nudge did not take it, and the status that answers the sender. `budget` is the subrequests
+/// the request had, for the reason of what it could not send.
+pub fn settle(
+    mut results: Vec<EventResult>,
+    payloads: &Payloads,
+    ended: &[Ended],
+    budget: u32,
+) -> Settlement {
     let mut retry_after_ms = None;
     let (mut unavailable, mut key_refused, mut refused) = (false, false, false);
     let mut carried_by = None;
@@ -107,7 +113,9 @@ pub fn settle(mut results: Vec<EventResult>, payloads: &Payloads, ended: &[Ended
                 FieldError {
                     field: String::new(),
                     code: ErrorCode::Unavailable,
-                    message: "not sent: over the Worker's subrequests per request".into(),
+                    message: format!(
+                        "not sent: over the Worker's {budget} subrequests per request"
+                    ),
                 }
             }
             Fate::Unavailable {
@@ -226,7 +234,7 @@ mod tests {
                 nudge(&request.body)
             },
         );
-        settle(planned.results, &planned.payloads, &ended)
+        settle(planned.results, &planned.payloads, &ended, budget)
     }
 
     fn answered(status: u16) -> Outcome {

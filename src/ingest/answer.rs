@@ -6,7 +6,7 @@ use super::auth::HeaderAuth;
 use super::IngestError;
 use crate::delivery::report::{self, Settlement};
 use crate::error::ConfigError;
-use crate::plan::Plan;
+use crate::plan::{Plan, Request};
 use serde_json::{json, Value};
 
 /// Most bytes of planned requests a `/v1/validate` answer shows.
@@ -144,7 +144,10 @@ pub fn validated(plan: Plan, events: usize) -> Answer {
     let mut body = json!({
         "valid": valid,
         "counts": counts,
-        "plan": {"requests": &plan.requests[..shown], "results": results},
+        "plan": {
+            "requests": plan.requests[..shown].iter().map(Request::to_shown_value).collect::<Vec<_>>(),
+            "results": results,
+        },
     });
     let omitted_requests = plan.requests.len() - shown;
     if omitted_requests + omitted_results > 0 {
@@ -193,6 +196,20 @@ mod tests {
             path: "/mappings/0/subscription".into(),
             message: "unexpected end in `type = `".into(),
         }]
+    }
+
+    #[test]
+    fn a_plan_nested_deeper_than_a_tree_is_answered_not_a_panic() {
+        let deep = format!("{}1{}", "[".repeat(300), "]".repeat(300));
+        let text = format!(
+            r#"[{{"type":"track","userId":"u","event":"e","timestamp":"2025-01-01T00:00:00Z","properties":{{"d":{deep}}}}}]"#
+        );
+        let plan = crate::plan::Planner::new(Config::with_presets("k"))
+            .plan_text(&text)
+            .unwrap();
+        let answer = validated(plan, 1);
+        assert_eq!(answer.status, 200);
+        assert_eq!(answer.body["plan"]["requests"][0]["body_is_text"], true);
     }
 
     #[test]

@@ -110,6 +110,29 @@ impl DeadLetter {
         }
     }
 
+    /// The record as a JSON tree, for the admin listing. A message nested deeper than a tree
+    /// may be ([`crate::json::read::MAX_TREE_DEPTH`]) is listed as its JSON text, a string,
+    /// with `"message_is_text": true`; replay reads the stored text, at any depth.
+    pub fn listed(&self) -> Value {
+        let mut listed = json!({
+            "id": self.id,
+            "reason": self.reason,
+            "attempts": self.attempts,
+            "at": self.at,
+        });
+        if let Some(status) = self.status {
+            listed["status"] = json!(status);
+        }
+        match crate::json::read::tree(self.message.text()) {
+            Ok(message) => listed["message"] = message,
+            Err(_) => {
+                listed["message"] = json!(self.message.text());
+                listed["message_is_text"] = json!(true);
+            }
+        }
+        listed
+    }
+
     /// The message text to enqueue again, or why it cannot be replayed.
     pub fn replay(&self) -> Result<String, String> {
         match QueueMessage::decode(self.message.text()) {
@@ -125,6 +148,7 @@ mod tests {
     use super::*;
     use crate::actions::Action;
     use crate::batching::Destination;
+    use crate::json::RawJson;
     use crate::queue::message::Pending;
 
     fn deliver() -> QueueMessage {
@@ -185,6 +209,33 @@ mod tests {
             .replay()
             .unwrap_err()
             .starts_with("unreadable queue message"));
+    }
+
+    #[test]
+    fn deep_messages_are_kept_listed_as_text_and_replayed() {
+        let deep = format!("{}1{}", "[".repeat(10_000), "]".repeat(10_000));
+        let message = QueueMessage::Deliver(Pending {
+            destination: Destination {
+                action: Action::TrackEvent,
+                mapping: "T".into(),
+                mapping_position: 0,
+                batch_size: None,
+            },
+            payloads: vec![RawJson::from_text(format!("{{\"props\":{deep}}}")).unwrap()],
+            accepted_at: 1,
+            attempts: 0,
+        });
+        let record = DeadLetter::from_dead_letter_queue("m", &message.encode(), 0, 16);
+        let stored = serde_json::to_string(&record).unwrap();
+        let read: DeadLetter = serde_json::from_str(&stored).unwrap();
+        assert_eq!(read.replay(), Ok(message.encode()));
+        let listed = read.listed();
+        assert_eq!(listed["message_is_text"], true);
+        assert_eq!(listed["message"], message.encode());
+        assert!(serde_json::to_string(&listed).is_ok());
+        let shallow = DeadLetter::from_dead_letter_queue("m", &deliver().encode(), 0, 16).listed();
+        assert_eq!(shallow["message"]["v"], 2);
+        assert_eq!(shallow.get("message_is_text"), None);
     }
 
     #[test]

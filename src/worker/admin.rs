@@ -7,7 +7,9 @@ use super::{body, Deployment, Reply};
 use crate::ingest::answer::{self, Answer};
 use crate::ingest::auth::HeaderAuth;
 use crate::ingest::Route;
-use crate::queue::admin::{authorized, list_query, replay_selection, Selection};
+use crate::queue::admin::{
+    authorized, list_query, replay_answer, replay_selection, ReplayEnd, Selection,
+};
 use crate::queue::dead_letter::DeadLetter;
 use crate::queue::enqueue::Enqueued;
 use serde_json::{json, Value};
@@ -105,57 +107,50 @@ async fn list(store: &KvStore, limit: usize, cursor: Option<String>) -> Result<A
     let dead_letters = records(store, &keys).await?;
     Ok(Answer {
         status: 200,
-        body: json!({"dead_letters": dead_letters, "cursor": next}),
+        body: json!({
+            "dead_letters": dead_letters.iter().map(DeadLetter::listed).collect::<Vec<_>>(),
+            "cursor": next,
+        }),
     })
 }
 
 /// Enqueues the selected dead letters again and removes those the queue took.
 async fn replay(store: &KvStore, env: &Env, selection: Selection) -> Result<Answer, String> {
-    let (keys, more) = match selection {
-        Selection::Ids(ids) => (ids, None),
-        Selection::Oldest(n) => page(store, n, None).await?,
+    let (keys, invalid, more) = match selection {
+        Selection::Ids { valid, invalid } => (valid, invalid, None),
+        Selection::Oldest(n) => {
+            let (keys, more) = page(store, n, None).await?;
+            (keys, Vec::new(), more)
+        }
     };
     let found = records(store, &keys).await?;
-    let missing: Vec<&String> = keys
-        .iter()
-        .filter(|k| !found.iter().any(|r| &r.id == *k))
-        .collect();
-    let mut not_replayed: Vec<Value> = Vec::new();
+    let mut ends: Vec<(String, ReplayEnd)> = Vec::new();
     let mut replayable: Vec<(&DeadLetter, String)> = Vec::new();
-    for record in &found {
-        match record.replay() {
-            Ok(text) => replayable.push((record, text)),
-            Err(why) => not_replayed.push(json!({"id": record.id, "reason": why})),
+    for key in &keys {
+        match found.iter().find(|r| &r.id == key) {
+            None => ends.push((key.clone(), ReplayEnd::Missing)),
+            Some(record) => match record.replay() {
+                Ok(text) => replayable.push((record, text)),
+                Err(why) => ends.push((key.clone(), ReplayEnd::NotReplayable(why))),
+            },
         }
     }
     let texts: Vec<&str> = replayable.iter().map(|(_, t)| t.as_str()).collect();
     let outcomes = send_all(env, DELIVERIES, &texts).await;
-    let mut replayed = Vec::new();
-    let mut queue_failed = false;
     for ((record, _), outcome) in replayable.iter().zip(outcomes) {
-        match outcome {
+        let end = match outcome {
             // Enqueued first, removed second: a failure in between replays it twice rather
             // than losing it.
             Enqueued::Queued => match store.delete(&record.id).await {
-                Ok(()) => replayed.push(record.id.clone()),
-                Err(e) => not_replayed.push(json!({"id": record.id, "reason": format!("enqueued, but not removed from the store: {e}")})),
+                Ok(()) => ReplayEnd::Replayed,
+                Err(e) => ReplayEnd::NotRemoved(e.to_string()),
             },
-            Enqueued::TooLarge(n) => not_replayed.push(json!({"id": record.id, "reason": format!("message of {n} bytes is too large for the queue")})),
-            Enqueued::Failed(e) => {
-                queue_failed = true;
-                not_replayed.push(json!({"id": record.id, "reason": format!("the queue did not take it: {e}")}));
+            Enqueued::TooLarge(n) => {
+                ReplayEnd::NotReplayable(format!("message of {n} bytes is too large for the queue"))
             }
-        }
+            Enqueued::Failed(e) => ReplayEnd::QueueFailed(e.to_string()),
+        };
+        ends.push((record.id.clone(), end));
     }
-    // 503 when trying again may help; dead letters that cannot be replayed are listed.
-    Ok(Answer {
-        status: if queue_failed { 503 } else { 200 },
-        body: json!({
-            "success": not_replayed.is_empty(),
-            "replayed": replayed,
-            "not_replayed": not_replayed,
-            "missing": missing,
-            "more": more.is_some(),
-        }),
-    })
+    Ok(replay_answer(&ends, &invalid, more.is_some()))
 }

@@ -3,13 +3,11 @@
 //! are built once per isolate and kept while the environment stays the same.
 
 use super::queue::DELIVERIES;
-use crate::budget::DEFAULT_SUBREQUESTS;
 use crate::config::{Config, ConfigMemo};
-use crate::delivery::RetryPolicy;
+use crate::delivery::settings::DeliverySettings;
 use crate::error::{ConfigError, ConfigErrors};
 use crate::ingest::auth::WriteKeys;
 use crate::plan::Planner;
-use crate::queue::backoff::Schedule;
 use crate::queue::DeliveryMode;
 use std::convert::Infallible;
 use std::rc::Rc;
@@ -22,22 +20,13 @@ pub struct Deployment {
     pub write_keys: Rc<WriteKeys>,
     /// `ALLOWED_ORIGINS`.
     pub allowed_origins: String,
-    /// Direct mode's retry tuning, bounded (its attempt timeout also bounds the consumer's).
-    pub policy: RetryPolicy,
+    /// How events are delivered: the mode, retries, budget, back-off (bounded by the core).
+    pub delivery: DeliverySettings,
     /// `DELIVERY`, checked against the bindings it needs.
-    delivery: Result<DeliveryMode, ConfigError>,
-    /// Nudge requests one invocation may make (`SUBREQUEST_BUDGET`), in both modes.
-    pub subrequest_budget: u32,
-    /// Queue mode's back-off (`QUEUE_RETRY_BASE_DELAY_S`, `QUEUE_RETRY_MAX_DELAY_S`).
-    pub schedule: Schedule,
+    mode: Result<DeliveryMode, ConfigError>,
     /// The admin routes' bearer key (secret `ADMIN_KEY`), as a digest; none set: nobody.
     pub admin_key: Rc<WriteKeys>,
-    /// The dead-letter queue's name (`DEAD_LETTER_QUEUE`): the consumer stores its batches.
-    pub dead_letter_queue: String,
 }
-
-/// The dead-letter queue's name in `wrangler.toml`.
-const DEAD_LETTER_QUEUE: &str = "nudge-edge-dead-letters";
 
 /// What a deployment's configuration is built from: `NUDGE_API_KEY`, `NUDGE_ENDPOINT`,
 /// `MAPPINGS`.
@@ -70,16 +59,9 @@ fn text(env: &Env, name: &str) -> Option<String> {
         .ok()
 }
 
-fn number(env: &Env, name: &str, default: u64) -> u64 {
-    text(env, name)
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(default)
-}
-
 impl Deployment {
     /// Reads the environment.
     pub fn from_env(env: &Env) -> Deployment {
-        let defaults = RetryPolicy::default();
         let planner = built(
             &LAST_PLANNER,
             (
@@ -106,32 +88,14 @@ impl Deployment {
             text(env, "ADMIN_KEY").unwrap_or_default(),
             |k| WriteKeys::one(k),
         );
-        let backoff = Schedule::default();
+        let delivery = DeliverySettings::from_vars(|name| text(env, name));
         Deployment {
             planner,
             write_keys,
             allowed_origins: text(env, "ALLOWED_ORIGINS").unwrap_or_default(),
-            // Bounded, so that no setting overflows a timer or outlasts a sender's patience.
-            policy: RetryPolicy {
-                max_attempts: number(env, "RETRY_MAX_ATTEMPTS", defaults.max_attempts.into())
-                    .clamp(1, 10) as u32,
-                base_delay_ms: number(env, "RETRY_BASE_DELAY_MS", defaults.base_delay_ms)
-                    .min(60_000),
-                max_delay_ms: number(env, "RETRY_MAX_DELAY_MS", defaults.max_delay_ms).min(60_000),
-                budget_ms: number(env, "RETRY_BUDGET_MS", defaults.budget_ms).min(120_000),
-                attempt_timeout_ms: number(env, "NUDGE_TIMEOUT_MS", defaults.attempt_timeout_ms)
-                    .clamp(1, 120_000),
-            },
-            delivery: delivery_mode(env),
-            subrequest_budget: number(env, "SUBREQUEST_BUDGET", DEFAULT_SUBREQUESTS.into())
-                .clamp(1, 10_000) as u32,
-            schedule: Schedule::new(
-                number(env, "QUEUE_RETRY_BASE_DELAY_S", backoff.base_delay_s.into()),
-                number(env, "QUEUE_RETRY_MAX_DELAY_S", backoff.max_delay_s.into()),
-            ),
+            mode: delivery_mode(env, &delivery),
+            delivery,
             admin_key,
-            dead_letter_queue: text(env, "DEAD_LETTER_QUEUE")
-                .unwrap_or_else(|| DEAD_LETTER_QUEUE.into()),
         }
     }
 
@@ -142,14 +106,14 @@ impl Deployment {
             Ok(_) => Vec::new(),
             Err(errors) => errors.0.clone(),
         };
-        problems.extend(self.delivery.as_ref().err().cloned());
+        problems.extend(self.mode.as_ref().err().cloned());
         if self.write_keys.is_empty() {
             problems.push(ConfigError {
                 path: "WRITE_KEYS".into(),
                 message: "no write keys are configured (secret WRITE_KEYS)".into(),
             });
         }
-        match (&*self.planner, &self.delivery) {
+        match (&*self.planner, &self.mode) {
             (Ok(planner), Ok(mode)) if problems.is_empty() => Ok((planner, *mode)),
             _ => Err(problems),
         }
@@ -163,12 +127,12 @@ impl Deployment {
 }
 
 /// `DELIVERY` (`queue` when unset), and in queue mode the binding it needs.
-fn delivery_mode(env: &Env) -> Result<DeliveryMode, ConfigError> {
+fn delivery_mode(env: &Env, delivery: &DeliverySettings) -> Result<DeliveryMode, ConfigError> {
     let problem = |message: String| ConfigError {
         path: "DELIVERY".into(),
         message,
     };
-    let mode = DeliveryMode::from_setting(text(env, "DELIVERY").as_deref()).map_err(problem)?;
+    let mode = delivery.mode.clone().map_err(problem)?;
     if mode == DeliveryMode::Queue && env.queue(DELIVERIES).is_err() {
         return Err(problem(format!(
             "DELIVERY is \"queue\" but the Worker has no {DELIVERIES} queue binding (wrangler.toml)"

@@ -1,7 +1,6 @@
-//! Sending planned requests to Nudge: at most [`MAX_IN_FLIGHT`] at a time and within the
-//! invocation's subrequest budget ([`crate::budget`]), each retried by the core's
-//! [`RetryPolicy`] (back-off, jitter, `Retry-After`, time budget). The queue consumer sends
-//! with the same [`attempt`], once per message delivery, and retries through the queue.
+//! Sending requests to Nudge, in both modes: [`run`] drives the core's
+//! [`Dispatch`] (which parts go now, splits, retries, the budget) and [`attempt`] makes one
+//! attempt, at most [`MAX_IN_FLIGHT`] at a time.
 //!
 //! Each attempt has one deadline covering all of it, the answer's body included (a Nudge that
 //! sends its headers and then stalls is cut off like one that never answers). Redirects are
@@ -9,12 +8,10 @@
 //! [`MAX_ANSWER_READ_BYTES`] of an answer are read, and the API key is taken out of what is
 //! kept before it is cut to an excerpt.
 
-use crate::budget::{Allowance, MAX_IN_FLIGHT};
-use crate::delivery::{
-    attempt_timeout_ms, excerpt, next_wait, retry_after_ms, verdict, Delivery, RetryPolicy,
-    Verdict, MAX_ANSWER_READ_BYTES,
-};
-use crate::plan::Request as PlannedRequest;
+use crate::batching::{Endpoints, Payloads, Request as PlannedRequest};
+use crate::delivery::dispatch::{Dispatch, Ended};
+use crate::delivery::nudge::{excerpt, verdict, Outcome, Verdict, MAX_ANSWER_READ_BYTES};
+use crate::delivery::settings::MAX_IN_FLIGHT;
 use futures_util::future::{select, Either};
 use futures_util::stream::{self, StreamExt};
 use std::pin::pin;
@@ -24,114 +21,60 @@ use worker::{
     Response,
 };
 
-/// Sends the requests, at most [`MAX_IN_FLIGHT`] at once; the answer for each, in order. Of
-/// `budget` subrequests, the first `budget` requests get their first attempt and retries take
-/// what is left; requests beyond the budget are not started (unavailable: the sender retries).
-/// The policy's time budget runs from the first request, so that waiting for a free
-/// connection does not make the answer later.
-pub async fn deliver_all(
-    requests: &[PlannedRequest],
-    policy: &RetryPolicy,
-    budget: u32,
-) -> Vec<Delivery> {
-    let sendable = requests.len().min(budget as usize);
-    let retries = Allowance::new(budget.saturating_sub(sendable as u32));
-    let retries = &retries;
-    let started = Date::now().as_millis();
-    stream::iter(requests.iter().enumerate().map(|(i, r)| async move {
-        if i < sendable {
-            deliver(r, policy, retries, started).await
-        } else {
-            Delivery::Unavailable {
-                status: None,
-                attempts: 0,
-                detail: format!("not sent: over the Worker's {budget} subrequests per request"),
-                retry_after_ms: None,
+fn now_ms() -> u64 {
+    Date::now().as_millis()
+}
+
+/// Runs `dispatch` to its end: sends each round of due parts (at most [`MAX_IN_FLIGHT`] at
+/// once), records Nudge's answers, and sleeps until the next part is due. What became of each
+/// part, and the subrequests made.
+pub async fn run(
+    mut dispatch: Dispatch,
+    payloads: &Payloads,
+    endpoints: &Endpoints,
+) -> (Vec<Ended>, u32) {
+    loop {
+        let now = now_ms();
+        let due = dispatch.due(now);
+        if due.is_empty() {
+            match dispatch.next_wake() {
+                Some(at) => {
+                    Delay::from(Duration::from_millis(at.saturating_sub(now))).await;
+                    continue;
+                }
+                None => break,
             }
         }
-    }))
-    .buffered(MAX_IN_FLIGHT)
-    .collect()
-    .await
-}
-
-/// What one attempt got back.
-pub(super) enum Attempt {
-    Answered {
-        status: u16,
-        retry_after: Option<String>,
-        /// What the sender and the log may see of the answer.
-        detail: String,
-    },
-    NoAnswer(String),
-}
-
-async fn deliver(
-    planned: &PlannedRequest,
-    policy: &RetryPolicy,
-    retries: &Allowance,
-    started: u64,
-) -> Delivery {
-    let mut attempts = 0;
-    loop {
-        attempts += 1;
-        let timeout = attempt_timeout_ms(policy, Date::now().as_millis().saturating_sub(started));
-        let (status, retry_after, detail) = match attempt(planned, timeout).await {
-            Attempt::Answered { status, .. } if verdict(status) == Verdict::Accepted => {
-                return Delivery::Accepted { status, attempts };
-            }
-            Attempt::Answered { status, detail, .. } if verdict(status) == Verdict::Final => {
-                return Delivery::Rejected {
-                    status,
-                    attempts,
-                    detail,
-                };
-            }
-            Attempt::Answered {
-                status,
-                retry_after,
-                detail,
-            } => {
-                let now = Date::now().as_millis() as i64;
-                (
-                    Some(status),
-                    retry_after.and_then(|v| retry_after_ms(&v, now)),
-                    detail,
-                )
-            }
-            Attempt::NoAnswer(reason) => (None, None, reason),
-        };
-        let elapsed = Date::now().as_millis().saturating_sub(started);
-        match next_wait(
-            policy,
-            attempts,
-            retry_after,
-            js_sys::Math::random(),
-            elapsed,
-        )
-        .filter(|_| retries.take())
-        {
-            Some(wait) => Delay::from(Duration::from_millis(wait)).await,
-            None => {
-                return Delivery::Unavailable {
-                    status,
-                    attempts,
-                    detail,
-                    retry_after_ms: retry_after,
-                }
-            }
+        let timeout = dispatch.attempt_timeout_ms(now);
+        let requests: Vec<PlannedRequest> = due
+            .iter()
+            .map(|&id| {
+                let part = dispatch.part(id);
+                endpoints.request(payloads, part.destination, &part.members)
+            })
+            .collect();
+        let outcomes: Vec<Outcome> = stream::iter(requests.iter().map(|r| attempt(r, timeout)))
+            .buffered(MAX_IN_FLIGHT)
+            .collect()
+            .await;
+        let now = now_ms();
+        for (id, outcome) in due.into_iter().zip(&outcomes) {
+            dispatch.record(id, outcome, now, js_sys::Math::random());
         }
     }
+    let subrequests = dispatch.attempts();
+    (dispatch.finish(), subrequests)
 }
 
 fn api_key(planned: &PlannedRequest) -> &str {
     planned.headers.get("apikey").map_or("", String::as_str)
 }
 
-pub(super) async fn attempt(planned: &PlannedRequest, timeout_ms: u64) -> Attempt {
+/// One attempt at a request, within `timeout_ms`.
+async fn attempt(planned: &PlannedRequest, timeout_ms: u64) -> Outcome {
     let request = match build(planned) {
         Ok(r) => r,
-        Err(e) => return Attempt::NoAnswer(format!("cannot build the request: {e}")),
+        Err(e) => return Outcome::NoAnswer(format!("cannot build the request: {e}")),
     };
     let controller = AbortController::default();
     let signal = controller.signal();
@@ -142,11 +85,11 @@ pub(super) async fn attempt(planned: &PlannedRequest, timeout_ms: u64) -> Attemp
         Either::Left((Ok(response), _)) => response,
         Either::Left((Err(e), _)) => {
             let reason = format!("network error: {e}");
-            return Attempt::NoAnswer(excerpt(reason.as_bytes(), false, api_key(planned)));
+            return Outcome::NoAnswer(excerpt(reason.as_bytes(), false, api_key(planned)));
         }
         Either::Right(((), _)) => {
             controller.abort();
-            return Attempt::NoAnswer(format!("no answer within {timeout_ms} ms"));
+            return Outcome::NoAnswer(format!("no answer within {timeout_ms} ms"));
         }
     };
     let status = response.status_code();
@@ -168,7 +111,7 @@ pub(super) async fn attempt(planned: &PlannedRequest, timeout_ms: u64) -> Attemp
     }
     // Whatever of the body was not read is not waited for.
     controller.abort();
-    Attempt::Answered {
+    Outcome::Answered {
         status,
         retry_after,
         detail,

@@ -4,13 +4,13 @@
 //! route; each returns a [`Reply`] (the core's [`Answer`] plus fields for the log line), which
 //! [`fetch`] turns into the response and one log line. Events are planned, then enqueued
 //! (queue mode, the default) or sent within the request (direct mode). Every decision (routes,
-//! auth, limits, events, plan, retries, grouping, back-off, dead letters, answers) is made in
-//! the core ([`crate::ingest`], [`crate::plan::Planner`], [`crate::delivery`], [`crate::queue`]);
-//! these modules only move bytes.
+//! auth, limits, events, plan, batching, splits, retries, back-off, dead letters, answers) is
+//! made in the core ([`crate::ingest`], [`crate::plan::Planner`], [`crate::batching`],
+//! [`crate::delivery`], [`crate::queue`]); these modules only move bytes.
 //!
 //! - [`deployment`]: the environment, built once per isolate.
 //! - [`body`]: the request body, streamed into the core's capped reader.
-//! - [`forward`]: sending requests to Nudge (direct mode, and the consumer's attempts).
+//! - [`forward`]: sending requests to Nudge as the core's dispatch chooses (both modes).
 //! - [`queue`]: enqueueing, and the `queue` handler that consumes the deliveries and the dead
 //!   letters.
 //! - [`admin`]: the dead-letter routes.
@@ -21,13 +21,16 @@ mod deployment;
 mod forward;
 mod queue;
 
-use crate::delivery::{self, Delivery};
+use crate::batching;
+use crate::delivery::direct;
+use crate::delivery::dispatch::{Dispatch, Ended, Fate};
+use crate::delivery::report;
 use crate::ingest::answer::{self, Answer};
 use crate::ingest::auth::HeaderAuth;
 use crate::ingest::cors::cors_headers;
 use crate::ingest::events::Envelope;
 use crate::ingest::{self, Route};
-use crate::plan::Plan;
+use crate::plan::{Planned, Planner};
 use crate::queue::DeliveryMode;
 use deployment::Deployment;
 use serde_json::{json, Value};
@@ -183,30 +186,38 @@ async fn track(
         Err(e) => return refused(e, HeaderAuth::Accepted),
     };
     let event_count = events.len();
-    let plan = planner.plan_events(&events.read());
+    let read = events.read();
     if route == Route::Validate {
-        let log = json!({"dry_run": true, "counts": delivery::counts(&plan.results, event_count)});
+        let plan = planner.plan_events(&read);
+        let log = json!({"dry_run": true, "counts": report::counts(&plan.results, event_count)});
         return Reply::from(answer::validated(plan, event_count)).logging(log);
     }
+    let planned = planner.payloads(&read);
     match mode {
-        DeliveryMode::Queue => queue::enqueue(env, plan, planner.config(), event_count).await,
-        DeliveryMode::Direct => deliver(plan, event_count, deployment).await,
+        DeliveryMode::Queue => queue::enqueue(env, planned, event_count).await,
+        DeliveryMode::Direct => deliver(planner, planned, event_count, deployment).await,
     }
 }
 
-/// Direct mode: sends the plan to Nudge within the subrequest budget and answers with the
-/// settlement.
-async fn deliver(plan: Plan, events: usize, deployment: &Deployment) -> Reply {
-    let deliveries = forward::deliver_all(
-        &plan.requests,
-        &deployment.policy,
-        deployment.subrequest_budget,
-    )
-    .await;
-    let log = json!({"nudge": delivery_log(&plan, &deliveries)});
-    let settlement = delivery::settle(plan, &deliveries);
+/// Direct mode: sends the payloads to Nudge within the subrequest budget and the retry policy
+/// (the core's dispatch decides) and answers with the settlement.
+async fn deliver(planner: &Planner, planned: Planned, events: usize, d: &Deployment) -> Reply {
+    let dispatch = Dispatch::new(
+        batching::group(&planned.payloads),
+        d.delivery.subrequest_budget,
+        Some(d.delivery.policy),
+        d.delivery.policy.attempt_timeout_ms,
+        Date::now().as_millis(),
+    );
+    let (ended, subrequests) = forward::run(dispatch, &planned.payloads, planner.endpoints()).await;
+    let mut log = json!({"nudge": delivery_log(&ended), "subrequests": subrequests});
+    let settlement = direct::settle(
+        planned.results,
+        &planned.payloads,
+        &ended,
+        d.delivery.subrequest_budget,
+    );
     let answer = answer::delivered(&settlement, events);
-    let mut log = log;
     log["counts"] = answer.body["counts"].clone();
     Reply {
         answer,
@@ -215,19 +226,17 @@ async fn deliver(plan: Plan, events: usize, deployment: &Deployment) -> Reply {
     }
 }
 
-/// What the log line says of Nudge's answers: counts, and the first few that were not 2xx.
-fn delivery_log(plan: &Plan, deliveries: &[Delivery]) -> Value {
-    let accepted = deliveries
+/// What the log line says of Nudge's answers: counts, and the first few parts not delivered.
+fn delivery_log(ended: &[Ended]) -> Value {
+    let accepted = ended
         .iter()
-        .filter(|d| matches!(d, Delivery::Accepted { .. }))
+        .filter(|e| matches!(e.fate, Fate::Delivered { .. }))
         .count();
-    let problems: Vec<Value> = plan
-        .requests
+    let problems: Vec<Value> = ended
         .iter()
-        .zip(deliveries)
-        .filter(|(_, d)| !matches!(d, Delivery::Accepted { .. }))
+        .filter(|e| !matches!(e.fate, Fate::Delivered { .. }))
         .take(5)
-        .map(|(r, d)| json!({"events": r.events.len(), "delivery": d}))
+        .map(|e| json!({"events": e.members.len(), "delivery": format!("{:?}", e.fate)}))
         .collect();
-    json!({"requests": deliveries.len(), "accepted": accepted, "problems": problems})
+    json!({"requests": ended.len(), "accepted": accepted, "problems": problems})
 }

@@ -1,26 +1,24 @@
-//! Queue mode in the Worker: the producer (a plan's payloads into the deliveries queue) and
-//! the `queue` handler, which consumes both queues — deliveries (grouped into Nudge requests
-//! within the subrequest budget) and dead letters (into the KV store). Every decision is the
-//! core's ([`crate::queue`]); this module moves messages.
+//! Queue mode in the Worker: the producer (a request's payloads into the deliveries queue) and
+//! the `queue` handler, which consumes both queues — deliveries (as the core's consumer,
+//! [`crate::queue::consume`], decides) and dead letters (into the KV store). Every decision is
+//! the core's; this module moves messages.
 //!
 //! The handler is exported by hand rather than with `#[event(queue)]`: workers-rs 0.8 does
 //! not expose a message's `attempts`, which the back-off and the dead letters need. It is
 //! the same export the macro makes (`queue(batch, env, ctx)`, which worker-build's shim calls),
 //! and it never fails: every message is acknowledged or retried.
 
-use super::forward::{self, Attempt};
+use super::forward;
 use super::{Deployment, Reply};
-use crate::budget::{self, MAX_IN_FLIGHT};
-use crate::config::Config;
-use crate::delivery::retry_after_ms;
+use crate::batching::Endpoints;
+use crate::delivery::dispatch::Fate;
+use crate::delivery::settings::MAX_IN_FLIGHT;
 use crate::ingest::answer;
-use crate::plan::{Plan, Request as PlannedRequest};
+use crate::plan::Planned;
 use crate::queue::backoff::MAX_RETRIES;
+use crate::queue::consume::{self, Consumer, Incoming, Settle};
 use crate::queue::dead_letter::DeadLetter;
 use crate::queue::enqueue::{self, send_batches, Enqueued};
-use crate::queue::group::group;
-use crate::queue::message::{as_json, Abandoned, Pending, QueueMessage};
-use crate::queue::settle::{dispose, Disposition, Outcome};
 use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
@@ -41,18 +39,31 @@ fn now_ms() -> i64 {
 /// Sends message texts to a queue binding in `sendBatch` calls within the queue's limits;
 /// what became of each.
 pub(super) async fn send_all(env: &Env, binding: &str, texts: &[&str]) -> Vec<Enqueued> {
+    let delayed: Vec<(&str, u32)> = texts.iter().map(|t| (*t, 0)).collect();
+    send_delayed(env, binding, &delayed).await
+}
+
+/// [`send_all`] for texts each delivered after its delay in seconds.
+async fn send_delayed(env: &Env, binding: &str, texts: &[(&str, u32)]) -> Vec<Enqueued> {
+    if texts.is_empty() {
+        return Vec::new();
+    }
     let queue = match env.queue(binding) {
         Ok(queue) => queue,
         Err(e) => return vec![Enqueued::Failed(format!("queue {binding}: {e}")); texts.len()],
     };
-    let sizes: Vec<usize> = texts.iter().map(|t| t.len()).collect();
+    let sizes: Vec<usize> = texts.iter().map(|(t, _)| t.len()).collect();
     let mut outcomes: Vec<Enqueued> = sizes.iter().map(|&n| Enqueued::TooLarge(n)).collect();
     for call in send_batches(&sizes) {
         let messages: Vec<SendMessage<JsValue>> = call
             .iter()
             .map(|&i| {
-                RawMessageBuilder::new(JsValue::from_str(texts[i]))
-                    .build_with_content_type(QueueContentType::Text)
+                let (text, delay_s) = texts[i];
+                let mut message = RawMessageBuilder::new(JsValue::from_str(text));
+                if delay_s > 0 {
+                    message = message.delay_seconds(delay_s);
+                }
+                message.build_with_content_type(QueueContentType::Text)
             })
             .collect();
         let outcome = match queue.send_raw_batch(messages).await {
@@ -66,15 +77,20 @@ pub(super) async fn send_all(env: &Env, binding: &str, texts: &[&str]) -> Vec<En
     outcomes
 }
 
-/// Queue mode's answer to a Worker request: enqueues one message per valid payload and tells
-/// the sender what the queue took.
-pub(super) async fn enqueue(env: &Env, plan: Plan, config: &Config, events: usize) -> Reply {
-    let outgoing = enqueue::messages(&plan, config, now_ms());
+/// Queue mode's answer to a Worker request: enqueues the planned payloads (several per
+/// message) and tells the sender what the queue took.
+pub(super) async fn enqueue(env: &Env, planned: Planned, events: usize) -> Reply {
+    let (outgoing, too_large) = enqueue::messages(&planned.payloads, now_ms());
     let texts: Vec<&str> = outgoing.iter().map(|m| m.text.as_str()).collect();
     let outcomes = send_all(env, DELIVERIES, &texts).await;
-    let settlement = enqueue::settle(plan, &outgoing, &outcomes);
+    let settlement = enqueue::settle(
+        planned.results,
+        &planned.payloads,
+        &outgoing,
+        &outcomes,
+        &too_large,
+    );
     let answer = answer::queued(&settlement, events);
-    let queued = outcomes.iter().filter(|o| **o == Enqueued::Queued).count();
     let problems: Vec<String> = outcomes
         .iter()
         .filter_map(|o| match o {
@@ -84,8 +100,11 @@ pub(super) async fn enqueue(env: &Env, plan: Plan, config: &Config, events: usiz
         })
         .take(5)
         .collect();
-    let log =
-        json!({"counts": answer.body["counts"], "queued": queued, "enqueue_problems": problems});
+    let log = json!({
+        "counts": answer.body["counts"],
+        "messages": outcomes.iter().filter(|o| **o == Enqueued::Queued).count(),
+        "enqueue_problems": problems,
+    });
     Reply::from(answer).logging(log)
 }
 
@@ -150,7 +169,7 @@ pub async fn queue(
         .map(|all| all.iter().map(Received::from_js).collect())
         .unwrap_or_default();
     let deployment = Deployment::from_env(&env);
-    let mut fields = if name == deployment.dead_letter_queue {
+    let mut fields = if name == deployment.delivery.dead_letter_queue {
         store_dead_letters(&env, &deployment, &received).await
     } else {
         deliver(&env, &deployment, &received).await
@@ -163,164 +182,104 @@ pub async fn queue(
     Ok(JsValue::UNDEFINED)
 }
 
-/// One attempt at a request; the consumer retries through the queue, not here.
-async fn try_once(planned: &PlannedRequest, timeout_ms: u64) -> Outcome {
-    match forward::attempt(planned, timeout_ms).await {
-        Attempt::Answered {
-            status,
-            retry_after,
-            detail,
-        } => Outcome::Answered {
-            status,
-            retry_after_ms: retry_after.and_then(|v| retry_after_ms(&v, now_ms())),
-            detail,
-        },
-        Attempt::NoAnswer(reason) => Outcome::NoAnswer(reason),
-    }
-}
-
-/// Delivers a batch from the deliveries queue: groups, sends within the budget, then acks,
-/// retries or dead-letters each message.
+/// Delivers a batch from the deliveries queue as the core's consumer decides: sends what its
+/// dispatch chooses, then the dead letters and the carried-on messages each disposition asks
+/// for, then acknowledges or retries each message.
 async fn deliver(env: &Env, d: &Deployment, received: &[Received]) -> Value {
-    let mut dispositions: Vec<Option<Disposition>> = vec![None; received.len()];
-    let mut batch: Vec<Option<Pending>> = Vec::with_capacity(received.len());
-    for (i, r) in received.iter().enumerate() {
-        match QueueMessage::decode(&r.text) {
-            Ok(QueueMessage::Deliver(pending)) => batch.push(Some(pending)),
-            other => {
-                let reason = match other {
-                    Err(e) => e.to_string(),
-                    Ok(_) => "a dead-letter note on the deliveries queue".to_string(),
-                };
-                dispositions[i] = Some(Disposition::DeadLetter {
-                    reason,
-                    status: None,
-                });
-                batch.push(None);
-            }
-        }
-    }
-    let groups = group(&batch);
-    let urgency: Vec<u32> = groups
+    let incoming: Vec<Incoming<'_>> = received
         .iter()
-        .map(|g| {
-            g.members
-                .iter()
-                .map(|&m| received[m].attempts)
-                .max()
-                .unwrap_or(0)
+        .map(|r| Incoming {
+            id: &r.id,
+            attempts: r.attempts,
+            text: &r.text,
         })
         .collect();
-    let split = budget::split(&urgency, d.subrequest_budget);
-    for &g in &split.wait {
-        for &m in &groups[g].members {
-            dispositions[m] = Some(Disposition::Retry { delay_s: 0 });
-        }
-    }
-    let outcomes: Vec<(usize, Outcome)> = match d.nudge_config() {
+    let consumer = Consumer {
+        schedule: d.delivery.schedule,
+        max_retries: MAX_RETRIES,
+        subrequest_budget: d.delivery.subrequest_budget,
+        attempt_timeout_ms: d.delivery.policy.attempt_timeout_ms,
+    };
+    let batch = consume::read(&incoming);
+    let (ended, subrequests) = match d.nudge_config() {
         Ok(config) => {
-            stream::iter(split.send.iter().map(|&g| {
-                let request = groups[g].request(&batch, &config.settings);
-                async move { (g, try_once(&request, d.policy.attempt_timeout_ms).await) }
-            }))
-            .buffered(MAX_IN_FLIGHT)
-            .collect()
-            .await
+            let dispatch = batch.dispatch(&incoming, &consumer, Date::now().as_millis());
+            let endpoints = Endpoints::new(&config.settings);
+            forward::run(dispatch, &batch.payloads, &endpoints).await
         }
-        Err(errors) => {
-            let why = format!("the destination is misconfigured: {errors}");
-            split
-                .send
-                .iter()
-                .map(|&g| (g, Outcome::NoAnswer(why.clone())))
-                .collect()
-        }
+        Err(errors) => (
+            batch.unsendable(&format!("the destination is misconfigured: {errors}")),
+            0,
+        ),
     };
-    let subrequests = if d.nudge_config().is_ok() {
-        outcomes.len()
-    } else {
-        0
-    };
-    let mut nudge = Vec::new();
-    for (g, outcome) in &outcomes {
-        for &m in &groups[*g].members {
-            dispositions[m] = Some(dispose(
-                outcome,
-                received[m].attempts,
-                &d.schedule,
-                MAX_RETRIES,
-            ));
-        }
-        nudge.push(match outcome {
-            Outcome::Answered { status, .. } => {
-                json!({"messages": groups[*g].members.len(), "status": status})
-            }
-            Outcome::NoAnswer(why) => json!({"messages": groups[*g].members.len(), "error": why}),
-        });
-    }
+    let dispositions = batch.settle(&incoming, &ended, &consumer, now_ms());
 
-    // Dead letters go to the dead-letter queue first; a message is acknowledged only once its
-    // dead letter is there.
-    let now = now_ms();
-    let notes: Vec<(usize, String)> = dispositions
+    // Dead letters and carried-on messages are sent first; a message is acknowledged only
+    // once everything its disposition asks for is in a queue.
+    let dead: Vec<(usize, &str)> = dispositions
         .iter()
         .enumerate()
-        .filter_map(|(i, disposition)| match disposition {
-            Some(Disposition::DeadLetter { reason, status }) => Some((i, reason.clone(), *status)),
-            _ => None,
-        })
-        .map(|(i, reason, status)| {
-            let note = QueueMessage::DeadLetter(Abandoned {
-                message_id: received[i].id.clone(),
-                reason,
-                status,
-                attempts: received[i].attempts,
-                at: now,
-                message: as_json(&received[i].text),
-            });
-            (i, note.encode())
+        .flat_map(|(m, d)| d.dead_letters.iter().map(move |t| (m, t.as_str())))
+        .collect();
+    let carried: Vec<(usize, &str, u32)> = dispositions
+        .iter()
+        .enumerate()
+        .flat_map(|(m, d)| {
+            d.carry_on
+                .iter()
+                .map(move |(t, delay)| (m, t.as_str(), *delay))
         })
         .collect();
-    let texts: Vec<&str> = notes.iter().map(|(_, t)| t.as_str()).collect();
-    let sent = send_all(env, DEAD_LETTERS, &texts).await;
-    for ((i, _), outcome) in notes.iter().zip(&sent) {
-        if *outcome != Enqueued::Queued {
-            dispositions[*i] = Some(Disposition::Retry {
-                delay_s: d.schedule.delay_s(received[*i].attempts, None),
-            });
-        }
+    let dead_sent = send_all(
+        env,
+        DEAD_LETTERS,
+        &dead.iter().map(|(_, t)| *t).collect::<Vec<_>>(),
+    )
+    .await;
+    let carried_sent = send_delayed(
+        env,
+        DELIVERIES,
+        &carried.iter().map(|(_, t, d)| (*t, *d)).collect::<Vec<_>>(),
+    )
+    .await;
+    let mut all_sent = vec![true; received.len()];
+    for ((m, _), outcome) in dead.iter().zip(&dead_sent) {
+        all_sent[*m] &= *outcome == Enqueued::Queued;
     }
-
-    let (mut acked, mut retried, mut dead_lettered) = (0, 0, 0);
-    for (r, disposition) in received.iter().zip(&dispositions) {
-        match disposition {
-            Some(Disposition::Ack) => {
+    for ((m, _, _), outcome) in carried.iter().zip(&carried_sent) {
+        all_sent[*m] &= *outcome == Enqueued::Queued;
+    }
+    let (mut acked, mut retried) = (0, 0);
+    for ((r, disposition), sent) in received.iter().zip(&dispositions).zip(all_sent) {
+        match disposition.decide(sent) {
+            Settle::Ack => {
                 acked += 1;
                 r.ack();
             }
-            Some(Disposition::DeadLetter { .. }) => {
-                dead_lettered += 1;
-                r.ack();
-            }
-            Some(Disposition::Retry { delay_s }) => {
+            Settle::Retry { delay_s } => {
                 retried += 1;
-                r.retry(*delay_s);
-            }
-            // Every message has a disposition; retrying is the safe answer if one had not.
-            None => {
-                retried += 1;
-                r.retry(0);
+                r.retry(delay_s);
             }
         }
     }
+    let delivered = ended
+        .iter()
+        .filter(|e| matches!(e.fate, Fate::Delivered { .. }))
+        .map(|e| e.members.len())
+        .sum::<usize>();
     json!({
-        "requests": groups.len(),
+        "payloads": batch.payloads.items.len(),
+        "delivered": delivered,
         "subrequests": subrequests,
-        "deferred": split.wait.iter().map(|&g| groups[g].members.len()).sum::<usize>(),
         "acked": acked,
         "retried": retried,
-        "dead_lettered": dead_lettered,
-        "nudge": nudge,
+        "dead_lettered": dead.len(),
+        "carried_on": carried.len(),
+        "problems": ended.iter().filter_map(|e| match &e.fate {
+            Fate::Refused { status, detail, .. } => Some(json!({"payloads": e.members.len(), "status": status, "detail": detail})),
+            Fate::Unavailable { status, detail, .. } => Some(json!({"payloads": e.members.len(), "status": status, "error": detail})),
+            _ => None,
+        }).take(5).collect::<Vec<_>>(),
     })
 }
 
@@ -331,7 +290,7 @@ async fn store_dead_letters(env: &Env, d: &Deployment, received: &[Received]) ->
         Ok(store) => store,
         Err(e) => {
             for r in received {
-                r.retry(d.schedule.delay_s(r.attempts, None));
+                r.retry(d.delivery.schedule.delay_s(r.attempts, None));
             }
             return json!({"stored": 0, "error": format!("no {DEAD_LETTER_STORE} KV binding: {e}")});
         }
@@ -360,7 +319,7 @@ async fn store_dead_letters(env: &Env, d: &Deployment, received: &[Received]) ->
             Ok(()) => r.ack(),
             Err(e) => {
                 errors.push(e);
-                r.retry(d.schedule.delay_s(r.attempts, None));
+                r.retry(d.delivery.schedule.delay_s(r.attempts, None));
             }
         }
     }
