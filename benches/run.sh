@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every benchmark, in one run on one machine (the figures in BENCHMARKS.md come from it):
 # criterion on the native core, the npm package next to Segment's own pipeline in Node, what
-# the SDK plugin costs per event and in bytes, the
-# Worker's CPU per request in an isolate, and a load test of the Worker in workerd. Loopback only; bounded in time.
+# the SDK plugin costs per event and in bytes, the Worker's CPU per request in an isolate, and
+# a load test of the Worker in workerd. Loopback only; bounded in time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/wasm-tools.sh
