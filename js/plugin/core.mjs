@@ -28,7 +28,9 @@ export function validationPlugin(options, makePlanner, { lazy }) {
 
   /** The planner; `undefined` while it is being made, `null` when it cannot be (reported). */
   let planner;
+  /** Settles once the planner is made or has failed and the early events are checked. */
   let ready;
+  /** Copies of the events tracked before then (they went on; the SDK may change the originals). */
   let waiting = [];
   const reported = new Set();
 
