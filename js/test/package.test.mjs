@@ -5,62 +5,34 @@
 // and the root dev tooling (typescript, esbuild, playwright-core).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, mkdir, readFile, writeFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
+import { exec, installPacked, rootModules, runIn } from './packed.mjs';
+import { launchChromium } from './chromium.mjs';
 
-const exec = promisify(execFile);
-const pkgDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-const tsc = path.join(pkgDir, '..', 'node_modules', '.bin', 'tsc');
-let tmp;
+const tsc = path.join(rootModules, '.bin', 'tsc');
+let packed;
 let app;
+let write;
 
 const event = { type: 'track', userId: 'User 1', event: 'Signed Up', timestamp: '2025-05-14T07:30:00+05:30' };
 const expectedBody = [{ name: 'signed_up', ext_id: 'user_1', occurred_at: '2025-05-14T02:00:00.000Z' }];
 
-/** Writes `files` (name → text) into the test project. */
-async function write(files) {
-  for (const [name, text] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(app, name)), { recursive: true });
-    await writeFile(path.join(app, name), text);
-  }
-}
-
-/** Runs a command in the test project; its output, or a failure that shows it. */
-async function runIn(cwd, file, args) {
-  try {
-    return (await exec(file, args, { cwd, maxBuffer: 16 << 20 })).stdout;
-  } catch (e) {
-    assert.fail(`${file} ${args.join(' ')} failed:\n${e.stdout}\n${e.stderr}`);
-  }
-}
-
 before(async () => {
-  assert.ok(existsSync(path.join(pkgDir, 'pkg/web/nudge_edge_bg.wasm')), 'build the package first: bash js/scripts/build.sh');
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'nudge-edge-pack-'));
-  const [packed] = JSON.parse(await runIn(pkgDir, 'npm', ['pack', '--json', '--pack-destination', tmp]));
-  const files = packed.files.map((f) => f.path).sort();
+  packed = await installPacked();
+  ({ app, write } = packed);
   for (const needed of ['package.json', 'index.cjs', 'index.mjs', 'index.d.ts', 'web.mjs', 'web.d.ts', 'wasm-url.d.ts',
+    'plugin/core.mjs', 'plugin/node.mjs', 'plugin/web.mjs', 'plugin/types.d.ts', 'plugin/node.d.ts', 'plugin/web.d.ts',
     'pkg/node/nudge_edge.js', 'pkg/node/nudge_edge_bg.wasm', 'pkg/web/nudge_edge.js', 'pkg/web/nudge_edge_bg.wasm']) {
-    assert.ok(files.includes(needed), `the tarball lacks ${needed}: ${files.join(', ')}`);
+    assert.ok(packed.files.includes(needed), `the tarball lacks ${needed}: ${packed.files.join(', ')}`);
   }
-  assert.deepEqual(files.filter((f) => /^(test|demo|scripts|test-output)\//.test(f)), [], 'only the package is packed');
-
-  app = path.join(tmp, 'app');
-  await write({ 'package.json': JSON.stringify({ name: 'app', version: '1.0.0', private: true }) });
-  // The tarball has no dependencies: nothing is fetched.
-  await runIn(app, 'npm', ['install', '--offline', '--no-audit', '--no-fund', path.join(tmp, packed.filename)]);
+  assert.deepEqual(packed.files.filter((f) => /^(test|demo|scripts|test-output)\//.test(f)), [], 'only the package is packed');
 });
 
 after(async () => {
-  if (tmp) await rm(tmp, { recursive: true, force: true });
+  await packed?.remove();
 });
 
 test('require: the functions are ready', async () => {
@@ -88,6 +60,12 @@ console.log(JSON.stringify({ body: p.requests[0].body, same: api.plan === plan, 
 });
 
 test('TypeScript: tsc --strict accepts correct use and rejects wrong use', async () => {
+  // Segment's SDKs, for checking that `register` takes the plugin as their own types declare:
+  // linked from the root dev tooling (their own dependencies resolve from there).
+  await mkdir(path.join(app, 'node_modules/@segment'), { recursive: true });
+  for (const sdk of ['analytics-node', 'analytics-next']) {
+    await symlink(path.join(rootModules, '@segment', sdk), path.join(app, 'node_modules/@segment', sdk), 'dir');
+  }
   await write({
     // Node, ES module. Each @ts-expect-error fails the check if the types were too loose.
     'ts/node.mts': `import { plan, validateEvent, validateConfig, transform, parseSubscription, matchesSubscription, createPlanner } from 'nudge-edge';
@@ -114,7 +92,21 @@ plan(events, {});
 planner.planText(events);
 // @ts-expect-error: a result is a record, not a string
 const wrong: string = p.results[0];
-export { url, valid, matched, operator, mapped, same, where, wrong, text, planned, checked };
+// The plugin, registered in analytics-node.
+import { nudgeValidation, ANNOTATION_KEY } from 'nudge-edge/plugin';
+import type { ValidationProblem } from 'nudge-edge/plugin';
+import { Analytics } from '@segment/analytics-node';
+const problems: ValidationProblem[] = [];
+await new Analytics({ writeKey: 'w' }).register(nudgeValidation({ config, mode: 'block', onProblem: (p) => problems.push(p) }));
+const mapping: string | null = problems[0].mapping;
+const key: 'nudgeEdge' = ANNOTATION_KEY;
+// @ts-expect-error: no such mode
+nudgeValidation({ config, mode: 'drop' });
+// @ts-expect-error: in Node the wasm is the package's own
+nudgeValidation({ config, wasm: 'nudge_edge_bg.wasm' });
+// @ts-expect-error: a problem's code is one of the Worker's codes or 'plugin'
+const code: 'oops' = problems[0].code;
+export { url, valid, matched, operator, mapped, same, where, wrong, text, planned, checked, mapping, key, code };
 `,
     // Node, CommonJS.
     'ts/node.cts': `import nudge = require('nudge-edge');
@@ -131,6 +123,13 @@ await init({ module_or_path: wasmUrl });
 const p: Plan = plan({ type: 'track', userId: 'u', event: 'E' }, { settings: { apikey: 'k' } });
 // @ts-expect-error: plan needs a config
 plan({ type: 'track' });
+// The plugin, registered in analytics.js, fetching the wasm from the bundler's URL.
+import { nudgeValidation } from 'nudge-edge/plugin';
+import { AnalyticsBrowser } from '@segment/analytics-next';
+const analytics = AnalyticsBrowser.load({ writeKey: 'w' });
+await analytics.register(nudgeValidation({ config: { settings: { apikey: 'k' } }, mode: 'annotate', wasm: wasmUrl }));
+// @ts-expect-error: a config is required
+nudgeValidation({ mode: 'warn' });
 export { p };
 `,
     'tsconfig.node.json': JSON.stringify({
@@ -186,10 +185,7 @@ document.body.dataset.result = JSON.stringify(p.requests[0].body);
     res.writeHead(200, { 'content-type': types[path.extname(file)] ?? 'application/octet-stream' }).end(body);
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     const pageErrors = [];
