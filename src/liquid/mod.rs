@@ -22,12 +22,13 @@
 mod ast;
 mod data;
 mod error;
+mod expression;
 mod filters;
-mod lexer;
 mod parser;
 mod render;
 mod tags;
 mod text;
+mod tokenizer;
 mod value;
 
 pub use data::{Data, DataKind};
