@@ -96,7 +96,7 @@ bash fuzz/run.sh 5
 
 step "the test run left the work tree as it found it (git status, ignored files apart)"
 if [ "$tree_before" = none ]; then
-  echo "skipped: not a git work tree"
+  echo "skipped: this is no git work tree (or git is missing)"
 else
   tree_after=$(tree_state)
   if [ "$tree_after" != "$tree_before" ]; then
