@@ -5,11 +5,35 @@
 # property tests on the wasm build, headless Chromium, npm pack into an empty project), the
 # differential test of @liquid against Segment's library, the Worker's end-to-end tests
 # (workerd, a Nudge stand-in, Segment's SDKs for browsers, Node and Python, hostile senders and
-# Nudges, the @liquid conformance cases) and a short coverage-guided fuzzing run.
+# Nudges, the @liquid conformance cases) and a short coverage-guided fuzzing run. Last, it checks
+# that the run left the work tree as it found it: a test that rewrites a tracked file (a stale
+# lock file, a regenerated fixture) fails here rather than in someone's next commit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 step() { printf '\n== %s\n' "$*"; }
+
+# `git status` apart from ignored files, each changed file with a digest of its content, so that
+# a file already edited before the run and rewritten by it is caught too. On a fresh clone (CI)
+# it is empty. safe.directory: a checkout owned by another user (a CI container) is still read.
+git_() { git -c safe.directory="$PWD" "$@"; }
+tree_state() {
+  local line path
+  git_ status --porcelain --untracked-files=all | while IFS= read -r line; do
+    path=${line:3}
+    path=${path##* -> }
+    if [ -f "$path" ]; then
+      printf '%s %s\n' "$line" "$(cksum <"$path")"
+    else
+      printf '%s\n' "$line"
+    fi
+  done
+}
+if git_ rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  tree_before=$(tree_state)
+else
+  tree_before=none
+fi
 
 step "toolchain and the npm dev tooling (package.json)"
 rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
@@ -69,3 +93,17 @@ WRANGLER_SEND_METRICS=false node --test tests/worker/
 
 step "fuzzing: 5 s for each target (cargo-fuzz on nightly; bash fuzz/run.sh SECONDS for longer)"
 bash fuzz/run.sh 5
+
+step "the test run left the work tree as it found it (git status, ignored files apart)"
+if [ "$tree_before" = none ]; then
+  echo "skipped: this is no git work tree (or git is missing)"
+else
+  tree_after=$(tree_state)
+  if [ "$tree_after" != "$tree_before" ]; then
+    echo "the test run changed the work tree (a tracked file rewritten, or a new file that .gitignore" >&2
+    echo "does not cover); before (<) and after (>), as 'git status --porcelain' with a checksum:" >&2
+    diff <(printf '%s\n' "$tree_before") <(printf '%s\n' "$tree_after") | grep '^[<>]' >&2 || true
+    exit 1
+  fi
+  echo "clean: the run changed no tracked file and left no file outside .gitignore"
+fi

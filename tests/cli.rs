@@ -412,3 +412,82 @@ fn transform_renders_every_liquid_conformance_case() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The odd inputs every shell must read as `JSON.parse` does (tests/readers/odd-inputs.json:
+/// lone surrogates, numbers beyond a double, duplicate keys, deep nesting), in configurations
+/// and events alike: the plans the npm package and the Worker give for the same text.
+#[test]
+fn plan_reads_odd_inputs_as_the_other_shells_do() {
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/readers/odd-inputs.json");
+    let text = std::fs::read_to_string(file).expect("odd-inputs.json");
+    // The core's reader: serde_json refuses the lone surrogates of the expected plans.
+    let fixture = nudge_edge::json::read::tree(&text).expect("odd-inputs.json is JSON");
+    let cases = fixture["cases"].as_array().expect("cases");
+    assert!(cases.len() >= 5, "the fixture lost its cases");
+    for (i, case) in cases.iter().enumerate() {
+        let name = case["name"].as_str().unwrap_or_default();
+        let mappings = case["mappings"].as_str().expect("mappings text");
+        let config = format!(
+            r#"{{"settings":{{"apikey":{}}},"mappings":{mappings}}}"#,
+            case["apikey"]
+        );
+        let config = temp_file(&format!("odd-{i}-config.json"), &config);
+        let events = temp_file(
+            &format!("odd-{i}-events.json"),
+            case["events"].as_str().expect("events text"),
+        );
+        let out = cli(&["plan", "--config", &config, &events], "");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if let Some(error) = case["expect"]["error"].as_str() {
+            assert_eq!(out.status.code(), Some(2), "{name}");
+            assert!(stderr.contains(error), "{name}: {stderr}");
+            continue;
+        }
+        assert!(out.status.success(), "{name}: {stderr}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let plan = nudge_edge::json::read::tree(&stdout).expect("the plan is JSON");
+        // As text, so that the order of members counts too.
+        assert_eq!(
+            plan.to_string(),
+            case["expect"]["plan"].to_string(),
+            "{name}"
+        );
+    }
+}
+
+/// `transform` reads its payload in place, as the npm package does: a lone surrogate stays,
+/// `1e400` is Infinity (a template prints it), the last of repeated keys wins, and the payload
+/// may nest deeper than a JSON tree; the result is indented as serde_json indents.
+#[test]
+fn transform_reads_the_payload_as_the_npm_package_does() {
+    let mapping = temp_file(
+        "odd-mapping.json",
+        r#"{"s": {"@path": "$.s"}, "big": {"@template": "{{big}}"}, "k": {"@path": "$.k"},
+            "deep": {"@path": "$.deep"}, "empty": {"o": {}, "a": []}}"#,
+    );
+    let deep = format!("{}1{}", "[".repeat(300), "]".repeat(300));
+    let payload = format!(r#"{{"s": "a\ud800", "big": 1e400, "k": 1, "k": 2, "deep": {deep}}}"#);
+    let out = cli(&["transform", "--mapping", &mapping], &payload);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let compact: String = stdout.chars().filter(|c| !c.is_whitespace()).collect();
+    for part in [
+        r#""s":"a\ud800""#,
+        r#""big":"Infinity""#,
+        r#""k":2"#,
+        &format!(r#""deep":{deep}"#),
+    ] {
+        assert!(compact.contains(part), "{part} in {compact}");
+    }
+    // A mapping of literals maps to itself.
+    let plain = json!({"a": [1, {"b": "c"}], "o": {}, "e": [], "s": "x\"y"});
+    let plain_mapping = temp_file("plain-mapping.json", &plain.to_string());
+    let out = cli(&["transform", "--mapping", &plain_mapping], "{}");
+    let printed = String::from_utf8_lossy(&out.stdout);
+    let expected = serde_json::to_string_pretty(&plain).expect("pretty");
+    assert_eq!(printed, format!("{expected}\n"));
+}

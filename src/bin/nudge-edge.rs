@@ -9,12 +9,18 @@
 //! nudge-edge check-config CONFIG                   every problem, or "ok"
 //! ```
 //! A file argument of `-`, or none, reads standard input (at most one input per command can).
+//! Every input is read as the npm package and the Worker read it, as `JSON.parse` would:
+//! configurations and mappings with [`json::read::tree`], events and payloads in place (so a
+//! number beyond a double is ±Infinity, a lone surrogate is kept, the last of repeated keys
+//! wins, and events may nest to any depth).
 //! Exit status: 0 done (also when the reader of the output went away early), 1 the input is
 //! well-formed but wrong (a bad mapping, subscription or config), 2 the input is unreadable,
 //! empty, or the command line is wrong.
 
 use nudge_edge::event::event_in;
-use nudge_edge::{transform, Config, Planner, Subscription};
+use nudge_edge::json;
+use nudge_edge::mapping::transform_event;
+use nudge_edge::{Config, Planner, Subscription};
 use serde_json::value::RawValue;
 use serde_json::Value;
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
@@ -118,10 +124,18 @@ fn run(args: &[String], out: &mut impl Write) -> Result<(), Failure> {
             let payload_path = options.input.as_deref();
             one_from_stdin(mapping_path, payload_path, "the mapping", "payload")?;
             let mapping = parse_json(&read_input(Some(mapping_path))?, mapping_path)?;
-            let payload = parse_json(&read_input(payload_path)?, "the payload")?;
-            match transform(&mapping, &payload) {
-                Ok(mapped) => print(out, &pretty(&mapped.unwrap_or(Value::Null))?),
-                Err(e) => Err(Failure::Invalid(format!("invalid mapping: {e}"))),
+            let text = read_input(payload_path)?;
+            not_empty(&text, "the payload")?;
+            let payload = event_in(&text).map_err(|e| not_json("the payload", &e))?;
+            let mapped = transform_event(&mapping, &payload)
+                .map_err(|e| Failure::Invalid(format!("invalid mapping: {e}")))?;
+            // Written as `JSON.stringify` writes it (lone surrogates as `\udXXX`, ±Infinity
+            // as null), then indented.
+            let mut written = String::new();
+            match mapped.write_json(&mut written) {
+                Ok(true) => print(out, &indent(&written)),
+                Ok(false) => print(out, "null"),
+                Err(e) => Err(Failure::Unreadable(format!("cannot print the result: {e}"))),
             }
         }
         "match" => {
@@ -261,9 +275,10 @@ fn not_empty(text: &str, what: &str) -> Result<(), Failure> {
     Ok(())
 }
 
+/// A configuration or a mapping, read as the npm package and the Worker read them.
 fn parse_json(text: &str, what: &str) -> Result<Value, Failure> {
     not_empty(text, what)?;
-    serde_json::from_str(text).map_err(|e| not_json(what, &e))
+    json::read::tree(text).map_err(|e| not_json(what, &e))
 }
 
 const EMPTY_EVENTS: &str =
@@ -355,4 +370,55 @@ fn load_config(path: &str) -> Result<Config, Failure> {
 fn pretty<T: serde::Serialize>(value: &T) -> Result<String, Failure> {
     serde_json::to_string_pretty(value)
         .map_err(|e| Failure::Unreadable(format!("cannot print the result: {e}")))
+}
+
+/// Compact JSON text indented as `serde_json::to_string_pretty` indents (two spaces, `": "`,
+/// `{}` and `[]` when empty), strings copied as they are, escapes included.
+fn indent(compact: &str) -> String {
+    let mut out = String::with_capacity(compact.len() * 2);
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        out.extend(std::iter::repeat_n("  ", depth));
+    };
+    let mut chars = compact.chars().peekable();
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_string = true;
+                out.push(c);
+            }
+            '{' | '[' if matches!(chars.peek(), Some('}' | ']')) => {
+                out.push(c);
+                out.extend(chars.next());
+            }
+            '{' | '[' => {
+                out.push(c);
+                depth += 1;
+                newline(&mut out, depth);
+            }
+            '}' | ']' => {
+                depth = depth.saturating_sub(1);
+                newline(&mut out, depth);
+                out.push(c);
+            }
+            ',' => {
+                out.push(c);
+                newline(&mut out, depth);
+            }
+            ':' => out.push_str(": "),
+            _ => out.push(c),
+        }
+    }
+    out
 }

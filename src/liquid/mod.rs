@@ -22,12 +22,13 @@
 mod ast;
 mod data;
 mod error;
+mod expression;
 mod filters;
-mod lexer;
 mod parser;
 mod render;
 mod tags;
 mod text;
+mod tokenizer;
 mod value;
 
 pub use data::{Data, DataKind};
@@ -40,7 +41,8 @@ use error::{Code, Error};
 use render::Context;
 use value::Value;
 
-/// Longest template Segment's engine parses (`parseLimit`), in UTF-16 code units.
+/// Longest template Segment accepts, in UTF-16 code units: its engine's `parseLimit`, and the
+/// limit its mapping validation checks first (the `@liquid` directive does the same).
 pub const PARSE_LIMIT: usize = 1000;
 
 /// A parsed template, ready to render any number of times.

@@ -3,15 +3,15 @@
 
 use super::ast::Node;
 use super::error::{Code, Error};
-use super::lexer::{self, Lexer, TagToken, Token};
 use super::tags;
 use super::text;
+use super::tokenizer::{self, TagToken, Token, Tokenizer};
 
 type Result<T> = std::result::Result<T, Error>;
 
 /// Parses a whole template.
 pub(crate) fn parse(input: &[u16]) -> Result<Vec<Node>> {
-    let tokens = lexer::tokenize(input)?;
+    let tokens = tokenizer::tokenize(input)?;
     Parser::new(input, tokens).parse_all()
 }
 
@@ -65,12 +65,12 @@ impl<'s> Parser<'s> {
     pub(crate) fn parse_token(&mut self, token: Token) -> Result<Node> {
         match token {
             Token::Html { .. } => {
-                let (begin, end) = lexer::html_content(&token);
+                let (begin, end) = tokenizer::html_content(&token);
                 Ok(Node::Text(begin as u32, end as u32))
             }
             Token::Output(d) => {
-                let mut lexer = Lexer::new(self.input, d.content.0, d.content.1);
-                let value = lexer.read_filtered_value()?;
+                let mut cursor = Tokenizer::new(self.input, d.content.0, d.content.1);
+                let value = cursor.read_filtered_value()?;
                 Ok(Node::Output(value, d.begin as u32))
             }
             Token::Tag(t) => {

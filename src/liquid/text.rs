@@ -40,23 +40,9 @@ pub(crate) fn utf8(units: &[u16]) -> String {
     String::from_utf16_lossy(units)
 }
 
-/// `\s` in a JavaScript regular expression (WhiteSpace and LineTerminator; unlike Rust's
-/// `char::is_whitespace`, U+FEFF is in and U+0085 is out).
+/// `\s` in a JavaScript regular expression, for one UTF-16 code unit (a surrogate is none).
 pub(crate) fn is_space(u: u16) -> bool {
-    matches!(
-        u,
-        0x09..=0x0D
-            | 0x20
-            | 0xA0
-            | 0x1680
-            | 0x2000..=0x200A
-            | 0x2028
-            | 0x2029
-            | 0x202F
-            | 0x205F
-            | 0x3000
-            | 0xFEFF
-    )
+    char::from_u32(u32::from(u)).is_some_and(crate::js::is_space_or_line_end)
 }
 
 /// `String.prototype.trim`.

@@ -3,9 +3,9 @@
 //! `sort`, `sort_natural`, `uniq`, `find…`, `has…`, `group_by…`, `reject…`, `where_exp`.)
 
 use super::{arg, raw_arg, Error};
-use crate::liquid::lexer::Lexer;
 use crate::liquid::render::{equals, Context};
 use crate::liquid::text;
+use crate::liquid::tokenizer::Tokenizer;
 use crate::liquid::value::{js_add, slice_range, to_integer, Value};
 
 type Out<'d> = Result<Value<'d>, Error>;
@@ -191,7 +191,7 @@ pub(crate) fn where_<'d>(cx: &mut Context<'_, 'd>, v: Value<'d>, args: &[Value<'
     cx.charge(items.len() as f64)?;
     let property = raw_arg(args, 0).stringify()?;
     // A malformed path is reported at the node that uses the filter.
-    let operand = Lexer::new(&property, 0, property.len())
+    let operand = Tokenizer::new(&property, 0, property.len())
         .read_scope_value()
         .map_err(Error::unplaced)?;
     let expected = args.get(1);

@@ -3,9 +3,9 @@
 use super::Result;
 use crate::liquid::ast::Node;
 use crate::liquid::error::Code;
-use crate::liquid::lexer::TagToken;
 use crate::liquid::parser::Parser;
 use crate::liquid::render::Context;
+use crate::liquid::tokenizer::TagToken;
 use crate::liquid::value::Value;
 
 pub(crate) struct Capture {

@@ -2,9 +2,9 @@
 
 use super::{Result, Tag};
 use crate::liquid::error::Code;
-use crate::liquid::lexer::TagToken;
 use crate::liquid::parser::Parser;
 use crate::liquid::text;
+use crate::liquid::tokenizer::TagToken;
 
 pub(super) fn parse(p: &mut Parser, t: &TagToken) -> Result<Tag> {
     p.skip_until(t, "endcomment")?;

@@ -2,10 +2,10 @@
 //! data itself (so `{{ name }}` sees them afterwards), starting from the data's number or 0.
 
 use super::Result;
-use crate::liquid::lexer::TagToken;
 use crate::liquid::parser::Parser;
 use crate::liquid::render::Context;
 use crate::liquid::text;
+use crate::liquid::tokenizer::TagToken;
 use crate::liquid::value::Value;
 
 pub(crate) struct Counter {

@@ -4,10 +4,10 @@
 use super::Result;
 use crate::liquid::ast::{FilteredValue, Operand};
 use crate::liquid::error::Code;
-use crate::liquid::lexer::TagToken;
 use crate::liquid::parser::Parser;
 use crate::liquid::render::Context;
 use crate::liquid::text;
+use crate::liquid::tokenizer::TagToken;
 use crate::liquid::value::Value;
 
 pub(crate) struct Cycle {

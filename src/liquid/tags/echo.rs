@@ -2,9 +2,9 @@
 
 use super::Result;
 use crate::liquid::ast::FilteredValue;
-use crate::liquid::lexer::TagToken;
 use crate::liquid::parser::Parser;
 use crate::liquid::render::Context;
+use crate::liquid::tokenizer::TagToken;
 
 pub(crate) struct Echo {
     value: Option<FilteredValue>,

@@ -3,9 +3,9 @@
 use super::{assert_no_arguments, Result};
 use crate::liquid::ast::{FilteredValue, Node};
 use crate::liquid::error::Code;
-use crate::liquid::lexer::TagToken;
 use crate::liquid::parser::{Event, Flow, Parser};
 use crate::liquid::render::Context;
+use crate::liquid::tokenizer::TagToken;
 
 pub(crate) struct If {
     branches: Vec<(FilteredValue, Vec<Node>)>,

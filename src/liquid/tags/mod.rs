@@ -16,10 +16,10 @@ mod raw;
 mod unless;
 
 use super::error::{Code, Error};
-use super::lexer::TagToken;
 use super::parser::Parser;
 use super::render::Context;
 use super::text;
+use super::tokenizer::TagToken;
 
 type Result<T> = std::result::Result<T, Error>;
 

@@ -1,9 +1,9 @@
 //! `{% raw %}…{% endraw %}`: the body as written.
 
 use super::Result;
-use crate::liquid::lexer::TagToken;
 use crate::liquid::parser::Parser;
 use crate::liquid::render::Context;
+use crate::liquid::tokenizer::TagToken;
 
 pub(crate) struct Raw {
     text: Box<[u16]>,

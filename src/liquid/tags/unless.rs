@@ -4,9 +4,9 @@
 
 use super::Result;
 use crate::liquid::ast::{FilteredValue, Node};
-use crate::liquid::lexer::TagToken;
 use crate::liquid::parser::{Event, Flow, Parser};
 use crate::liquid::render::Context;
+use crate::liquid::tokenizer::TagToken;
 
 pub(crate) struct Unless {
     /// Condition, whether a true condition (rather than a false one) selects the branch, body.

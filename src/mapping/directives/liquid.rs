@@ -12,16 +12,13 @@ use super::super::node::{Cx, Run};
 use crate::error::{MappingError, Reason};
 use crate::js::{self, Root};
 use crate::json::read::{self, Kind};
-use crate::liquid::{Data, DataKind, Template};
+use crate::liquid::{Data, DataKind, Template, PARSE_LIMIT};
 use crate::value::{js_order, js_order_of, Resolved};
 use serde_json::Value;
 use std::sync::Arc;
 
 /// The directive's name.
 pub const NAME: &str = "@liquid";
-
-/// Longest template Segment accepts, in UTF-16 code units.
-pub const MAX_TEMPLATE_LENGTH: usize = 1000;
 
 /// Its option: a string.
 pub fn check(c: &mut Checker, options: Option<&Value>) -> bool {
@@ -70,10 +67,9 @@ fn parse(options: &Value) -> Result<Option<Arc<Template>>, MappingError> {
     if source.is_empty() {
         return Ok(None);
     }
-    if js::string::len(source) > MAX_TEMPLATE_LENGTH {
-        return Err(MappingError::new(Reason::TemplateTooLong(
-            MAX_TEMPLATE_LENGTH,
-        )));
+    // Checked before parsing, as Segment's validation does, for its own message.
+    if js::string::len(source) > PARSE_LIMIT {
+        return Err(MappingError::new(Reason::TemplateTooLong(PARSE_LIMIT)));
     }
     Template::parse(source)
         .map(|t| Some(Arc::new(t)))

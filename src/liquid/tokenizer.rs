@@ -1,15 +1,13 @@
-//! Reading a template the way liquidjs's `Tokenizer` reads it: first the top-level tokens
-//! (text, `{% tags %}`, `{{ outputs }}`, with whitespace control), then, inside each tag or
-//! output, values, operators and filters.
+//! Reading a template the way liquidjs's `Tokenizer` reads it: its character classes, a
+//! cursor over the template, and the top-level tokens (text, `{% tags %}`, `{{ outputs }}`,
+//! with whitespace control). Values, expressions and filters inside a tag or output are read
+//! with the same cursor, in [`super::expression`].
 //!
-//! The algorithm follows liquidjs step by step, including its leniencies (text after a
-//! complete expression is ignored, `{{ a b }}` is `a`) and the exact character classes it uses
-//! (`-` and `?` are word characters, `+` starts a number), because templates that Segment
-//! accepts must be accepted here and read the same way.
+//! The algorithm follows liquidjs step by step, including its exact character classes (`-`
+//! and `?` are word characters, `+` starts a number), because templates that Segment accepts
+//! must be accepted here and read the same way.
 
-use super::ast::{ExprToken, Filter, FilterArg, FilteredValue, Literal, Operand, Operator};
 use super::error::{Code, Error};
-use super::filters;
 use super::text::{self, JsStr};
 
 type Result<T> = std::result::Result<T, Error>;
@@ -17,8 +15,8 @@ type Result<T> = std::result::Result<T, Error>;
 const WORD: u8 = 1;
 const BLANK: u8 = 4;
 const QUOTE: u8 = 8;
-const NUMBER: u8 = 32;
-const SIGN: u8 = 64;
+pub(super) const NUMBER: u8 = 32;
+pub(super) const SIGN: u8 = 64;
 
 /// liquidjs's character classes (its `TYPES` table).
 fn class(u: u16) -> u8 {
@@ -41,7 +39,7 @@ fn class(u: u16) -> u8 {
 
 /// liquidjs's `isWord`: ASCII letters, digits, `_`, `-`, `?`, and nearly everything
 /// non-ASCII.
-fn is_word(u: Option<u16>) -> bool {
+pub(super) fn is_word(u: Option<u16>) -> bool {
     match u {
         None => false,
         Some(u) if u >= 128 => class(u) == 0,
@@ -54,38 +52,16 @@ pub(crate) fn is_blank(u: u16) -> bool {
     class(u) & BLANK != 0
 }
 
-const OPERATORS: [(&str, Operator); 10] = [
-    ("==", Operator::Eq),
-    ("!=", Operator::Ne),
-    (">=", Operator::Ge),
-    ("<=", Operator::Le),
-    (">", Operator::Gt),
-    ("<", Operator::Lt),
-    ("contains", Operator::Contains),
-    ("not", Operator::Not),
-    ("and", Operator::And),
-    ("or", Operator::Or),
-];
-
-const LITERALS: [(&str, Literal); 6] = [
-    ("true", Literal::True),
-    ("false", Literal::False),
-    ("nil", Literal::Nil),
-    ("null", Literal::Nil),
-    ("empty", Literal::Empty),
-    ("blank", Literal::Blank),
-];
-
 /// A cursor over `input[p..n]` (a whole template, or the inside of one tag).
-pub(crate) struct Lexer<'s> {
+pub(crate) struct Tokenizer<'s> {
     pub(crate) input: &'s [u16],
     pub(crate) p: usize,
     pub(crate) n: usize,
 }
 
-impl<'s> Lexer<'s> {
-    pub(crate) fn new(input: &'s [u16], p: usize, n: usize) -> Lexer<'s> {
-        Lexer { input, p, n }
+impl<'s> Tokenizer<'s> {
+    pub(crate) fn new(input: &'s [u16], p: usize, n: usize) -> Tokenizer<'s> {
+        Tokenizer { input, p, n }
     }
 
     pub(crate) fn end(&self) -> bool {
@@ -105,16 +81,16 @@ impl<'s> Lexer<'s> {
         self.peek_at(0)
     }
 
-    fn peek_is(&self, c: u8) -> bool {
+    pub(super) fn peek_is(&self, c: u8) -> bool {
         self.peek() == Some(u16::from(c))
     }
 
-    fn peek_class(&self, k: usize) -> u8 {
+    pub(super) fn peek_class(&self, k: usize) -> u8 {
         self.peek_at(k).map_or(0, class)
     }
 
     /// `input[p++]`, which (as in liquidjs) may read past `n`.
-    fn read(&mut self) -> Option<u16> {
+    pub(super) fn read(&mut self) -> Option<u16> {
         let u = self.input.get(self.p).copied();
         self.p += 1;
         u
@@ -190,7 +166,7 @@ impl<'s> Lexer<'s> {
 
     /// The longest of `words` at `p` (within `n`), as liquidjs's tries find it; a word that
     /// ends in a word character must not be followed by one (`android` holds no `and`).
-    fn match_word<T: Copy>(&self, words: &[(&str, T)]) -> Option<(usize, T)> {
+    pub(super) fn match_word<T: Copy>(&self, words: &[(&str, T)]) -> Option<(usize, T)> {
         let mut best: Option<(usize, T)> = None;
         for &(w, v) in words {
             let fits = self.p + w.len() <= self.n && self.matches(w);
@@ -222,7 +198,7 @@ impl<'s> Lexer<'s> {
         self.input.get(begin..end.max(begin)).unwrap_or(&[])
     }
 
-    fn read_non_empty_identifier(&mut self) -> Option<JsStr> {
+    pub(super) fn read_non_empty_identifier(&mut self) -> Option<JsStr> {
         let span = self.read_identifier();
         (span.1 > span.0).then(|| self.slice(span).into())
     }
@@ -236,139 +212,6 @@ impl<'s> Lexer<'s> {
         }
         let span = self.read_identifier();
         text::rust_string(self.slice(span))
-    }
-
-    // ---- Values --------------------------------------------------------------------------
-
-    /// liquidjs's `readValue`: a literal, quoted string, number or range, or a property path,
-    /// or `None` when nothing here is a value.
-    pub(crate) fn read_value(&mut self) -> Result<Option<Operand>> {
-        self.skip_blank();
-        let mut base = match self.read_literal() {
-            Some(l) => Some(Operand::Literal(l)),
-            None => self.read_quoted()?.map(Operand::Quoted),
-        };
-        if base.is_none() {
-            base = self.read_number().map(Operand::Number);
-        }
-        if base.is_none() && self.peek_is(b'(') {
-            base = Some(self.read_range()?);
-        }
-        let props = self.read_properties(base.is_none())?;
-        Ok(if props.is_empty() {
-            base
-        } else {
-            Some(Operand::Access {
-                base: base.map(Box::new),
-                props,
-            })
-        })
-    }
-
-    fn read_value_or_throw(&mut self) -> Result<Operand> {
-        match self.read_value()? {
-            Some(v) => Ok(v),
-            None => Err(self.error(Code::ValueExpected(self.snapshot(self.p)))),
-        }
-    }
-
-    /// A property path with no base (`where`'s property argument).
-    pub(crate) fn read_scope_value(&mut self) -> Result<Option<Operand>> {
-        self.skip_blank();
-        let props = self.read_properties(true)?;
-        Ok((!props.is_empty()).then_some(Operand::Access { base: None, props }))
-    }
-
-    fn read_properties(&mut self, is_begin: bool) -> Result<Vec<Operand>> {
-        let mut props = Vec::new();
-        loop {
-            if self.peek_is(b'[') {
-                self.p += 1;
-                let prop = self
-                    .read_value()?
-                    .unwrap_or_else(|| Operand::Word(JsStr::from([])));
-                if self.read_to("]").is_none() {
-                    return Err(self.error(Code::BracketNotClosed));
-                }
-                props.push(prop);
-                continue;
-            }
-            if is_begin && props.is_empty() {
-                if let Some(word) = self.read_non_empty_identifier() {
-                    props.push(Operand::Word(word));
-                    continue;
-                }
-            }
-            if self.peek_is(b'.') && self.peek_at(1) != Some(u16::from(b'.')) {
-                self.p += 1;
-                match self.read_non_empty_identifier() {
-                    Some(word) => {
-                        props.push(Operand::Word(word));
-                        continue;
-                    }
-                    None => break,
-                }
-            }
-            break;
-        }
-        Ok(props)
-    }
-
-    fn read_number(&mut self) -> Option<f64> {
-        self.skip_blank();
-        let mut n = 0;
-        let (mut decimal, mut digit) = (false, false);
-        if self.peek_class(0) & SIGN != 0 {
-            n += 1;
-        }
-        while self.p + n <= self.n {
-            if self.peek_class(n) & NUMBER != 0 {
-                digit = true;
-                n += 1;
-            } else if self.peek_at(n) == Some(u16::from(b'.'))
-                && self.peek_at(n + 1) != Some(u16::from(b'.'))
-            {
-                if decimal || !digit {
-                    return None;
-                }
-                decimal = true;
-                n += 1;
-            } else {
-                break;
-            }
-        }
-        if digit && !is_word(self.peek_at(n)) {
-            let value = text::to_number(&self.input[self.p..self.p + n]);
-            self.p += n;
-            return Some(value);
-        }
-        None
-    }
-
-    fn read_literal(&mut self) -> Option<Literal> {
-        self.skip_blank();
-        let (end, literal) = self.match_word(&LITERALS)?;
-        self.p = end;
-        Some(literal)
-    }
-
-    /// `(low..high)`; with liquidjs's default options a parenthesised group that is not a
-    /// range is an error.
-    fn read_range(&mut self) -> Result<Operand> {
-        self.skip_blank();
-        self.p += 1;
-        let low = self.read_value_or_throw()?;
-        self.skip_blank();
-        if self.peek_is(b'.') && self.peek_at(1) == Some(u16::from(b'.')) {
-            self.p += 2;
-            let high = self.read_value_or_throw()?;
-            self.skip_blank();
-            if self.read() != Some(u16::from(b')')) {
-                return Err(self.error(Code::InvalidRange));
-            }
-            return Ok(Operand::Range(Box::new(low), Box::new(high)));
-        }
-        Err(self.error(Code::InvalidRange))
     }
 
     /// A quoted string (which runs to `n` when it is not closed), escapes resolved.
@@ -396,116 +239,6 @@ impl<'s> Lexer<'s> {
             Ok(units) => Ok(Some(units.into())),
             Err(code) => Err(Error::at(code, begin)),
         }
-    }
-
-    // ---- Expressions and filters ---------------------------------------------------------
-
-    fn read_operator(&mut self) -> Option<Operator> {
-        self.skip_blank();
-        let (end, op) = self.match_word(&OPERATORS)?;
-        self.p = end;
-        Some(op)
-    }
-
-    /// Operators and operands up to the first thing that is neither, in postfix order
-    /// (liquidjs's shunting-yard: a pending operator is emitted only before one of lower
-    /// precedence, so `and`/`or` chains group from the right).
-    fn read_expression(&mut self) -> Result<Vec<ExprToken>> {
-        let mut out = Vec::new();
-        let mut ops: Vec<Operator> = Vec::new();
-        while self.p < self.n {
-            if let Some(op) = self.read_operator() {
-                while ops
-                    .last()
-                    .is_some_and(|top| top.precedence() > op.precedence())
-                {
-                    out.extend(ops.pop().map(ExprToken::Operator));
-                }
-                ops.push(op);
-                continue;
-            }
-            match self.read_value()? {
-                Some(v) => out.push(ExprToken::Operand(v)),
-                None => break,
-            }
-        }
-        out.extend(ops.into_iter().rev().map(ExprToken::Operator));
-        Ok(out)
-    }
-
-    /// An expression and its filters (`{{ … }}`, `assign`, `if` conditions, `echo`).
-    pub(crate) fn read_filtered_value(&mut self) -> Result<FilteredValue> {
-        let begin = self.p;
-        let expr = self.read_expression()?;
-        if expr.is_empty() {
-            return Err(self.error(Code::InvalidValueExpression(self.snapshot(self.p))));
-        }
-        let mut filters = Vec::new();
-        while let Some(filter) = self.read_filter()? {
-            filters.push(filter);
-        }
-        Ok(FilteredValue {
-            expr,
-            filters,
-            span: (begin as u32, self.p as u32),
-        })
-    }
-
-    fn read_filter(&mut self) -> Result<Option<Filter>> {
-        self.skip_blank();
-        if self.end() || self.peek_is(b')') || self.peek_is(b',') {
-            return Ok(None);
-        }
-        if self.read() != Some(u16::from(b'|')) {
-            return Err(self.error(Code::ExpectedPipe));
-        }
-        let name_span = self.read_identifier();
-        if name_span.1 == name_span.0 {
-            if !self.end() {
-                return Err(self.error(Code::ExpectedFilterName));
-            }
-            return Ok(None);
-        }
-        let name = text::rust_string(self.slice(name_span));
-        let mut args = Vec::new();
-        self.skip_blank();
-        if self.peek_is(b':') {
-            loop {
-                self.p += 1;
-                if let Some(arg) = self.read_filter_arg()? {
-                    args.push(arg);
-                }
-                self.skip_blank();
-                let ok =
-                    self.end() || self.peek_is(b',') || self.peek_is(b'|') || self.peek_is(b')');
-                if !ok {
-                    return Err(self.error(Code::UnexpectedCharacter(self.snapshot(self.p))));
-                }
-                if !self.peek_is(b',') {
-                    break;
-                }
-            }
-        } else if !(self.end() || self.peek_is(b'|') || self.peek_is(b')') || self.peek_is(b',')) {
-            return Err(self.error(Code::ExpectedColon));
-        }
-        let kind = filters::lookup(&name);
-        Ok(Some(Filter { name, kind, args }))
-    }
-
-    fn read_filter_arg(&mut self) -> Result<Option<FilterArg>> {
-        self.skip_blank();
-        let begin = self.p;
-        let Some(key) = self.read_value()? else {
-            return Ok(None);
-        };
-        let key_text: JsStr = self.slice((begin, self.p)).into();
-        self.skip_blank();
-        if !self.peek_is(b':') {
-            return Ok(Some(FilterArg::Positional(key)));
-        }
-        self.p += 1;
-        let value = self.read_value()?;
-        Ok(Some(FilterArg::Named(key_text, value)))
     }
 }
 
@@ -619,27 +352,27 @@ pub(crate) struct TagToken {
 
 impl TagToken {
     fn new(input: &[u16], d: Delimited, liquid_line: bool) -> Result<TagToken> {
-        let mut lexer = Lexer::new(input, d.content.0, d.content.1);
-        let name = lexer.read_tag_name();
+        let mut cursor = Tokenizer::new(input, d.content.0, d.content.1);
+        let name = cursor.read_tag_name();
         if name.is_empty() {
             let code = if liquid_line {
                 Code::LiquidTagSyntax
             } else {
                 Code::TagNameExpected
             };
-            return Err(lexer.error(code));
+            return Err(cursor.error(code));
         }
-        lexer.skip_blank();
+        cursor.skip_blank();
         Ok(TagToken {
             d,
             name,
-            args_at: lexer.p,
+            args_at: cursor.p,
         })
     }
 
-    /// A lexer over the tag's arguments.
-    pub(crate) fn args<'s>(&self, input: &'s [u16]) -> Lexer<'s> {
-        Lexer::new(input, self.args_at, self.d.content.1)
+    /// A tokenizer over the tag's arguments.
+    pub(crate) fn args<'s>(&self, input: &'s [u16]) -> Tokenizer<'s> {
+        Tokenizer::new(input, self.args_at, self.d.content.1)
     }
 
     /// The tag's arguments as text.
@@ -681,45 +414,45 @@ impl Token {
 
 /// Splits a template into its top-level tokens and applies whitespace control.
 pub(crate) fn tokenize(input: &[u16]) -> Result<Vec<Token>> {
-    let mut lexer = Lexer::new(input, 0, input.len());
+    let mut cursor = Tokenizer::new(input, 0, input.len());
     let mut raw_begin: Option<usize> = None;
     let mut tokens = Vec::new();
-    while lexer.p < lexer.n {
+    while cursor.p < cursor.n {
         let token = if let Some(rb) = raw_begin {
-            lexer.read_endraw_or_raw_content(rb, &mut raw_begin)?
-        } else if lexer.matches("{%") {
-            let begin = lexer.p;
-            if lexer.read_to_delimiter("%}", false).is_none() {
-                return Err(Error::at(Code::TagNotClosed(lexer.snapshot(begin)), begin));
+            cursor.read_endraw_or_raw_content(rb, &mut raw_begin)?
+        } else if cursor.matches("{%") {
+            let begin = cursor.p;
+            if cursor.read_to_delimiter("%}", false).is_none() {
+                return Err(Error::at(Code::TagNotClosed(cursor.snapshot(begin)), begin));
             }
-            let d = Delimited::new(input, begin, lexer.p, (begin + 2, lexer.p - 2));
+            let d = Delimited::new(input, begin, cursor.p, (begin + 2, cursor.p - 2));
             let tag = TagToken::new(input, d, false)?;
             if tag.name == "raw" {
                 raw_begin = Some(begin);
             }
             Token::Tag(tag)
-        } else if lexer.matches("{{") {
-            let begin = lexer.p;
-            if lexer.read_to_delimiter("}}", true).is_none() {
+        } else if cursor.matches("{{") {
+            let begin = cursor.p;
+            if cursor.read_to_delimiter("}}", true).is_none() {
                 return Err(Error::at(
-                    Code::OutputNotClosed(lexer.snapshot(begin)),
+                    Code::OutputNotClosed(cursor.snapshot(begin)),
                     begin,
                 ));
             }
             Token::Output(Delimited::new(
                 input,
                 begin,
-                lexer.p,
-                (begin + 2, lexer.p - 2),
+                cursor.p,
+                (begin + 2, cursor.p - 2),
             ))
         } else {
-            let begin = lexer.p;
-            while lexer.p < lexer.n && !lexer.matches("{%") && !lexer.matches("{{") {
-                lexer.p += 1;
+            let begin = cursor.p;
+            while cursor.p < cursor.n && !cursor.matches("{%") && !cursor.matches("{{") {
+                cursor.p += 1;
             }
             Token::Html {
                 begin,
-                end: lexer.p,
+                end: cursor.p,
                 trim_left: 0,
                 trim_right: 0,
             }
@@ -730,7 +463,7 @@ pub(crate) fn tokenize(input: &[u16]) -> Result<Vec<Token>> {
     Ok(tokens)
 }
 
-impl Lexer<'_> {
+impl Tokenizer<'_> {
     /// Inside `{% raw %}`: the text up to the `{% endraw %}`, then that tag.
     fn read_endraw_or_raw_content(
         &mut self,
@@ -898,25 +631,5 @@ mod tests {
         let tokens = tokenize(&src).unwrap();
         assert_eq!(tokens.len(), 3);
         assert_eq!(text::rust_string(tokens[1].text(&src)), "{{ x }}");
-    }
-
-    #[test]
-    fn values_numbers_and_operators() {
-        let src = lex("-1.5 a-b? 1abc +2");
-        let mut l = Lexer::new(&src, 0, src.len());
-        assert!(matches!(l.read_value().unwrap(), Some(Operand::Number(n)) if n == -1.5));
-        assert!(
-            matches!(l.read_value().unwrap(), Some(Operand::Access { base: None, props }) if props.len() == 1)
-        );
-        assert!(matches!(
-            l.read_value().unwrap(),
-            Some(Operand::Access { .. })
-        ));
-        assert!(matches!(l.read_value().unwrap(), Some(Operand::Number(n)) if n == 2.0));
-        let src = lex("android and x");
-        let mut l = Lexer::new(&src, 0, src.len());
-        assert_eq!(l.read_operator(), None);
-        l.p = 8;
-        assert_eq!(l.read_operator(), Some(Operator::And));
     }
 }
