@@ -71,6 +71,9 @@ function nudgeRequests(numbers) {
     .filter((r) => r.carried.length > 0);
 }
 
+/** Whether a listed dead letter carries the event numbered `n`. */
+const carries = (dead, n) => (dead.message?.deliver?.payloads ?? []).some((p) => p.props?.n === n);
+
 /** What Nudge accepted of `numbers`: lost and duplicated numbers. */
 function tally(numbers) {
   const accepted = new Map();
@@ -197,7 +200,7 @@ test('a final 400 lands in the dead letters with its reason, survives a restart,
   const n = numberOf(event);
   nudge.setMode({ mode: 'reject', times: 1, match: `"n":${n}}` });
   assert.equal((await send(worker.url, '/v1/identify', event)).status, 200);
-  const find = async () => (await admin('GET', '/admin/dead-letters')).body.dead_letters?.find((d) => d.message?.deliver?.payload?.props?.n === n);
+  const find = async () => (await admin('GET', '/admin/dead-letters')).body.dead_letters?.find((d) => carries(d, n));
   const dead = await waitFor(find, { timeoutMs: 40_000, what: 'the dead letter', everyMs: 500 });
   assert.equal(dead.status, 400);
   assert.equal(dead.attempts, 1);
@@ -268,15 +271,15 @@ test('the subrequest budget (50) is never exceeded in one invocation, at most 6 
   await sleep(500);
   const batches = logLines(worker, 'nudge-edge queue batch').slice(since).filter((l) => l.queue === 'nudge-edge-deliveries');
   const subrequests = batches.map((b) => b.subrequests);
-  const deferred = batches.reduce((sum, b) => sum + b.deferred, 0);
+  const carried = batches.reduce((sum, b) => sum + b.carried_on, 0);
   console.log(
     `budget: ${batches.length} invocations made ${subrequests.join(', ')} Nudge requests (most ${Math.max(...subrequests)}), ` +
-      `${deferred} messages deferred; at most ${nudge.stats().maxInFlight} in flight`,
+      `${carried} messages carried the rest on; at most ${nudge.stats().maxInFlight} in flight`,
   );
   assert.ok(Math.max(...subrequests) <= 50);
   const received = nudge.requests.filter((r) => !r.path.startsWith('/__control')).length;
   assert.equal(subrequests.reduce((a, b) => a + b, 0), received, 'the log counts every Nudge request');
-  assert.ok(deferred > 0, 'a batch of 100 identify messages needs more than 50 requests');
+  assert.ok(carried > 0, 'a message of 75 identify payloads needs more than 50 requests: the rest is carried on');
   assert.ok(nudge.stats().maxInFlight <= 6, `${nudge.stats().maxInFlight} in flight`);
   assert.equal(tally(numbers).duplicates, 0);
 });
@@ -298,6 +301,115 @@ test('direct mode keeps to the same budget: requests over it are answered 503, r
   } finally {
     await stopWorker(direct);
   }
+});
+
+test('one refused event sinks no other: 60 good and 1 poison single-event requests give 60 delivered and 1 dead letter', async () => {
+  await sleep(1000);
+  nudge.reset();
+  // Nudge refuses (400) any request carrying the poison event, as a strict validator would.
+  nudge.setMode({ mode: 'reject', match: '"name":"poison"' });
+  const good = Array.from({ length: 60 }, track);
+  const poison = { ...track(), event: 'Poison' };
+  const events = [...good.slice(0, 30), poison, ...good.slice(30)];
+  const answers = await Promise.all(events.map((e) => send(worker.url, '/v1/track', e)));
+  assert.ok(answers.every((a) => a.status === 200 && a.body.results[0].status === 'queued' && a.body.counts.queued === 1));
+  const numbers = good.map(numberOf);
+  await allDelivered(numbers, 60_000);
+  const n = numberOf(poison);
+  const dead = await waitFor(async () => (await admin('GET', '/admin/dead-letters?limit=100')).body.dead_letters?.find((d) => carries(d, n)), {
+    timeoutMs: 30_000,
+    what: 'the poison dead letter',
+    everyMs: 500,
+  });
+  await sleep(1000);
+  const all = (await admin('GET', '/admin/dead-letters?limit=100')).body.dead_letters;
+  const ours = all.filter((d) => [n, ...numbers].some((m) => carries(d, m)));
+  assert.equal(ours.length, 1, 'one dead letter, the poison event alone');
+  assert.equal(dead.message.deliver.payloads.length, 1);
+  assert.match(dead.reason, /^Nudge refused the request \(400\): .*stand-in: validation failed/);
+  const { lost, duplicates } = tally(numbers);
+  const requests = nudgeRequests([...numbers, n]).length;
+  const batches = Math.ceil(61 / BATCH_SIZE);
+  console.log(`poison (queue mode): ${numbers.length - lost.length} of 60 good events delivered, duplicates ${duplicates}; 1 dead letter; ${requests} Nudge requests (${requests - batches} beyond the ${batches} without the poison)`);
+  assert.equal(duplicates, 0);
+  // One consumer batch isolates it in at most 2·log2(61) ≈ 12 more; a second batch boundary adds one request.
+  assert.ok(requests <= batches + 1 + 15, `${requests} Nudge requests`);
+
+  // Replaying it with ids that name no dead letter: those are answered invalid, the rest goes on.
+  const replay = await admin('POST', '/admin/replay', { body: { ids: ['..', '.', '', 'x'.repeat(600), dead.id, '000000000000001-gone'] } });
+  assert.equal(replay.status, 400, 'invalid ids are the caller\'s to fix, not a reason to retry');
+  assert.deepEqual(replay.body.replayed, [dead.id]);
+  assert.deepEqual(replay.body.missing, ['000000000000001-gone']);
+  assert.equal(replay.body.invalid.length, 4);
+});
+
+test('direct mode: a refused event fails alone, its 60 batch-mates are delivered in the same request', async () => {
+  const direct = await startWorker({ ...vars(), DELIVERY: 'direct' });
+  try {
+    nudge.reset();
+    nudge.setMode({ mode: 'reject', match: '"name":"poison"' });
+    const good = Array.from({ length: 60 }, track);
+    const poison = { ...track(), event: 'Poison' };
+    const res = await send(direct.url, '/v1/batch', { batch: [...good.slice(0, 17), poison, ...good.slice(17)] });
+    assert.equal(res.status, 400);
+    const statuses = res.body.results.map((r) => r.status);
+    assert.deepEqual(statuses, [...Array(17).fill('sent'), 'failed', ...Array(43).fill('sent')]);
+    assert.match(res.body.results[17].errors[0].message, /^Nudge refused the request \(400\)/);
+    const { lost, duplicates } = tally(good.map(numberOf));
+    const requests = nudgeRequests([...good.map(numberOf), numberOf(poison)]).length;
+    console.log(`poison (direct mode): ${60 - lost.length} of 60 delivered within the request, ${requests} Nudge requests, answered in ${res.ms.toFixed(0)} ms`);
+    assert.equal(lost.length, 0);
+    assert.equal(duplicates, 0);
+    assert.ok(requests <= 16, `${requests} Nudge requests`);
+  } finally {
+    await stopWorker(direct);
+  }
+});
+
+test("queue operations: Segment's Node SDK sending 100-event batches costs at most 0.1 queue messages per event", async () => {
+  await sleep(1000);
+  nudge.reset();
+  const since = logLines(worker, 'nudge-edge request').length;
+  const analytics = new Analytics({ writeKey: WRITE_KEY, host: worker.url, flushAt: 100, flushInterval: 60000, maxRetries: 0 });
+  const events = Array.from({ length: 300 }, (_, i) => (i % 10 === 0 ? identify() : track()));
+  for (const e of events) {
+    if (e.type === 'track') analytics.track({ userId: e.userId, event: e.event, properties: e.properties, timestamp: e.timestamp });
+    else analytics.identify({ userId: e.userId, traits: e.traits });
+  }
+  await analytics.closeAndFlush({ timeout: 20000 });
+  await allDelivered(events.map(numberOf), 60_000);
+  await sleep(500);
+  const lines = logLines(worker, 'nudge-edge request').slice(since).filter((l) => l.route === '/v1/batch');
+  const messages = lines.reduce((sum, l) => sum + l.messages, 0);
+  const perEvent = messages / events.length;
+  console.log(`queue operations: ${lines.length} SDK batches of 100 events → ${messages} queue messages (${perEvent.toFixed(3)} per event, about ${(3 * perEvent).toFixed(2)} operations per event)`);
+  assert.equal(lines.length, 3);
+  assert.ok(perEvent <= 0.1, `${perEvent} messages per event`);
+  assert.equal(tally(events.map(numberOf)).duplicates, 0);
+});
+
+test('an event nested 10,000 levels deep is taken, dead-lettered, listed and replayed as it was', async () => {
+  // Written by hand: JSON.stringify cannot nest this deep, while the Worker reads any depth.
+  const deep = `${'['.repeat(10_000)}1${']'.repeat(10_000)}`;
+  const event = track();
+  const n = numberOf(event);
+  const text = JSON.stringify({ ...event, properties: { n, deep: 0 } }).replace('"deep":0', `"deep":${deep}`);
+  nudge.setMode({ mode: 'reject', times: 1, match: `"n":${n},"deep"` });
+  const res = await fetch(`${worker.url}/v1/track`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: basic(WRITE_KEY) }, body: text });
+  assert.equal(res.status, 200);
+  assert.equal((await res.json()).results[0].status, 'queued');
+  const find = async () =>
+    (await admin('GET', '/admin/dead-letters?limit=100')).body.dead_letters?.find((d) => d.message_is_text && d.message.includes(`"n":${n},"deep"`));
+  const dead = await waitFor(find, { timeoutMs: 40_000, what: 'the deep dead letter', everyMs: 500 });
+  const replay = await admin('POST', '/admin/replay', { body: { ids: [dead.id] } });
+  assert.equal(replay.status, 200);
+  assert.deepEqual(replay.body.replayed, [dead.id]);
+  const delivered = await waitFor(() => nudge.requests.find((r) => r.answeredWith === 'ok' && r.body.includes(`"n":${n},"deep"`)), {
+    timeoutMs: 30_000,
+    what: 'the deep event at Nudge',
+    everyMs: 500,
+  });
+  assert.ok(delivered.body.includes(`"deep":${deep}`), 'delivered as it was sent');
 });
 
 test('no key in any log line', async () => {
