@@ -13,7 +13,8 @@
 //! 5. [`answer`]: what the sender is told, bounded in size, and nothing about the
 //!    configuration to a caller without a valid write key.
 //!
-//! [`cors`] gives browsers the headers they need.
+//! [`cors`] gives browsers the headers they need; [`settings`] serves analytics.js its
+//! settings, pointing it at the Worker.
 
 pub mod answer;
 pub mod auth;
@@ -22,6 +23,7 @@ pub mod cors;
 pub mod events;
 mod gzip;
 pub mod routes;
+pub mod settings;
 pub mod timestamps;
 
 pub use routes::{route, Route};
