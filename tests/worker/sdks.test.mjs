@@ -319,7 +319,7 @@ test('settings: an accepted key gets a cacheable document for any origin; any ot
   assert.ok(!answers[0][1].includes('access-control-allow-origin') && !answers[0][1].includes('cache-control'));
   const lines = await seen(5);
   assert.ok(!JSON.stringify(logLines(worker)).includes(WRITE_KEY), 'no log line names the key');
-  assert.deepEqual(lines.map((l) => l.route).slice(0, 2), ['/v1/projects/{writeKey}/settings', '/v1/projects/{writeKey}/settings']);
+  assert.equal(lines.filter((l) => l.route === '/v1/projects/{writeKey}/settings').length, 4, JSON.stringify(lines));
 });
 
 const python = path.join(root, '.venv/bin/python');
