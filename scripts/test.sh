@@ -77,14 +77,15 @@ TZ=UTC node tests/differential/run.mjs --seed 1 --cases 2000
 step "@liquid against Segment's own engine: differential test, fixed seed (tests/liquid/differential.mjs)"
 TZ=UTC node tests/liquid/differential.mjs --seed 1 --cases 2000
 
-step "Python SDK for the Worker's end-to-end tests (segment-analytics-python, pinned, in .venv/)"
+step "Python SDKs for the Worker's end-to-end tests (segment-analytics-python and rudder-sdk-python, pinned, in .venv/)"
 python_sdk=2.4.0
-if ! .venv/bin/python -c "import segment.analytics.version as v; assert v.VERSION == '$python_sdk'" 2>/dev/null; then
+rudder_python_sdk=2.1.9
+if ! .venv/bin/python -c "import segment.analytics.version as v, rudderstack.analytics.version as r; assert (v.VERSION, r.VERSION) == ('$python_sdk', '$rudder_python_sdk')" 2>/dev/null; then
   if ! python3 -m venv .venv 2>/dev/null; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv >/dev/null
     python3 -m venv .venv
   fi
-  .venv/bin/pip install -q "segment-analytics-python==$python_sdk"
+  .venv/bin/pip install -q "segment-analytics-python==$python_sdk" "rudder-sdk-python==$rudder_python_sdk"
 fi
 
 step "Worker: build (worker-build), then end-to-end tests in workerd with a Nudge stand-in"

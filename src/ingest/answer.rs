@@ -35,8 +35,8 @@ pub fn unauthorized() -> Answer {
 }
 
 /// A body that cannot be taken. Without a Basic header, a body that cannot be read (not JSON,
-/// broken gzip) proves no key, so it is answered 401; limits, types and encodings, decided
-/// before reading, are answered as what they are.
+/// broken gzip) proves no key, so it is answered 401; limits, types and encodings are
+/// answered as what they are (they say nothing about the configuration).
 pub fn refused(error: &IngestError, header: HeaderAuth) -> Answer {
     if matches!(error, IngestError::Malformed(_)) && header != HeaderAuth::Accepted {
         return unauthorized();

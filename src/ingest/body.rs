@@ -1,7 +1,14 @@
 //! Reading a request body with bounded resources: the headers are checked first (content
-//! type, content encoding, a declared `Content-Length` over the limit is refused before a byte
-//! is read), then the body is taken chunk by chunk into a [`BodyReader`] that never holds more
-//! than [`MAX_REQUEST_BYTES`], counted after gzip decoding as well as on the wire.
+//! encoding, a declared `Content-Length` over the limit is refused before a byte is read), then
+//! the body is taken chunk by chunk into a [`BodyReader`] that never holds more than
+//! [`MAX_REQUEST_BYTES`], counted after gzip decoding as well as on the wire.
+//!
+//! The content type is judged by the body, not the label: senders mislabel JSON
+//! (RudderStack's Node SDK posts its gzip JSON as `application/x-www-form-urlencoded`, because
+//! axios labels any Buffer so), and refusing them loses every event, as an SDK does not retry
+//! a 4xx. So a body that is JSON is taken under any type; one that is not is 400 under a JSON
+//! type (`application/json`, `+json`, `text/plain`, or none) and 415 under any other.
+//! Segment's API documents only `application/json` and answers JSON errors 400.
 
 use super::gzip::{GzipBody, GzipError};
 use super::{IngestError, MAX_REQUEST_BYTES};
@@ -30,6 +37,9 @@ pub struct BodyHead<'a> {
 pub struct BodyReader {
     wire_bytes: usize,
     decoded: Decoded,
+    /// The `Content-Type` (clipped) when it does not name JSON: the body must then prove to
+    /// be JSON, or it is 415.
+    other_type: Option<String>,
 }
 
 enum Decoded {
@@ -40,7 +50,7 @@ enum Decoded {
 impl BodyReader {
     /// Checks the headers; a reader for the body when they allow it.
     pub fn for_request(head: BodyHead<'_>) -> Result<BodyReader, IngestError> {
-        check_content_type(head.content_type)?;
+        let other_type = head.content_type.filter(|ct| !names_json(ct)).map(clip);
         let gzip = gzip_encoded(head.content_encoding)?;
         if let Some(declared) = head.content_length {
             let length = declared.trim().parse::<u64>().map_err(|_| {
@@ -51,6 +61,7 @@ impl BodyReader {
             }
         }
         Ok(BodyReader {
+            other_type,
             wire_bytes: 0,
             decoded: if gzip {
                 Decoded::Gzip(Box::new(GzipBody::new(MAX_REQUEST_BYTES)))
@@ -75,11 +86,15 @@ impl BodyReader {
         }
     }
 
-    /// The whole body, decoded.
+    /// The whole body, decoded; under a type that does not name JSON, only when it is JSON.
     pub fn finish(self) -> Result<Vec<u8>, IngestError> {
-        match self.decoded {
-            Decoded::Identity(bytes) => Ok(bytes),
-            Decoded::Gzip(body) => body.finish().map_err(gzip_error),
+        let bytes = match self.decoded {
+            Decoded::Identity(bytes) => bytes,
+            Decoded::Gzip(body) => body.finish().map_err(gzip_error)?,
+        };
+        match self.other_type {
+            Some(other) if !is_json(&bytes) => Err(IngestError::UnsupportedContentType(other)),
+            _ => Ok(bytes),
         }
     }
 }
@@ -93,24 +108,22 @@ fn gzip_error(e: GzipError) -> IngestError {
     }
 }
 
-/// JSON in any of the forms Segment's SDKs send: `application/json`, `+json` types, and
-/// `text/plain`, which analytics.js sends so that browsers need no preflight for the type.
-/// No `Content-Type` at all is taken as JSON.
-fn check_content_type(content_type: Option<&str>) -> Result<(), IngestError> {
-    let Some(ct) = content_type else {
-        return Ok(());
-    };
-    let media = ct
+/// Whether a `Content-Type` names JSON in one of the forms Segment's SDKs send:
+/// `application/json`, `+json` types, and `text/plain`, which analytics.js sends so that
+/// browsers need no preflight for the type.
+fn names_json(content_type: &str) -> bool {
+    let media = content_type
         .split(';')
         .next()
         .unwrap_or_default()
         .trim()
         .to_ascii_lowercase();
-    if media == "application/json" || media == "text/plain" || media.ends_with("+json") {
-        Ok(())
-    } else {
-        Err(IngestError::UnsupportedContentType(clip(ct)))
-    }
+    media == "application/json" || media == "text/plain" || media.ends_with("+json")
+}
+
+/// Whether the bytes are one JSON text (read without building it; the envelope is read later).
+fn is_json(bytes: &[u8]) -> bool {
+    serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok()
 }
 
 /// Whether the body is gzip (`gzip`, or `x-gzip` as old clients write it); `identity` and no
@@ -218,24 +231,63 @@ mod tests {
                 },
                 415,
             ),
-            (
-                BodyHead {
-                    content_type: Some("application/x-www-form-urlencoded"),
-                    ..JSON
-                },
-                415,
-            ),
         ] {
             assert_eq!(
                 BodyReader::for_request(head).err().map(|e| e.status()),
                 Some(status)
             );
         }
+    }
+
+    #[test]
+    fn json_is_taken_under_any_type_and_anything_else_only_under_a_json_type() {
+        let text = br#"{"batch":[]}"#;
+        for content_type in [
+            "application/x-www-form-urlencoded",
+            "application/octet-stream",
+            "multipart/form-data; boundary=x",
+            "",
+            "nonsense",
+        ] {
+            let head = BodyHead {
+                content_type: Some(content_type),
+                ..JSON
+            };
+            assert_eq!(read(head, text, 4).unwrap(), text, "{content_type:?}");
+            // RudderStack's Node SDK: gzip JSON labelled as a form.
+            let gzip = BodyHead {
+                content_encoding: Some("gzip"),
+                ..head
+            };
+            assert_eq!(read(gzip, &compress(text), 7).unwrap(), text);
+            // Not JSON under a type that is not JSON: 415, after the whole body was read.
+            assert_eq!(
+                read(head, b"a=1&b=2", 3).map_err(|e| e.status()),
+                Err(415),
+                "{content_type:?}"
+            );
+            assert_eq!(
+                read(gzip, &compress(b"<event/>"), 3).map_err(|e| e.status()),
+                Err(415)
+            );
+        }
+        // Not JSON under a JSON type (or none) is the envelope's to call malformed: 400 later.
+        for content_type in [Some("application/json"), Some("Text/Plain"), None] {
+            let head = BodyHead {
+                content_type,
+                ..JSON
+            };
+            assert_eq!(read(head, b"a=1", 2).unwrap(), b"a=1");
+        }
         let long = "x".repeat(10_000);
-        let Err(IngestError::UnsupportedContentType(quoted)) = BodyReader::for_request(BodyHead {
-            content_type: Some(&long),
-            ..JSON
-        }) else {
+        let Err(IngestError::UnsupportedContentType(quoted)) = read(
+            BodyHead {
+                content_type: Some(&long),
+                ..JSON
+            },
+            b"x",
+            1,
+        ) else {
             panic!("refused")
         };
         assert_eq!(quoted.len(), 100, "a header is quoted back only in part");

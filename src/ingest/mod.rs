@@ -13,7 +13,8 @@
 //! 5. [`answer`]: what the sender is told, bounded in size, and nothing about the
 //!    configuration to a caller without a valid write key.
 //!
-//! [`cors`] gives browsers the headers they need.
+//! [`cors`] gives browsers the headers they need; [`settings`] serves analytics.js its
+//! settings, pointing it at the Worker.
 
 pub mod answer;
 pub mod auth;
@@ -22,6 +23,7 @@ pub mod cors;
 pub mod events;
 mod gzip;
 pub mod routes;
+pub mod settings;
 pub mod timestamps;
 
 pub use routes::{route, Route};
@@ -56,7 +58,7 @@ pub enum IngestError {
     BatchTooLarge,
     /// More than [`MAX_BATCH_EVENTS`] events.
     TooManyEvents(usize),
-    /// The content type is not JSON.
+    /// Neither the content type nor the body is JSON.
     UnsupportedContentType(String),
     /// A content encoding other than gzip.
     UnsupportedEncoding(String),
@@ -104,7 +106,7 @@ impl IngestError {
             IngestError::EventTooLarge { index, size } => format!("event {index} is {size} bytes; the limit is {MAX_EVENT_BYTES} bytes (32 KB) per event"),
             IngestError::BatchTooLarge => format!("with the batch's `context` and `integrations` given to each event, the events would be over {MAX_EXPANDED_BYTES} bytes in all; send fewer events per request"),
             IngestError::TooManyEvents(n) => format!("the batch has {n} events; the limit is {MAX_BATCH_EVENTS} per request"),
-            IngestError::UnsupportedContentType(t) => format!("content-type {t:?} is not supported; send application/json or text/plain"),
+            IngestError::UnsupportedContentType(t) => format!("the body is not JSON, and content-type {t:?} is not a JSON type; send JSON (application/json or text/plain)"),
             IngestError::UnsupportedEncoding(e) => format!("content-encoding {e:?} is not supported; send gzip or nothing"),
             IngestError::Malformed(m) => m.clone(),
             IngestError::BodyTimeout => format!("the body did not arrive within {} ms", body::BODY_READ_TIMEOUT_MS),

@@ -3,8 +3,11 @@
 //! Every Segment SDK's paths: the server SDKs and the HTTP API use the long forms
 //! (`/v1/track`, `/v1/batch`), analytics.js posts single events to one-letter paths
 //! (`{apiHost}/t`, `/i`, `/p`, `/s`, `/g`, `/a`) and batches to `{apiHost}/b`, as the mobile SDKs
-//! do; `apiHost` is `<worker>/v1`, as Segment's own default (`api.segment.io/v1`) is. The admin
-//! routes over queue mode's dead letters ([`crate::queue::admin`]) are routed here too.
+//! do; `apiHost` is `<worker>/v1`, as Segment's own default (`api.segment.io/v1`) is.
+//! analytics.js's settings (`/v1/projects/{writeKey}/settings`, [`super::settings`]) and the
+//! admin routes over queue mode's dead letters ([`crate::queue::admin`]) are routed here too.
+
+use super::settings;
 
 /// The single-event endpoints: the long path, analytics.js's one-letter path, and the event
 /// type each stands for.
@@ -31,6 +34,8 @@ pub enum Route {
     SdkMetrics,
     /// `GET` or `HEAD /health`.
     Health,
+    /// `GET` or `HEAD /v1/projects/{writeKey}/settings`: analytics.js's settings.
+    Settings,
     /// `GET /admin/dead-letters`: the stored dead letters (`ADMIN_KEY`).
     DeadLetters,
     /// `POST /admin/replay`: dead letters enqueued again (`ADMIN_KEY`).
@@ -54,6 +59,15 @@ impl Route {
     pub fn is_admin(self) -> bool {
         matches!(self, Route::DeadLetters | Route::Replay)
     }
+
+    /// The path as a log line may show it (at most 200 characters): a settings path names a
+    /// write key, which no log line may hold.
+    pub fn log_path(self, path: &str) -> String {
+        match self {
+            Route::Settings => "/v1/projects/{writeKey}/settings".into(),
+            _ => path.chars().take(200).collect(),
+        }
+    }
 }
 
 /// Routes a request by method and path (a trailing `/` is ignored; methods are matched
@@ -68,6 +82,7 @@ pub fn route(method: &str, path: &str) -> Route {
         "/v1/batch" | "/v1/import" | "/v1/b" => (Route::Batch, &["POST"]),
         "/v1/validate" => (Route::Validate, &["POST"]),
         "/v1/m" => (Route::SdkMetrics, &["POST"]),
+        other if settings::key_in_path(other).is_some() => (Route::Settings, &["GET", "HEAD"]),
         other => match other.strip_prefix("/v1/").and_then(event_type) {
             Some(event_type) => (Route::Event(event_type), &["POST"]),
             None => return Route::NotFound,
@@ -101,6 +116,27 @@ mod tests {
         assert_eq!(route("POST", "/v1/validate"), Route::Validate);
         assert_eq!(route("GET", "/health"), Route::Health);
         assert_eq!(route("HEAD", "/health/"), Route::Health);
+    }
+
+    #[test]
+    fn settings_of_analytics_js() {
+        assert_eq!(route("GET", "/v1/projects/wk/settings"), Route::Settings);
+        assert_eq!(route("HEAD", "/v1/projects/wk/settings/"), Route::Settings);
+        assert_eq!(
+            route("POST", "/v1/projects/wk/settings"),
+            Route::MethodNotAllowed
+        );
+        assert_eq!(
+            route("OPTIONS", "/v1/projects/wk/settings"),
+            Route::Preflight
+        );
+        assert_eq!(route("GET", "/v1/projects/wk"), Route::NotFound);
+        assert_eq!(
+            Route::Settings.log_path("/v1/projects/secret-key/settings"),
+            "/v1/projects/{writeKey}/settings"
+        );
+        assert_eq!(Route::NotFound.log_path(&"x".repeat(300)).len(), 200);
+        assert!(!Route::Settings.takes_events() && !Route::Settings.is_admin());
     }
 
     #[test]

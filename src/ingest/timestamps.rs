@@ -7,7 +7,9 @@
 //!
 //! `timestamp = receivedAt − (sentAt − originalTimestamp)`
 //!
-//! An event without a `timestamp` gets `receivedAt`. So the `timestamp` a mapping reads (and
+//! An event without a `timestamp` but with an `originalTimestamp` that is a date (RudderStack's
+//! SDKs date events only so, as its API and Segment's name the client's time) is corrected from
+//! that, the same way; an event with neither gets `receivedAt`. So the `timestamp` a mapping reads (and
 //! Nudge's `occurred_at`) is the time the event happened on the receiver's clock, as Segment
 //! delivers it: a phone whose clock is an hour fast sends events an hour "in the future", and
 //! both Segment and nudge-edge move them back. For a server SDK, whose clock is right, the
@@ -57,7 +59,10 @@ pub fn stamp<'a>(
         }
         (None, None) => None,
     };
-    match find(event, "timestamp").filter(|t| read::kind(t) != Kind::Null) {
+    let client_time = find(event, "timestamp")
+        .filter(|t| read::kind(t) != Kind::Null)
+        .or_else(|| find(event, "originalTimestamp").filter(|t| date_ms(t).is_some()));
+    match client_time {
         None => sets.push(Set::replaced(
             "timestamp",
             Cow::Owned(received_json.clone()),
@@ -67,8 +72,10 @@ pub fn stamp<'a>(
                 .zip(sent_ms)
                 .and_then(|(at, sent)| corrected_ms(at, sent, received.ms))
                 .and_then(to_iso_string);
-            if let Some(corrected) = corrected {
-                sets.push(Set::replaced("timestamp", json_string(&corrected)));
+            match corrected {
+                Some(corrected) => sets.push(Set::replaced("timestamp", json_string(&corrected))),
+                // Uncorrected, the client's time is the timestamp, whichever field carried it.
+                None => sets.push(Set::replaced("timestamp", Cow::Borrowed(original))),
             }
             sets.push(Set::replaced("originalTimestamp", Cow::Borrowed(original)));
         }
@@ -185,6 +192,44 @@ mod tests {
             let got = stamped(event, Some(json!("2020-01-01T00:00:00Z")));
             assert_eq!(got["timestamp"], "2025-05-14T07:30:00.000Z");
             assert!(got.get("originalTimestamp").is_none());
+        }
+    }
+
+    #[test]
+    fn original_timestamp_stands_in_for_a_missing_timestamp() {
+        // RudderStack's SDKs: originalTimestamp and sentAt from a clock an hour fast.
+        let got = stamped(
+            json!({"originalTimestamp": "2025-05-14T06:29:00.000Z", "sentAt": "2025-05-14T08:30:00.000Z"}),
+            None,
+        );
+        assert_eq!(got["timestamp"], "2025-05-14T05:29:00.000Z");
+        assert_eq!(got["originalTimestamp"], "2025-05-14T06:29:00.000Z");
+        let batch = stamped(
+            json!({"originalTimestamp": "2025-05-14T07:29:50Z", "timestamp": null}),
+            Some(json!("2025-05-14T07:30:00Z")),
+        );
+        assert_eq!(
+            batch["timestamp"], "2025-05-14T07:29:50.000Z",
+            "10 s in the SDK's queue"
+        );
+        // Without sentAt, the client's time as it is.
+        let alone = stamped(json!({"originalTimestamp": "2025-05-14"}), None);
+        assert_eq!(alone["timestamp"], "2025-05-14");
+        // timestamp wins over it, and it becomes timestamp's original.
+        let both = stamped(
+            json!({"timestamp": "2025-05-14T07:00:00Z", "originalTimestamp": "2020-01-01T00:00:00Z"}),
+            None,
+        );
+        assert_eq!(both["timestamp"], "2025-05-14T07:00:00Z");
+        assert_eq!(both["originalTimestamp"], "2025-05-14T07:00:00Z");
+        // One that is not a date is no client time: receivedAt, and it is left as sent.
+        for original in [json!("soon"), json!(null), json!({})] {
+            let got = stamped(
+                json!({"originalTimestamp": original.clone(), "sentAt": "2025-05-14T07:30:00Z"}),
+                None,
+            );
+            assert_eq!(got["timestamp"], "2025-05-14T07:30:00.000Z");
+            assert_eq!(got["originalTimestamp"], original);
         }
     }
 

@@ -29,6 +29,7 @@ use crate::ingest::answer::{self, Answer};
 use crate::ingest::auth::HeaderAuth;
 use crate::ingest::cors::cors_headers;
 use crate::ingest::events::Envelope;
+use crate::ingest::settings;
 use crate::ingest::{self, Route};
 use crate::plan::{Planned, Planner};
 use crate::queue::DeliveryMode;
@@ -69,7 +70,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let deployment = Deployment::from_env(&env);
     let header = |name: &str| req.headers().get(name).ok().flatten();
     // The admin routes are not for browsers.
-    let cors = if route.is_admin() {
+    let mut cors = if route.is_admin() {
         Vec::new()
     } else {
         cors_headers(
@@ -88,6 +89,20 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         Route::MethodNotAllowed => answer::method_not_allowed(&method, &path).into(),
         Route::SdkMetrics => answer::sdk_metrics().into(),
         Route::Health => health(&req, &deployment),
+        Route::Settings => {
+            let url = req.url().map(|u| u.to_string()).unwrap_or_default();
+            let origin = header("origin");
+            let served = settings::serve(
+                &method,
+                &path,
+                &url,
+                &deployment.write_keys,
+                origin.as_deref(),
+                &deployment.allowed_origins,
+            );
+            cors = served.headers;
+            served.answer.into()
+        }
         Route::DeadLetters | Route::Replay => admin::handle(route, req, &env, &deployment).await,
         Route::Event(_) | Route::Batch | Route::Validate => {
             track(req, &env, &deployment, route, received_at).await
@@ -95,7 +110,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     };
     let mut log = reply.log;
     log["msg"] = json!("nudge-edge request");
-    log["route"] = json!(path.chars().take(200).collect::<String>());
+    log["route"] = json!(route.log_path(&path));
     log["status"] = json!(reply.answer.status);
     if let Some(n) = retry_count {
         log["retry_count"] = json!(n);

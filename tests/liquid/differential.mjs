@@ -13,8 +13,7 @@
 // generator drifting towards broken templates would otherwise pass while comparing little.
 //
 // Left out on purpose (known, documented differences): `now`/`today` and `sample` (the time,
-// randomness), named time zones other than UTC and Etc/GMT±N (no time zone database here),
-// counters that one field increments and another reads (liquidjs writes them into the event
+// randomness), counters that one field increments and another reads (liquidjs writes them into the event
 // object itself), characters `slugify` classifies by Unicode tables the standard library lacks.
 // Lone surrogates are compared as they are: nudge-edge keeps them as JavaScript does.
 import { createRequire } from 'node:module';
@@ -51,7 +50,16 @@ const words = ['red', 'green', 'Blue', 'Order Completed', 'Product Viewed', 'x',
   'e\u0301', 'null', 'true', '0', '42', '-3.5', '1e3', '0x10', ' 12 ', 'NaN', '[object Object]', '&amp; &lt;'];
 const dates = ['2024-03-05T14:07:09.123Z', '2021-01-01T12:30:45.5-05:00', '2024-02-29', '2024-03-05 14:07:09',
   'March 5, 2024', 'Tue, 05 Mar 2024 14:07:09 GMT', '1709647629', '0', 'not a date', '2019-02-31', '12/25/2023',
-  '2024-12-31T23:59:59+14:00', '+010000-01-01T00:00:00Z', '1969-07-20T20:17:40Z', '2000-01-01T00:00:00.000Z'];
+  '2024-12-31T23:59:59+14:00', '+010000-01-01T00:00:00Z', '1969-07-20T20:17:40Z', '2000-01-01T00:00:00.000Z',
+  // Each side of a daylight-saving change: New York and Berlin in spring and autumn 2024,
+  // Sydney (southern) in April 2024, Lord Howe (half an hour) in October 2024.
+  '2024-03-10T06:59:59Z', '2024-03-10T07:00:00Z', '2024-11-03T05:59:59Z', '2024-11-03T06:00:00Z',
+  '2024-03-31T00:59:59Z', '2024-03-31T01:00:00Z', '2024-10-27T00:59:59Z', '2024-10-27T01:00:00Z',
+  '2024-04-06T15:59:59Z', '2024-04-06T16:00:00Z', '2024-10-05T15:29:59Z', '2024-10-05T15:30:00Z',
+  '1883-11-18T16:00:00Z', '1960-06-01T12:00:00Z'];
+// Zones with daylight saving, without, half-hour ones, links, and names no zone has.
+const zones = ["'America/New_York'", "'Europe/Berlin'", "'Australia/Sydney'", "'Australia/Lord_Howe'", "'Asia/Kolkata'",
+  "'America/Sao_Paulo'", "'Pacific/Chatham'", "'US/Pacific'", "'europe/london'", "'EST5EDT'", "'Mars/Olympus'", "'GMT+5'"];
 const numbers = [0, 1, -1, 2, 3, 7, 10, 12, 0.5, 2.5, -2.5, 19.99, 1.005, 100, 1e21, 1.2e-7, 123456789, -0.1, 99.999,
   9007199254740993, -0, 1709647629, 1e-7, 0.000001, 5e-324];
 
@@ -142,7 +150,7 @@ const enabled = {
   minus: [operand], plus: [operand], times: [operand], modulo: [() => pick(['2', '-2', '7', '0', '1.5'])], round: [() => pick(['0', '1', '2', '-1', '"x"'])],
   join: [quoted], first: [], last: [], size: [], sum: [() => pick(["'qty'", "'price'", "''"])], compact: [], push: [operand], unshift: [operand], pop: [], shift: [],
   slice: [() => pick(['0', '1', '-1', '-3', '2', '"1"']), () => pick(['1', '2', '3', '-1', '10'])], where: [() => pick(["'sku'", "'qty'", "'ok'", "'name'"]), literal],
-  date: [() => pick(["'%Y-%m-%d'", "'%Y-%m-%dT%H:%M:%S%z'", "'%a %b %e %I:%M %p'", "'%c'", "'%x %X'", "'%s %L %N %j %u %w'", "'%^B %-d %_H %010Y %:z %Z'", "'%q %C %y %U %W'", quoted]), () => pick(['-120', '330', "'UTC'", "'Etc/GMT+5'", '0'])],
+  date: [() => pick(["'%Y-%m-%d'", "'%Y-%m-%dT%H:%M:%S%z'", "'%a %b %e %I:%M %p'", "'%c'", "'%x %X'", "'%s %L %N %j %u %w'", "'%^B %-d %_H %010Y %:z %Z'", "'%q %C %y %U %W'", quoted]), () => (chance(0.6) ? pick(zones) : pick(['-120', '330', "'UTC'", "'Etc/GMT+5'", '0']))],
   date_to_xmlschema: [], date_to_rfc822: [], date_to_string: [() => pick(["'ordinal'", "'x'"]), () => pick(["'US'", "'UK'"])],
   date_to_long_string: [() => pick(["'ordinal'", "'x'"]), () => pick(["'US'", "'UK'"])], default: [literal, () => 'allow_false: true'],
   json: [() => pick(['2', '0', "'  '"])], jsonify: [], inspect: [], to_integer: [], raw: [], base64_encode: [], base64_decode: [],
@@ -256,15 +264,8 @@ let sameMessage = 0;
 let templateErrors = 0;
 let skipped = 0;
 const disagreements = [];
-for (let i = 0; i < total; i++) {
-  const m = mapping();
-  const text = JSON.stringify(m);
-  // slugify in ascii, raw or none mode needs no Unicode tables; the other modes are left out.
-  if (excluded.test(text.replace(/slugify: '(ascii|raw|none)'/g, ''))) {
-    skipped++;
-    continue;
-  }
-  const p = payload();
+/** Runs one case on both sides and counts it. */
+function compare(m, p) {
   const theirs = run(() => segment.transform(structuredClone(m), structuredClone(p)));
   const ours = run(() => nudge.transform(m, p));
   if (theirs.error !== undefined && ours.error !== undefined) {
@@ -277,27 +278,47 @@ for (let i = 0; i < total; i++) {
       if (ours.error.replace(/^invalid mapping: \S+ /, '') !== theirs.error) {
         agree--;
         disagreements.push({ mapping: m, payload: p, segment: theirs, nudge: ours });
-        continue;
+        return;
       }
       sameMessage++;
     }
-    continue;
+    return;
   }
   const a = JSON.stringify(theirs.output);
   const b = JSON.stringify(ours.output);
   if (theirs.error === undefined && ours.error === undefined && a === b) {
     agree++;
     rendered++;
-    continue;
+    return;
   }
   disagreements.push({ mapping: m, payload: p, segment: theirs, nudge: ours });
 }
-const ran = total - skipped;
+
+for (let i = 0; i < total; i++) {
+  const m = mapping();
+  const text = JSON.stringify(m);
+  // slugify in ascii, raw or none mode needs no Unicode tables; the other modes are left out.
+  if (excluded.test(text.replace(/slugify: '(ascii|raw|none)'/g, ''))) {
+    skipped++;
+    continue;
+  }
+  compare(m, payload());
+}
+// Every named zone at every date above (the daylight-saving changes' both sides included),
+// whatever the seed.
+let swept = 0;
+for (const zone of zones) {
+  for (const timestamp of dates) {
+    compare({ f0: { '@liquid': `{{ timestamp | date: '%Y-%m-%d %H:%M:%S %z %:z %Z', ${zone} }}|{{ timestamp | date: '%c %s', ${zone} }}` } }, { timestamp });
+    swept++;
+  }
+}
+const ran = total - skipped + swept;
 console.log(
   `seed ${seed}: ${agree}/${ran} cases agree (${rendered} rendered, ${errorsBoth} errors on ` +
     `both sides, ${sameMessage} of ` +
     `${templateErrors} template errors with liquidjs's exact message and position; ` +
-    `${skipped} generated cases left out)`,
+    `${skipped} generated cases left out; ${swept} of them named zones at fixed dates)`,
 );
 for (const d of disagreements.slice(0, show)) {
   console.log(JSON.stringify(d));

@@ -1,8 +1,9 @@
-"""Sends the end-to-end test's events through segment-analytics-python (the real package from
-PyPI, installed by scripts/test.sh into .venv/) to the Worker, then prints one JSON line: the
-requests the SDK made (path, status, headers it sent) and any error it reported.
+"""Sends the end-to-end test's events through a Python SDK (the real package from PyPI,
+installed by scripts/test.sh into .venv/) to the Worker, then prints one JSON line: the requests
+the SDK made (path, status, headers it sent) and any error it reported. The SDK is
+segment-analytics-python or rudder-sdk-python, whose Client takes the same arguments.
 
-    .venv/bin/python tests/worker/sdk_python.py WORKER_URL WRITE_KEY gzip|plain
+    .venv/bin/python tests/worker/sdk_python.py WORKER_URL WRITE_KEY gzip|plain segment|rudder
 """
 
 import json
@@ -10,9 +11,12 @@ import sys
 from datetime import datetime, timezone
 
 import requests
-from segment.analytics import Client
 
-url, write_key, encoding = sys.argv[1], sys.argv[2], sys.argv[3]
+url, write_key, encoding, sdk = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+if sdk == "rudder":
+    from rudderstack.analytics import Client
+else:
+    from segment.analytics import Client
 sent = []
 errors = []
 
@@ -27,6 +31,7 @@ def recording_send(session, request, **kwargs):
             "path": request.path_url,
             "status": response.status_code,
             "content_encoding": request.headers.get("Content-Encoding"),
+            "content_type": request.headers.get("Content-Type"),
             "authorization": request.headers.get("Authorization", "").split(" ")[0],
             "x_retry_count": request.headers.get("X-Retry-Count"),
         }

@@ -4,11 +4,11 @@
 //! Values are read as liquidjs reads them: numbers and strings of digits are Unix seconds,
 //! `now`/`today` the current time, other strings go through JavaScript's `Date.parse` (the
 //! core's re-implementation of V8's). Dates display in UTC, as Segment runs liquidjs, unless a
-//! time zone argument is given: a number of minutes (liquidjs's sign: `-120` is UTC+2) or a
-//! zone name. Zone names need a time zone database; only `UTC` (and its aliases) and the fixed
-//! `Etc/GMT±N` zones are known here, other names are an error.
+//! time zone argument is given: a number of minutes (liquidjs's sign: `-120` is UTC+2) or an
+//! IANA zone name, whose offset at that instant comes from the time zone database
+//! ([`super::time_zone`]); a name no zone has is an error.
 
-use super::{arg, raw_arg, Error};
+use super::{arg, raw_arg, time_zone, Error};
 use crate::datetime::{self, civil_from_days, v8};
 use crate::liquid::error::Code;
 use crate::liquid::render::Context;
@@ -85,37 +85,19 @@ struct LiquidDate {
     fixed: bool,
 }
 
-/// The offset of a zone name, for the zones known without a database.
-fn zone_offset(name: &str) -> Result<f64, Error> {
-    let lower = name.to_ascii_lowercase();
-    let bare = lower.strip_prefix("etc/").unwrap_or(&lower);
-    if matches!(
-        bare,
-        "utc" | "gmt" | "uct" | "universal" | "zulu" | "greenwich" | "gmt0" | "gmt+0" | "gmt-0"
-    ) {
-        return Ok(0.0);
-    }
-    if let Some(hours) = lower.strip_prefix("etc/gmt") {
-        let (sign, digits) = hours.split_at(hours.len().min(1));
-        if let Ok(h) = digits.parse::<u8>() {
-            match sign {
-                "+" if h <= 12 => return Ok(f64::from(h) * 60.0),
-                "-" if h <= 14 => return Ok(-f64::from(h) * 60.0),
-                _ => {}
-            }
-        }
-    }
-    Err(Code::TimeZone(name.to_string()).into())
-}
-
 impl LiquidDate {
     fn new(ms: f64, zone: &Value) -> Result<LiquidDate, Error> {
         let ms = time_clip(ms);
         let (offset, name, fixed) = match zone {
             Value::Undefined | Value::Null => (0.0, None, false),
+            // An invalid date is no error whatever the zone (`toLocaleString` answers
+            // "Invalid Date" before it reads the zone).
+            Value::Str(_) if ms.is_nan() => (f64::NAN, None, true),
             Value::Str(s) => {
                 let name = text::rust_string(s);
-                (zone_offset(&name)?, Some(name), true)
+                let offset = time_zone::offset_minutes(&name, ms)
+                    .ok_or_else(|| Code::TimeZone(name.clone()))?;
+                (offset, Some(name), true)
             }
             other => (other.to_number()?, None, true),
         };
@@ -553,6 +535,23 @@ mod tests {
             (
                 "{{ ts | date: '%H', 'Mars/Olympus' }}",
                 "error: Invalid time zone specified: Mars/Olympus, line:1, col:1",
+            ),
+            ("{{ 'soon' | date: '%H', 'Mars/Olympus' }}", "soon"),
+            (
+                "{{ ts | date: '%Y-%m-%d %H:%M %z %Z', 'America/New_York' }}",
+                "2024-03-05 09:07 -0500 America/New_York",
+            ),
+            (
+                "{{ '2024-07-04T12:00:00Z' | date: '%H:%M %:z', 'europe/berlin' }}",
+                "14:00 +02:00",
+            ),
+            (
+                "{{ '2024-03-10T06:59:59Z' | date: '%H:%M:%S %z', 'America/New_York' }}",
+                "01:59:59 -0500",
+            ),
+            (
+                "{{ '2024-03-10T07:00:00Z' | date: '%H:%M:%S %z', 'America/New_York' }}",
+                "03:00:00 -0400",
             ),
         ]);
     }

@@ -13,6 +13,7 @@ mod html;
 mod math;
 mod misc;
 mod string;
+mod time_zone;
 mod url;
 
 use super::ast::FilterKind;
