@@ -207,7 +207,7 @@ fn bench_front_door(c: &mut Criterion) {
         });
         let planned = planner.payloads(&read);
         group.bench_with_input(BenchmarkId::new("messages", &name), &planned, |b, p| {
-            b.iter(|| messages(black_box(&p.payloads), 1_747_207_800_000))
+            b.iter(|| messages(black_box(&p.payloads), &[], 1_747_207_800_000))
         });
         group.bench_with_input(
             BenchmarkId::new("body-to-messages", &name),
@@ -220,7 +220,7 @@ fn bench_front_door(c: &mut Criterion) {
                         .into_events(1_747_207_800_000)
                         .expect("within the limits");
                     let planned = planner.payloads(&events.read());
-                    messages(&planned.payloads, 1_747_207_800_000)
+                    messages(&planned.payloads, &[], 1_747_207_800_000)
                 })
             },
         );
@@ -254,6 +254,7 @@ fn bench_settle(c: &mut Criterion) {
                 &planned.payloads,
                 &ended,
                 50,
+                &[],
             )
         })
     });

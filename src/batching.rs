@@ -74,8 +74,14 @@ pub struct Group {
 /// Groups payloads into requests: by destination (in destination order), then in payload
 /// order, at most the destination's capacity per request.
 pub fn group(payloads: &Payloads) -> Vec<Group> {
+    group_where(payloads, |_| true)
+}
+
+/// [`group`] for the payloads `keep` keeps (by position), the others left out before
+/// grouping, so that the requests are as full as the rule allows.
+pub fn group_where(payloads: &Payloads, keep: impl Fn(usize) -> bool) -> Vec<Group> {
     let mut by_destination: Vec<Vec<usize>> = vec![Vec::new(); payloads.destinations.len()];
-    for (i, p) in payloads.items.iter().enumerate() {
+    for (i, p) in payloads.items.iter().enumerate().filter(|(i, _)| keep(*i)) {
         if let Some(members) = by_destination.get_mut(p.destination) {
             members.push(i);
         }

@@ -97,6 +97,21 @@ pub enum ErrorCode {
     Unavailable,
 }
 
+impl ErrorCode {
+    /// The code as its JSON name (`"required"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::Required => "required",
+            ErrorCode::Type => "type",
+            ErrorCode::Format => "format",
+            ErrorCode::Mapping => "mapping",
+            ErrorCode::Event => "event",
+            ErrorCode::Rejected => "rejected",
+            ErrorCode::Unavailable => "unavailable",
+        }
+    }
+}
+
 /// One problem with one field of one event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {

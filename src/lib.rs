@@ -14,6 +14,7 @@ pub mod liquid;
 pub mod mapping;
 mod number;
 pub mod subscription;
+pub mod text;
 pub mod value;
 #[cfg(all(target_arch = "wasm32", feature = "worker"))]
 mod worker;
@@ -29,6 +30,9 @@ pub mod actions;
 pub mod batching;
 pub mod config;
 pub mod datetime;
+// The ledger (de-duplication, the Delivery Overview): natively and in the Worker.
+#[cfg(any(not(target_arch = "wasm32"), feature = "worker"))]
+pub mod ledger;
 // Delivering to Nudge, both modes: natively (tested there) and in the Worker, never in the npm
 // package.
 #[cfg(any(not(target_arch = "wasm32"), feature = "worker"))]
@@ -39,6 +43,9 @@ pub mod fields;
 #[cfg(any(not(target_arch = "wasm32"), feature = "worker"))]
 pub mod ingest;
 pub mod plan;
+// The Event Tester of the admin page: Worker-only, tested natively.
+#[cfg(any(not(target_arch = "wasm32"), feature = "worker"))]
+pub mod tester;
 // Queue mode's decisions, likewise Worker-only.
 #[cfg(any(not(target_arch = "wasm32"), feature = "worker"))]
 pub mod queue;

@@ -39,6 +39,8 @@ pub enum Status {
     Failed,
     /// Valid and held by the delivery queue (queue mode): Nudge has not answered yet.
     Queued,
+    /// Valid, and a copy of a `messageId` Nudge already took for this mapping: not sent again.
+    Duplicate,
 }
 
 /// The outcome for one (event, mapping) pair, or for an event no mapping took.
@@ -70,6 +72,7 @@ impl Status {
             Status::Skipped => "skipped",
             Status::Failed => "failed",
             Status::Queued => "queued",
+            Status::Duplicate => "duplicate",
         }
     }
 }

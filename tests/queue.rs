@@ -52,7 +52,7 @@ fn planned(config: &Config, events: &Value) -> Planned {
 /// The message texts a Worker request of `events` enqueues.
 fn enqueued(config: &Config, events: &Value) -> Vec<String> {
     let p = planned(config, events);
-    let (out, too_large) = messages(&p.payloads, 0);
+    let (out, too_large) = messages(&p.payloads, &[], 0);
     assert!(too_large.is_empty());
     out.into_iter().map(|m| m.text).collect()
 }
@@ -74,7 +74,7 @@ fn consumed(texts: &[String], config: &Config) -> Vec<(&'static str, String, Str
     let batch = consume::read(&incoming);
     let endpoints = Endpoints::new(&config.settings);
     batch
-        .groups(&incoming)
+        .groups(&incoming, &[])
         .iter()
         .map(|g| {
             let r = endpoints.request(&batch.payloads, g.destination, &g.members);
@@ -212,16 +212,21 @@ fn queue_mode_sixty_good_and_one_poison_event_in_61_requests() {
         attempt_timeout_ms: 5_000,
     };
     let (mut requests, mut delivered) = (0, 0);
-    let ended = run_with(batch.dispatch(&incoming, &consumer, 0), |part: &Part| {
-        requests += 1;
-        let r = endpoints.request(&batch.payloads, part.destination, &part.members);
-        let outcome = poison_aware(&r.body);
-        if matches!(outcome, Outcome::Answered { status: 200, .. }) {
-            delivered += part.members.len();
-        }
-        outcome
-    });
-    let dispositions = batch.settle(&incoming, &ended, &consumer, 0);
+    let ended = run_with(
+        batch.dispatch(&incoming, &[], &consumer, 0),
+        |part: &Part| {
+            requests += 1;
+            let r = endpoints.request(&batch.payloads, part.destination, &part.members);
+            let outcome = poison_aware(&r.body);
+            if matches!(outcome, Outcome::Answered { status: 200, .. }) {
+                delivered += part.members.len();
+            }
+            outcome
+        },
+    );
+    let dispositions = batch
+        .settle(&incoming, &[], &ended, &consumer, 0, Vec::new())
+        .dispositions;
     assert_eq!(delivered, 60, "every good event is delivered");
     assert!(
         requests - 1 <= 15,
@@ -273,7 +278,7 @@ fn direct_mode_sixty_good_and_one_poison_event_in_one_request() {
             )
         },
     );
-    let settlement = direct::settle(p.results, &p.payloads, &ended, 50);
+    let settlement = direct::settle(p.results, &p.payloads, &ended, 50, &[]);
     assert_eq!(settlement.status, 400);
     let failed: Vec<usize> = settlement
         .results
@@ -312,8 +317,8 @@ proptest! {
         let incoming = incoming(&texts);
         let batch = consume::read(&incoming);
         let consumer = Consumer { schedule: Schedule::default(), max_retries: MAX_RETRIES, subrequest_budget: 50, attempt_timeout_ms: 1 };
-        let ended = run_with(batch.dispatch(&incoming, &consumer, 0), |_| Outcome::NoAnswer("x".into()));
-        prop_assert_eq!(batch.settle(&incoming, &ended, &consumer, 0).len(), 1);
+        let ended = run_with(batch.dispatch(&incoming, &[], &consumer, 0), |_| Outcome::NoAnswer("x".into()));
+        prop_assert_eq!(batch.settle(&incoming, &[], &ended, &consumer, 0, Vec::new()).dispositions.len(), 1);
     }
 
     #[test]

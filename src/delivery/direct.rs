@@ -10,6 +10,8 @@ use super::nudge::{refusal_reason, refuses_the_deployment};
 use super::report::{result_positions, sender_status, Settlement};
 use crate::batching::Payloads;
 use crate::fields::{ErrorCode, FieldError};
+use crate::ledger::claims::Settle as LedgerSettle;
+use crate::ledger::dedupe::Verdict;
 use crate::plan::{EventResult, Status};
 
 /// How hard to try.
@@ -75,18 +77,48 @@ pub fn attempt_timeout_ms(policy: &RetryPolicy, elapsed_ms: u64) -> u64 {
         .max(1)
 }
 
-/// Merges what became of each payload into the plan's results: `failed` with the reason where
-/// Nudge did not take it, and the status that answers the sender. `budget` is the subrequests
-/// the request had, for the reason of what it could not send.
+/// Merges what became of each payload into the plan's results: `duplicate` where the ledger
+/// found Nudge took it already (`verdicts`; empty when there is no ledger), `failed` with the
+/// reason where Nudge did not take it or another request is delivering it, and the status that
+/// answers the sender. `budget` is the subrequests the request had, for the reason of what it
+/// could not send.
 pub fn settle(
     mut results: Vec<EventResult>,
     payloads: &Payloads,
     ended: &[Ended],
     budget: u32,
+    verdicts: &[Verdict],
 ) -> Settlement {
     let mut retry_after_ms = None;
     let (mut unavailable, mut key_refused, mut refused) = (false, false, false);
     let mut carried_by = None;
+    for (p, verdict) in verdicts.iter().enumerate() {
+        let (status, error) = match verdict {
+            Verdict::Send => continue,
+            Verdict::Duplicate => (Status::Duplicate, None),
+            Verdict::InFlight { .. } => {
+                unavailable = true;
+                (
+                    Status::Failed,
+                    Some(FieldError {
+                        field: String::new(),
+                        code: ErrorCode::Unavailable,
+                        message: "another request is delivering this messageId; retry the request"
+                            .into(),
+                    }),
+                )
+            }
+        };
+        let by_event = carried_by.get_or_insert_with(|| result_positions(&results));
+        let Some(payload) = payloads.items.get(p) else {
+            continue;
+        };
+        let position = payloads.destinations[payload.destination].mapping_position;
+        if let Some(&i) = by_event.get(&(payload.event, position)) {
+            results[i].status = status;
+            results[i].errors = error.into_iter().collect();
+        }
+    }
     for part in ended {
         let error = match &part.fate {
             Fate::Delivered { .. } => continue,
@@ -152,6 +184,34 @@ pub fn settle(
         results,
         retry_after_secs: retry_after_ms.map(|ms| ms.div_ceil(1000)),
     }
+}
+
+/// What the ledger keeps of each payload of a direct-mode request: delivered, or released (so
+/// that the sender's retry, or a later copy, may send it); `None` for the payloads the ledger
+/// did not let go (`verdicts`).
+pub fn ledger_outcomes(
+    payloads: usize,
+    ended: &[Ended],
+    verdicts: &[Verdict],
+) -> Vec<Option<LedgerSettle>> {
+    let mut outcomes: Vec<Option<LedgerSettle>> = (0..payloads)
+        .map(|p| {
+            verdicts
+                .get(p)
+                .is_none_or(|v| *v == Verdict::Send)
+                .then_some(LedgerSettle::Released)
+        })
+        .collect();
+    for part in ended {
+        if let Fate::Delivered { .. } = part.fate {
+            for &m in &part.members {
+                if let Some(slot @ Some(_)) = outcomes.get_mut(m) {
+                    *slot = Some(LedgerSettle::Delivered);
+                }
+            }
+        }
+    }
+    outcomes
 }
 
 fn rejected(message: String) -> FieldError {
@@ -234,7 +294,7 @@ mod tests {
                 nudge(&request.body)
             },
         );
-        settle(planned.results, &planned.payloads, &ended, budget)
+        settle(planned.results, &planned.payloads, &ended, budget, &[])
     }
 
     fn answered(status: u16) -> Outcome {

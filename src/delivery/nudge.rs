@@ -90,7 +90,7 @@ pub fn excerpt(answer: &[u8], cut: bool, secret: &str) -> String {
             }
         }
     }
-    text.chars().take(EXCERPT_CHARS).collect()
+    crate::text::clip_chars(&text, EXCERPT_CHARS)
 }
 
 /// Why Nudge's final answer refused a request, for results and dead letters.

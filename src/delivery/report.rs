@@ -59,6 +59,7 @@ pub fn counts(results: &[EventResult], events: usize) -> Value {
         "events": events,
         "sent": n(Status::Sent),
         "queued": n(Status::Queued),
+        "duplicate": n(Status::Duplicate),
         "invalid": n(Status::Invalid),
         "failed": n(Status::Failed),
         "unmatched": n(Status::Unmatched),

@@ -5,6 +5,7 @@
 //! [`MAX_IN_FLIGHT`] connections open at once.
 
 use super::direct::RetryPolicy;
+use crate::ledger::{DEFAULT_SHARDS, MAX_SHARDS};
 use crate::queue::backoff::Schedule;
 use crate::queue::DeliveryMode;
 
@@ -29,6 +30,8 @@ pub struct DeliverySettings {
     pub schedule: Schedule,
     /// The dead-letter queue's name (`DEAD_LETTER_QUEUE`): the consumer stores its batches.
     pub dead_letter_queue: String,
+    /// Shards of the ledger (`LEDGER_SHARDS`, 1 to [`crate::ledger::MAX_SHARDS`]).
+    pub ledger_shards: u32,
 }
 
 impl DeliverySettings {
@@ -63,7 +66,16 @@ impl DeliverySettings {
                 .map(|v| v.trim().to_string())
                 .filter(|v| !v.is_empty())
                 .unwrap_or_else(|| DEAD_LETTER_QUEUE.into()),
+            ledger_shards: number("LEDGER_SHARDS", DEFAULT_SHARDS.into())
+                .clamp(1, MAX_SHARDS.into()) as u32,
         }
+    }
+
+    /// The subrequests left for Nudge when the ledger makes `ledger_calls` claim calls and as
+    /// many settlement calls; at least one, so that a request always makes progress.
+    pub fn nudge_budget(&self, ledger_calls: usize) -> u32 {
+        let ledger = u32::try_from(ledger_calls.saturating_mul(2)).unwrap_or(u32::MAX);
+        self.subrequest_budget.saturating_sub(ledger).max(1)
     }
 }
 
@@ -88,6 +100,13 @@ mod tests {
         assert_eq!(d.subrequest_budget, DEFAULT_SUBREQUESTS);
         assert_eq!(d.schedule, Schedule::default());
         assert_eq!(d.dead_letter_queue, DEAD_LETTER_QUEUE);
+        assert_eq!(d.ledger_shards, DEFAULT_SHARDS);
+        assert_eq!(
+            d.nudge_budget(4),
+            DEFAULT_SUBREQUESTS - 8,
+            "claims and settlements"
+        );
+        assert_eq!(d.nudge_budget(usize::MAX), 1);
     }
 
     #[test]
@@ -103,7 +122,9 @@ mod tests {
             ("SUBREQUEST_BUDGET", "0"),
             ("QUEUE_RETRY_BASE_DELAY_S", "18446744073709551615"),
             ("DEAD_LETTER_QUEUE", " other-dlq "),
+            ("LEDGER_SHARDS", "1000"),
         ]);
+        assert_eq!(d.ledger_shards, MAX_SHARDS);
         assert_eq!(d.mode, Ok(DeliveryMode::Direct));
         assert_eq!(d.policy.max_attempts, 4, "not a u64: the default");
         assert_eq!(d.policy.base_delay_ms, 60_000);

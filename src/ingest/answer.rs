@@ -7,6 +7,7 @@ use super::IngestError;
 use crate::delivery::report::{self, Settlement};
 use crate::error::ConfigError;
 use crate::plan::{Plan, Request};
+use crate::text::{clip_chars, quoted as clip};
 use serde_json::{json, Value};
 
 /// Most bytes of planned requests a `/v1/validate` answer shows.
@@ -116,9 +117,9 @@ fn shown(problems: &[ConfigError]) -> Vec<ConfigError> {
         .iter()
         .map(|p| ConfigError {
             path: p.path.clone(),
-            message: match p.message.char_indices().nth(MAX_PROBLEM_CHARS) {
-                Some((cut, _)) => format!("{}…", &p.message[..cut]),
-                None => p.message.clone(),
+            message: match clip_chars(&p.message, MAX_PROBLEM_CHARS) {
+                cut if cut.len() < p.message.len() => format!("{cut}…"),
+                whole => whole,
             },
         })
         .collect()
@@ -178,11 +179,6 @@ pub fn queued(settlement: &Settlement, events: usize) -> Answer {
         status: settlement.status,
         body,
     }
-}
-
-/// Text from the request quoted back, at most 100 characters of it.
-pub fn clip(text: &str) -> String {
-    text.chars().take(100).collect()
 }
 
 #[cfg(test)]

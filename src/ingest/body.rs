@@ -139,10 +139,7 @@ fn gzip_encoded(content_encoding: Option<&str>) -> Result<bool, IngestError> {
     }
 }
 
-/// A header value quoted back to the sender, at most 100 characters of it.
-fn clip(value: &str) -> String {
-    value.chars().take(100).collect()
-}
+use crate::text::quoted as clip;
 
 #[cfg(test)]
 mod tests {

@@ -134,9 +134,29 @@ impl<'a> Envelope<'a> {
         })
     }
 
+    /// How many events the body carries (a batch's items, or one).
+    pub fn event_count(&self) -> usize {
+        match &self.batch {
+            Some(Batch::Items(items)) => items.len(),
+            _ => 1,
+        }
+    }
+
     /// The events, in order. `received_at_ms` is the Worker's clock when the request arrived.
     pub fn into_events(self, received_at_ms: i64) -> Result<Events<'a>, IngestError> {
-        let received = Received::at(received_at_ms);
+        self.into_identified_events(received_at_ms, None)
+    }
+
+    /// [`Envelope::into_events`], and, as Segment's API does, a `messageId` for each event that
+    /// has none: `api-<request_id>-<position>` (`request_id` unique to the request), so that
+    /// every event can be de-duplicated. It is not counted in the event's size.
+    pub fn into_identified_events(
+        self,
+        received_at_ms: i64,
+        request_id: Option<&str>,
+    ) -> Result<Events<'a>, IngestError> {
+        let mut received = Received::at(received_at_ms);
+        received.request_id = request_id.map(str::to_string);
         let members = &self.members;
         let single = |event_type: &'static str| {
             let typed = find(members, "type")
@@ -194,6 +214,8 @@ pub struct Received {
     pub ms: i64,
     /// `receivedAt`'s JSON text (`None` for a clock outside the range of dates).
     pub json: Option<Box<RawValue>>,
+    /// What the `messageId`s given to events without one start with, when they are given.
+    pub request_id: Option<String>,
 }
 
 impl Received {
@@ -202,6 +224,7 @@ impl Received {
         Received {
             ms,
             json: to_iso_string(ms).map(|iso| json_string(&iso).into_owned()),
+            request_id: None,
         }
     }
 }
@@ -264,6 +287,12 @@ impl<'a> Events<'a> {
         received: &Received,
     ) -> Result<(), IngestError> {
         sets.extend(timestamps::stamp(members, batch_sent_at, received));
+        if let Some(prefix) = &received.request_id {
+            if find(members, "messageId").is_none() {
+                let id = format!("api-{prefix}-{}", self.items.len());
+                sets.push(Set::replaced("messageId", json_string(&id)));
+            }
+        }
         let (merged, size) = merge(members, sets);
         self.check(size)?;
         self.items.push(Item::Object(merged));
@@ -561,6 +590,25 @@ mod tests {
             IngestError::BatchTooLarge
         );
         assert_eq!(IngestError::BatchTooLarge.status(), 413);
+    }
+
+    #[test]
+    fn events_without_a_message_id_get_one_not_counted_in_their_size() {
+        let body = json!({"batch": [{"type": "track", "messageId": "mine"}, {"type": "track"}, {"type": "identify"}]}).to_string();
+        let identified = Envelope::parse(body.as_bytes(), Route::Batch)
+            .unwrap()
+            .into_identified_events(0, Some("r1"))
+            .unwrap();
+        let ids: Vec<Value> = read_back(&identified)
+            .iter()
+            .map(|e| e["messageId"].clone())
+            .collect();
+        assert_eq!(ids, [json!("mine"), json!("api-r1-1"), json!("api-r1-2")]);
+        let plain = Envelope::parse(body.as_bytes(), Route::Batch)
+            .unwrap()
+            .into_events(0)
+            .unwrap();
+        assert_eq!(read_back(&plain)[1].get("messageId"), None);
     }
 
     #[test]

@@ -40,6 +40,12 @@ pub enum Route {
     DeadLetters,
     /// `POST /admin/replay`: dead letters enqueued again (`ADMIN_KEY`).
     Replay,
+    /// `GET /admin/overview`: the Delivery Overview (`ADMIN_KEY`).
+    Overview,
+    /// `POST /admin/test`: the Event Tester (`ADMIN_KEY`).
+    Tester,
+    /// `GET /admin` and `/admin/assets/{name}`: the operator's page (no data: no key).
+    AdminPage,
     /// `OPTIONS` on any path but the admin ones: CORS preflight.
     Preflight,
     /// A known path with the wrong method.
@@ -57,7 +63,10 @@ impl Route {
     /// Whether it is an admin route: not for browsers (no CORS), `ADMIN_KEY` instead of write
     /// keys.
     pub fn is_admin(self) -> bool {
-        matches!(self, Route::DeadLetters | Route::Replay)
+        matches!(
+            self,
+            Route::DeadLetters | Route::Replay | Route::Overview | Route::Tester | Route::AdminPage
+        )
     }
 
     /// The path as a log line may show it (at most 200 characters): a settings path names a
@@ -65,7 +74,7 @@ impl Route {
     pub fn log_path(self, path: &str) -> String {
         match self {
             Route::Settings => "/v1/projects/{writeKey}/settings".into(),
-            _ => path.chars().take(200).collect(),
+            _ => crate::text::clip_chars(path, 200),
         }
     }
 }
@@ -77,6 +86,10 @@ pub fn route(method: &str, path: &str) -> Route {
     let (target, methods): (Route, &[&str]) = match path {
         "/admin/dead-letters" => (Route::DeadLetters, &["GET"]),
         "/admin/replay" => (Route::Replay, &["POST"]),
+        "/admin/overview" => (Route::Overview, &["GET"]),
+        "/admin/test" => (Route::Tester, &["POST"]),
+        "/admin" => (Route::AdminPage, &["GET", "HEAD"]),
+        other if other.starts_with("/admin/assets/") => (Route::AdminPage, &["GET", "HEAD"]),
         _ if method == "OPTIONS" => return Route::Preflight,
         "/health" => (Route::Health, &["GET", "HEAD"]),
         "/v1/batch" | "/v1/import" | "/v1/b" => (Route::Batch, &["POST"]),
@@ -106,6 +119,17 @@ fn event_type(segment: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn overview_tester_and_page_paths() {
+        assert_eq!(route("GET", "/admin/overview"), Route::Overview);
+        assert_eq!(route("POST", "/admin/test"), Route::Tester);
+        assert_eq!(route("GET", "/admin/"), Route::AdminPage);
+        assert_eq!(route("GET", "/admin/assets/admin.js"), Route::AdminPage);
+        assert_eq!(route("OPTIONS", "/admin/overview"), Route::MethodNotAllowed);
+        assert_eq!(route("POST", "/admin"), Route::MethodNotAllowed);
+        assert!(Route::Overview.is_admin() && Route::AdminPage.is_admin());
+    }
 
     #[test]
     fn long_paths() {
@@ -159,7 +183,7 @@ mod tests {
         assert_eq!(route("POST", "/admin/replay/"), Route::Replay);
         assert_eq!(route("GET", "/admin/replay"), Route::MethodNotAllowed);
         assert_eq!(route("OPTIONS", "/admin/replay"), Route::MethodNotAllowed);
-        assert_eq!(route("GET", "/admin"), Route::NotFound);
+        assert_eq!(route("GET", "/admin/nothing"), Route::NotFound);
         assert!(Route::Replay.is_admin() && !Route::Replay.takes_events());
         assert!(!Route::Batch.is_admin() && !Route::Preflight.is_admin());
     }

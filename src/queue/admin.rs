@@ -120,10 +120,7 @@ pub fn replay_answer(ends: &[(String, ReplayEnd)], invalid: &[String], more: boo
         };
         not_replayed.push(json!({"id": id, "reason": reason}));
     }
-    let invalid: Vec<String> = invalid
-        .iter()
-        .map(|id| crate::ingest::answer::clip(id))
-        .collect();
+    let invalid: Vec<String> = invalid.iter().map(|id| crate::text::quoted(id)).collect();
     Answer {
         status: if queue_failed {
             503

@@ -15,11 +15,14 @@
 //!    message carries on with the rest (and its attempts); one that cannot be read is
 //!    dead-lettered as it is.
 
-use super::backoff::Schedule;
+use super::backoff::{Schedule, LONGEST_DELAY_S};
 use super::message::{as_json, Abandoned, Pending, QueueMessage};
 use crate::batching::{self, Destination, Group, Payload, Payloads};
 use crate::delivery::dispatch::{Dispatch, Ended, Fate};
-use crate::delivery::nudge::refusal_reason;
+use crate::delivery::nudge::{refusal_reason, verdict, Verdict as NudgeVerdict};
+use crate::ledger::claims::Settle as LedgerSettle;
+use crate::ledger::dedupe::Verdict;
+use crate::ledger::tally::{Label, Step, Tally};
 
 /// One message of a batch the queue handed over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,12 +66,15 @@ pub struct Batch {
     pub payloads: Payloads,
     /// For each payload, its message's position in the batch.
     message_of: Vec<usize>,
+    /// For each payload, its event's `messageId`.
+    ids: Vec<Option<String>>,
 }
 
 /// Reads a batch of messages.
 pub fn read(incoming: &[Incoming<'_>]) -> Batch {
     let mut payloads = Payloads::default();
     let mut message_of = Vec::new();
+    let mut ids = Vec::new();
     let messages = incoming
         .iter()
         .enumerate()
@@ -77,13 +83,14 @@ pub fn read(incoming: &[Incoming<'_>]) -> Batch {
                 let destination =
                     destination_index(&mut payloads.destinations, &pending.destination);
                 let first = payloads.items.len();
-                for payload in &pending.payloads {
+                for (i, payload) in pending.payloads.iter().enumerate() {
                     payloads.items.push(Payload {
                         destination,
                         event: m,
                         json: payload.text().to_string(),
                     });
                     message_of.push(m);
+                    ids.push(pending.id(i).map(str::to_string));
                 }
                 Read::Deliver { pending, first }
             }
@@ -97,6 +104,7 @@ pub fn read(incoming: &[Incoming<'_>]) -> Batch {
         messages,
         payloads,
         message_of,
+        ids,
     }
 }
 
@@ -155,14 +163,42 @@ impl Disposition {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum PayloadEnd {
     Delivered,
-    DeadLetter { reason: String, status: Option<u16> },
-    Retry { delay_s: u32 },
+    /// A copy of a payload Nudge already took: acknowledged, not sent.
+    Duplicate,
+    DeadLetter {
+        reason: String,
+        status: Option<u16>,
+    },
+    /// Again after `delay_s`; `waiting`: Nudge was unavailable (rather than not tried yet).
+    Retry {
+        delay_s: u32,
+        waiting: bool,
+    },
+}
+
+/// Everything the consumer decided for a batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settlement {
+    /// A disposition per message, in batch order.
+    pub dispositions: Vec<Disposition>,
+    /// Per payload, what the ledger keeps of its delivery (`None`: it was not claimed here).
+    pub ledger: Vec<Option<LedgerSettle>>,
+    /// What the overview counts of it.
+    pub tally: Tally,
 }
 
 impl Batch {
-    /// The groups to send, the most attempted messages' first (in batch order among equals).
-    pub fn groups(&self, incoming: &[Incoming<'_>]) -> Vec<Group> {
-        let mut groups = batching::group(&self.payloads);
+    /// Each payload's event's `messageId`, for the ledger.
+    pub fn ids(&self) -> &[Option<String>] {
+        &self.ids
+    }
+
+    /// The groups to send (the payloads `verdicts` lets go; all when it is empty), the most
+    /// attempted messages' first (in batch order among equals).
+    pub fn groups(&self, incoming: &[Incoming<'_>], verdicts: &[Verdict]) -> Vec<Group> {
+        let mut groups = batching::group_where(&self.payloads, |p| {
+            verdicts.get(p).is_none_or(|v| *v == Verdict::Send)
+        });
         let urgency = |g: &Group| {
             g.members
                 .iter()
@@ -174,15 +210,17 @@ impl Batch {
         groups
     }
 
-    /// The dispatch of this batch's payloads within the consumer's budget, from `now_ms`.
+    /// The dispatch of the payloads `verdicts` lets go within the consumer's budget, from
+    /// `now_ms`.
     pub fn dispatch(
         &self,
         incoming: &[Incoming<'_>],
+        verdicts: &[Verdict],
         consumer: &Consumer,
         now_ms: u64,
     ) -> Dispatch {
         Dispatch::new(
-            self.groups(incoming),
+            self.groups(incoming, verdicts),
             consumer.subrequest_budget,
             None,
             consumer.attempt_timeout_ms,
@@ -218,14 +256,20 @@ impl Batch {
         carried.saturating_add(incoming[m].attempts)
     }
 
-    /// A disposition for every message (in batch order), from what became of the payloads.
+    /// A disposition for every message (in batch order), what the ledger keeps and what the
+    /// overview counts, from the ledger's `verdicts` (empty: every payload was sent) and what
+    /// became of the payloads sent. Samples have `secrets` taken out.
     pub fn settle(
         &self,
         incoming: &[Incoming<'_>],
+        verdicts: &[Verdict],
         ended: &[Ended],
         consumer: &Consumer,
         now_ms: i64,
-    ) -> Vec<Disposition> {
+        secrets: Vec<String>,
+    ) -> Settlement {
+        let mut tally = Tally::new(now_ms, secrets);
+        let mut ledger: Vec<Option<LedgerSettle>> = vec![None; self.payloads.items.len()];
         let mut fates: Vec<Option<&Fate>> = vec![None; self.payloads.items.len()];
         for part in ended {
             for &p in &part.members {
@@ -234,7 +278,8 @@ impl Batch {
                 }
             }
         }
-        self.messages
+        let dispositions = self
+            .messages
             .iter()
             .enumerate()
             .map(|(m, read)| {
@@ -258,6 +303,19 @@ impl Batch {
                 let (pending, first) = match read {
                     Read::Deliver { pending, first } => (pending, *first),
                     Read::Unreadable(reason) => {
+                        tally.add(
+                            Step::FailedDelivery,
+                            "",
+                            &Label::default(),
+                            "unreadable queue message",
+                            1,
+                        );
+                        tally.sample(
+                            Step::FailedDelivery,
+                            "",
+                            "unreadable queue message",
+                            incoming[m].text,
+                        );
                         return Disposition {
                             dead_letters: vec![abandoned(
                                 reason.clone(),
@@ -268,11 +326,63 @@ impl Batch {
                             carry_on: Vec::new(),
                             then: Settle::Ack,
                             otherwise_retry_s,
-                        }
+                        };
                     }
                 };
+                let mapping = pending.destination.mapping.as_str();
                 let ends: Vec<PayloadEnd> = (first..first + pending.payloads.len())
-                    .map(|p| payload_end(fates[p], attempts, consumer))
+                    .map(|p| {
+                        let end = match verdicts.get(p).copied().unwrap_or(Verdict::Send) {
+                            Verdict::Send => payload_end(fates[p], attempts, consumer),
+                            Verdict::Duplicate => PayloadEnd::Duplicate,
+                            Verdict::InFlight { until_ms } => PayloadEnd::Retry {
+                                delay_s: until_ms
+                                    .saturating_sub(now_ms)
+                                    .div_euclid(1000)
+                                    .clamp(1, i64::from(LONGEST_DELAY_S))
+                                    as u32,
+                                waiting: false,
+                            },
+                        };
+                        if verdicts.get(p).is_none_or(|v| *v == Verdict::Send) {
+                            ledger[p] = Some(match &end {
+                                PayloadEnd::Delivered => LedgerSettle::Delivered,
+                                PayloadEnd::Retry {
+                                    delay_s,
+                                    waiting: true,
+                                } => LedgerSettle::Retrying {
+                                    at_ms: now_ms.saturating_add(i64::from(*delay_s) * 1000),
+                                },
+                                _ => LedgerSettle::Released,
+                            });
+                        }
+                        let label = Label::default();
+                        match &end {
+                            PayloadEnd::Delivered => {
+                                tally.add(Step::SuccessfulDelivery, mapping, &label, "", 1)
+                            }
+                            PayloadEnd::Duplicate => {
+                                tally.add(Step::DuplicatesDropped, mapping, &label, "", 1)
+                            }
+                            PayloadEnd::DeadLetter { status, .. } => {
+                                let reason = match status {
+                                    Some(s) if verdict(*s) == NudgeVerdict::Final => {
+                                        "refused by Nudge"
+                                    }
+                                    _ => "Nudge unavailable until the retries ran out",
+                                };
+                                tally.add(Step::FailedDelivery, mapping, &label, reason, 1);
+                                tally.sample(
+                                    Step::FailedDelivery,
+                                    mapping,
+                                    reason,
+                                    &self.payloads.items[p].json,
+                                );
+                            }
+                            PayloadEnd::Retry { .. } => {}
+                        }
+                        end
+                    })
                     .collect();
                 // Payloads that end the same way travel together: one dead letter per reason,
                 // one message carrying on per delay.
@@ -280,14 +390,14 @@ impl Batch {
                 let mut waiting: Vec<(u32, Vec<usize>)> = Vec::new();
                 for (i, end) in ends.iter().enumerate() {
                     match end {
-                        PayloadEnd::Delivered => {}
+                        PayloadEnd::Delivered | PayloadEnd::Duplicate => {}
                         PayloadEnd::DeadLetter { reason, status } => {
                             match dead.iter_mut().find(|(r, s, _)| r == reason && s == status) {
                                 Some((_, _, members)) => members.push(i),
                                 None => dead.push((reason, *status, vec![i])),
                             }
                         }
-                        PayloadEnd::Retry { delay_s } => {
+                        PayloadEnd::Retry { delay_s, .. } => {
                             match waiting.iter_mut().find(|(d, _)| d == delay_s) {
                                 Some((_, members)) => members.push(i),
                                 None => waiting.push((*delay_s, vec![i])),
@@ -329,7 +439,12 @@ impl Batch {
                     },
                 }
             })
-            .collect()
+            .collect();
+        Settlement {
+            dispositions,
+            ledger,
+            tally,
+        }
     }
 }
 
@@ -359,12 +474,16 @@ fn payload_end(fate: Option<&Fate>, attempts: u32, consumer: &Consumer) -> Paylo
             } else {
                 PayloadEnd::Retry {
                     delay_s: consumer.schedule.delay_s(attempts, *retry_after_ms),
+                    waiting: true,
                 }
             }
         }
         // Not sent in this invocation (over the budget, or a part of a refused request still
         // to be tried): at once, in another invocation.
-        Some(Fate::NotSent { .. }) | None => PayloadEnd::Retry { delay_s: 0 },
+        Some(Fate::NotSent { .. }) | None => PayloadEnd::Retry {
+            delay_s: 0,
+            waiting: false,
+        },
     }
 }
 
@@ -400,7 +519,7 @@ mod tests {
             .collect();
         Pending::encode(
             &destination,
-            payloads.iter().map(String::as_str),
+            payloads.iter().map(|p| (p.as_str(), "")),
             0,
             attempts,
         )
@@ -416,7 +535,12 @@ mod tests {
         let payloads: Vec<String> = (0..n)
             .map(|i| json!({"ext_id": format!("u{i}")}).to_string())
             .collect();
-        Pending::encode(&destination, payloads.iter().map(String::as_str), 0, 0)
+        Pending::encode(
+            &destination,
+            payloads.iter().map(|p| (p.as_str(), "")),
+            0,
+            0,
+        )
     }
 
     fn incoming(texts: &[String]) -> Vec<Incoming<'_>> {
@@ -447,7 +571,7 @@ mod tests {
     ) -> (Vec<Disposition>, usize) {
         let batch = read(incoming);
         let mut requests = 0;
-        let ended = run_with(batch.dispatch(incoming, consumer, 0), |part: &Part| {
+        let ended = run_with(batch.dispatch(incoming, &[], consumer, 0), |part: &Part| {
             requests += 1;
             let names: Vec<String> = part
                 .members
@@ -464,7 +588,12 @@ mod tests {
                 .collect();
             nudge(&names)
         });
-        (batch.settle(incoming, &ended, consumer, 1_000), requests)
+        (
+            batch
+                .settle(incoming, &[], &ended, consumer, 1_000, Vec::new())
+                .dispositions,
+            requests,
+        )
     }
 
     fn dead_letter(text: &str) -> Abandoned {
@@ -658,7 +787,9 @@ mod tests {
         let incoming = incoming(&texts);
         let batch = read(&incoming);
         let ended = batch.unsendable("the destination is misconfigured");
-        let d = batch.settle(&incoming, &ended, &CONSUMER, 0);
+        let d = batch
+            .settle(&incoming, &[], &ended, &CONSUMER, 0, Vec::new())
+            .dispositions;
         assert_eq!(d[0].then, Settle::Retry { delay_s: 30 });
     }
 }

@@ -8,6 +8,7 @@ use crate::datetime::to_iso_string;
 use crate::json::RawJson;
 use crate::queue::enqueue::REASON_BYTES;
 use crate::queue::message::{as_json, Abandoned, QueueMessage};
+use crate::text::clip_bytes;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -36,21 +37,12 @@ pub fn key(at_ms: i64, message_id: &str) -> String {
     format!("{:015}-{message_id}", at_ms.max(0))
 }
 
-/// `text` cut to at most `max` bytes, on a character boundary.
-fn clip(text: &str, max: usize) -> String {
-    let mut end = text.len().min(max);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    text[..end].to_string()
-}
-
 impl DeadLetter {
     /// The record of a message the consumer gave up on.
     pub fn from_abandoned(a: Abandoned) -> DeadLetter {
         DeadLetter {
             id: key(a.at, &a.message_id),
-            reason: clip(&a.reason, REASON_BYTES),
+            reason: clip_bytes(&a.reason, REASON_BYTES).to_string(),
             status: a.status,
             attempts: a.attempts,
             at: to_iso_string(a.at).unwrap_or_default(),
@@ -97,7 +89,7 @@ impl DeadLetter {
         let mut room = 600;
         loop {
             let summary = json!({
-                "reason": clip(&self.reason, room),
+                "reason": clip_bytes(&self.reason, room),
                 "status": self.status,
                 "attempts": self.attempts,
                 "at": self.at,
@@ -160,6 +152,7 @@ mod tests {
                 batch_size: None,
             },
             payloads: vec![RawJson::from_value(&serde_json::json!({}))],
+            ids: Vec::new(),
             accepted_at: 1,
             attempts: 0,
         })
@@ -222,6 +215,7 @@ mod tests {
                 batch_size: None,
             },
             payloads: vec![RawJson::from_text(format!("{{\"props\":{deep}}}")).unwrap()],
+            ids: Vec::new(),
             accepted_at: 1,
             attempts: 0,
         });

@@ -37,10 +37,16 @@ pub struct Outgoing {
     pub text: String,
 }
 
-/// The messages for a request's payloads: per destination, in payload order, as many payloads
-/// as fit in [`MAX_MESSAGE_BYTES`] (at most [`MAX_MESSAGE_PAYLOADS`]); also the payloads too
-/// large for any message, with the size their message would have had.
-pub fn messages(payloads: &Payloads, accepted_at: i64) -> (Vec<Outgoing>, Vec<(usize, usize)>) {
+/// The messages for a request's payloads (`ids`: each payload's `messageId`): per
+/// destination, in payload order, as many payloads as fit in [`MAX_MESSAGE_BYTES`] (at most
+/// [`MAX_MESSAGE_PAYLOADS`]); also the payloads too large for any message, with the size their
+/// message would have had.
+pub fn messages(
+    payloads: &Payloads,
+    ids: &[Option<String>],
+    accepted_at: i64,
+) -> (Vec<Outgoing>, Vec<(usize, usize)>) {
+    let id = |i: usize| ids.get(i).and_then(Option::as_deref).unwrap_or("");
     let mut out = Vec::new();
     let mut too_large = Vec::new();
     for (d, destination) in payloads.destinations.iter().enumerate() {
@@ -52,7 +58,10 @@ pub fn messages(payloads: &Payloads, accepted_at: i64) -> (Vec<Outgoing>, Vec<(u
                 let members = std::mem::take(open);
                 let text = Pending::encode(
                     destination,
-                    members.iter().map(|&m| payloads.items[m].json.as_str()),
+                    members
+                        .iter()
+                        .map(|&m| (payloads.items[m].json.as_str(), id(m)))
+                        .collect::<Vec<_>>(),
                     accepted_at,
                     0,
                 );
@@ -66,7 +75,8 @@ pub fn messages(payloads: &Payloads, accepted_at: i64) -> (Vec<Outgoing>, Vec<(u
             if p.destination != d {
                 continue;
             }
-            let adds = p.json.len() + 1;
+            // The payload, its id (escapes at most six times its length) and two commas.
+            let adds = p.json.len() + 6 * id(i).len() + 4;
             if empty + adds > MAX_MESSAGE_BYTES {
                 too_large.push((i, empty + adds));
                 continue;
@@ -228,7 +238,7 @@ mod tests {
     #[test]
     fn one_message_per_destination_and_never_the_key() {
         let p = planned(&events());
-        let (out, too_large) = messages(&p.payloads, 7);
+        let (out, too_large) = messages(&p.payloads, &[], 7);
         assert!(too_large.is_empty());
         assert_eq!(out.len(), 2, "identify, then the two tracks together");
         let identify = decoded(&out[0].text);
@@ -246,15 +256,15 @@ mod tests {
     fn a_100_event_batch_is_one_message_and_large_ones_are_cut_by_size() {
         let track = |n: usize, pad: usize| json!({"type": "track", "userId": "u", "event": "e", "timestamp": "2025-05-14", "properties": {"n": n, "pad": "x".repeat(pad)}});
         let hundred = planned(&Value::Array((0..100).map(|n| track(n, 10)).collect()));
-        assert_eq!(messages(&hundred.payloads, 0).0.len(), 1);
+        assert_eq!(messages(&hundred.payloads, &[], 0).0.len(), 1);
         let big = planned(&Value::Array((0..40).map(|n| track(n, 10_000)).collect()));
-        let (out, _) = messages(&big.payloads, 0);
+        let (out, _) = messages(&big.payloads, &[], 0);
         assert_eq!(out.len(), 4, "12 payloads of 10 KB fit in 118 KB");
         assert!(out.iter().all(|m| m.text.len() <= MAX_MESSAGE_BYTES));
         let all: Vec<usize> = out.iter().flat_map(|m| m.payloads.clone()).collect();
         assert_eq!(all, (0..40).collect::<Vec<_>>(), "in order, each once");
         let many = planned(&Value::Array((0..250).map(|n| track(n, 0)).collect()));
-        let sizes: Vec<usize> = messages(&many.payloads, 0)
+        let sizes: Vec<usize> = messages(&many.payloads, &[], 0)
             .0
             .iter()
             .map(|m| m.payloads.len())
@@ -294,7 +304,7 @@ mod tests {
     #[test]
     fn the_sender_learns_what_the_queue_took() {
         let p = planned(&events());
-        let (out, too_large) = messages(&p.payloads, 0);
+        let (out, too_large) = messages(&p.payloads, &[], 0);
         let s = settle(
             p.results.clone(),
             &p.payloads,
@@ -336,7 +346,7 @@ mod tests {
         let small =
             json!({"type": "track", "userId": "u", "event": "e", "timestamp": "2025-05-14"});
         let p = planned(&json!([small, big]));
-        let (out, too_large) = messages(&p.payloads, 0);
+        let (out, too_large) = messages(&p.payloads, &[], 0);
         assert_eq!(out.len(), 1);
         assert_eq!(too_large.len(), 1);
         let s = settle(

@@ -25,6 +25,9 @@ pub struct Pending {
     /// Each payload exactly as Nudge receives it (one element of a track batch, or an identify
     /// body), as JSON text.
     pub payloads: Vec<RawJson>,
+    /// Each payload's event's `messageId` (`""` when it has none), for de-duplication; empty
+    /// when no payload has one.
+    pub ids: Vec<String>,
     /// When the Worker accepted the events, in milliseconds since the epoch.
     pub accepted_at: i64,
     /// Deliveries to the consumer of the messages these payloads travelled in before this one
@@ -34,11 +37,11 @@ pub struct Pending {
 }
 
 impl Pending {
-    /// The message text for `payloads` (each a payload's JSON text) of `destination`, written
-    /// without reading the payloads again.
+    /// The message text for `payloads` (each a payload's JSON text and its event's
+    /// `messageId`) of `destination`, written without reading the payloads again.
     pub fn encode<'a>(
         destination: &Destination,
-        payloads: impl IntoIterator<Item = &'a str>,
+        payloads: impl IntoIterator<Item = (&'a str, &'a str)> + Clone,
         accepted_at: i64,
         attempts: u32,
     ) -> String {
@@ -59,14 +62,33 @@ impl Pending {
             out.push_str(itoa::Buffer::new().format(attempts));
         }
         out.push_str(",\"payloads\":[");
-        for (i, payload) in payloads.into_iter().enumerate() {
+        for (i, (payload, _)) in payloads.clone().into_iter().enumerate() {
             if i > 0 {
                 out.push(',');
             }
             out.push_str(payload);
         }
-        out.push_str("]}}");
+        out.push(']');
+        if payloads.clone().into_iter().any(|(_, id)| !id.is_empty()) {
+            out.push_str(",\"ids\":[");
+            for (i, (_, id)) in payloads.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_str(id, &mut out);
+            }
+            out.push(']');
+        }
+        out.push_str("}}");
         out
+    }
+
+    /// The `messageId` of payload `i` (`None` when it has none).
+    pub fn id(&self, i: usize) -> Option<&str> {
+        self.ids
+            .get(i)
+            .map(String::as_str)
+            .filter(|id| !id.is_empty())
     }
 
     /// The message text carrying `members` (positions in [`Pending::payloads`]) after
@@ -76,8 +98,8 @@ impl Pending {
             &self.destination,
             members
                 .iter()
-                .filter_map(|&m| self.payloads.get(m))
-                .map(RawJson::text),
+                .filter_map(|&m| Some((self.payloads.get(m)?.text(), self.id(m).unwrap_or(""))))
+                .collect::<Vec<_>>(),
             self.accepted_at,
             attempts,
         )
@@ -158,6 +180,8 @@ struct Deliver {
     #[serde(default)]
     payloads: Option<Vec<RawJson>>,
     #[serde(default)]
+    ids: Vec<String>,
+    #[serde(default)]
     payload: Option<RawJson>,
 }
 
@@ -181,12 +205,9 @@ impl QueueMessage {
     /// The message as the JSON text that is enqueued.
     pub fn encode(&self) -> String {
         match self {
-            QueueMessage::Deliver(p) => Pending::encode(
-                &p.destination,
-                p.payloads.iter().map(RawJson::text),
-                p.accepted_at,
-                p.attempts,
-            ),
+            QueueMessage::Deliver(p) => {
+                p.encode_some(&(0..p.payloads.len()).collect::<Vec<_>>(), p.attempts)
+            }
             // Strings, numbers and JSON text: serialising cannot fail.
             QueueMessage::DeadLetter(a) => serde_json::to_string(&DeadLetterEnvelope {
                 v: VERSION,
@@ -224,6 +245,7 @@ impl QueueMessage {
                         batch_size: d.batch_size,
                     },
                     payloads,
+                    ids: d.ids,
                     accepted_at: d.accepted_at,
                     attempts: d.attempts,
                 }))
@@ -271,6 +293,7 @@ mod tests {
                 ),
                 RawJson::from_value(&json!({"name": "b", "ext_id": "u2"})),
             ],
+            ids: Vec::new(),
             accepted_at: 1_747_207_800_000,
             attempts: 0,
         }
@@ -338,7 +361,7 @@ mod tests {
         let deep = format!("{}1{}", "[".repeat(5_000), "]".repeat(5_000));
         let text = Pending::encode(
             &destination(Action::TrackEvent, None),
-            [format!("{{\"props\":{deep}}}").as_str()],
+            [(format!("{{\"props\":{deep}}}").as_str(), "m-1")],
             0,
             0,
         );

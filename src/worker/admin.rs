@@ -1,19 +1,25 @@
-//! The admin routes: `GET /admin/dead-letters` and `POST /admin/replay`, behind the
-//! `ADMIN_KEY` secret ([`crate::queue::admin`] decides who and what; this module reads and
-//! writes the KV store and the queue).
+//! The admin routes, behind the `ADMIN_KEY` secret: `GET /admin/dead-letters` and
+//! `POST /admin/replay` ([`crate::queue::admin`] decides who and what; this module reads and
+//! writes the KV store and the queue), `GET /admin/overview` (the ledger's shards, merged by
+//! [`crate::ledger::overview`]) and `POST /admin/test` ([`crate::tester`]).
 
 use super::queue::{send_all, DEAD_LETTER_STORE, DELIVERIES};
-use super::{body, Deployment, Reply};
+use super::{body, forward, ledger, Deployment, Reply};
+use crate::delivery::settings::MAX_IN_FLIGHT;
 use crate::ingest::answer::{self, Answer};
 use crate::ingest::auth::HeaderAuth;
 use crate::ingest::Route;
+use crate::ledger::call::Call;
+use crate::ledger::overview::{self, Query, ShardOverview};
 use crate::queue::admin::{
     authorized, list_query, replay_answer, replay_selection, ReplayEnd, Selection,
 };
 use crate::queue::dead_letter::DeadLetter;
 use crate::queue::enqueue::Enqueued;
+use crate::tester::{self, TestRequest};
+use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Value};
-use worker::{Env, KvStore, Request};
+use worker::{Date, Env, KvStore, Request};
 
 /// Answers an admin request (`route` is [`Route::DeadLetters`] or [`Route::Replay`]).
 pub(super) async fn handle(route: Route, req: Request, env: &Env, d: &Deployment) -> Reply {
@@ -35,6 +41,11 @@ async fn answer_to(route: Route, mut req: Request, env: &Env, d: &Deployment) ->
             "unauthorized",
             "missing or wrong admin key (Authorization: Bearer <ADMIN_KEY>)",
         );
+    }
+    match route {
+        Route::Overview => return overview(&req, env, d).await,
+        Route::Tester => return tester(&mut req, d).await,
+        _ => {}
     }
     let store = match env.kv(DEAD_LETTER_STORE) {
         Ok(store) => store,
@@ -68,6 +79,77 @@ async fn answer_to(route: Route, mut req: Request, env: &Env, d: &Deployment) ->
             format!("the dead-letter store failed: {e}"),
         )
     })
+}
+
+/// `GET /admin/overview`: every shard's part, merged.
+async fn overview(req: &Request, env: &Env, d: &Deployment) -> Answer {
+    let now = Date::now().as_millis() as i64;
+    let query = match Query::from_url(&req.inner().url(), now) {
+        Ok(query) => query,
+        Err(message) => return answer::failure(400, "invalid_request", message),
+    };
+    let calls: Vec<(u32, Call)> = (0..d.delivery.ledger_shards)
+        .map(|shard| {
+            let call = Call {
+                now_ms: now,
+                overview: Some(query.clone()),
+                ..Call::default()
+            };
+            (shard, call)
+        })
+        .collect();
+    let mut merged = ShardOverview::default();
+    for reply in ledger::call_all(env, &calls).await {
+        match reply.and_then(|r| r.overview) {
+            Some(part) => merged.merge(part),
+            None => {
+                return answer::failure(
+                    503,
+                    "store_unavailable",
+                    "a shard of the ledger did not answer; retry",
+                )
+            }
+        }
+    }
+    Answer {
+        status: 200,
+        body: overview::answer(&query, &merged),
+    }
+}
+
+/// `POST /admin/test`: the event planned as the Worker would, and sent once when asked.
+async fn tester(req: &mut Request, d: &Deployment) -> Answer {
+    let bytes = match body::read(req).await {
+        Ok(bytes) => bytes,
+        Err(e) => return answer::refused(&e, HeaderAuth::Accepted),
+    };
+    let test = match TestRequest::read(&bytes) {
+        Ok(test) => test,
+        Err(message) => return answer::failure(400, "invalid_request", message),
+    };
+    let (planner, _) = match d.planner() {
+        Ok(serving) => serving,
+        Err(problems) => return answer::misconfigured(&problems, true),
+    };
+    let plan = match test.plan(planner, Date::now().as_millis() as i64) {
+        Ok(plan) => plan,
+        Err(message) => return answer::failure(400, "invalid_event", message),
+    };
+    let nudge = if test.send {
+        let timeout = d.delivery.policy.attempt_timeout_ms;
+        Some(
+            stream::iter(plan.requests.iter().map(|r| forward::attempt(r, timeout)))
+                .buffered(MAX_IN_FLIGHT)
+                .collect::<Vec<_>>()
+                .await,
+        )
+    } else {
+        None
+    };
+    Answer {
+        status: 200,
+        body: tester::answer(&plan, nudge.as_deref()),
+    }
 }
 
 /// The records under `keys`, in their order (missing or unreadable ones left out).

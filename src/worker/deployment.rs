@@ -26,6 +26,9 @@ pub struct Deployment {
     mode: Result<DeliveryMode, ConfigError>,
     /// The admin routes' bearer key (secret `ADMIN_KEY`), as a digest; none set: nobody.
     pub admin_key: Rc<WriteKeys>,
+    /// Every key the deployment holds (write keys, the API key, the admin key), to take out
+    /// of the overview's samples.
+    pub secrets: Rc<Vec<String>>,
 }
 
 /// What a deployment's configuration is built from: `NUDGE_API_KEY`, `NUDGE_ENDPOINT`,
@@ -41,6 +44,8 @@ thread_local! {
     static LAST_KEYS: ConfigMemo<String, WriteKeys> = const { ConfigMemo::new() };
     /// The admin key's digest, likewise.
     static LAST_ADMIN_KEY: ConfigMemo<String, WriteKeys> = const { ConfigMemo::new() };
+    /// The keys to take out of samples, likewise.
+    static LAST_SECRETS: ConfigMemo<[String; 3], Vec<String>> = const { ConfigMemo::new() };
 }
 
 fn built<K: PartialEq, T>(
@@ -89,6 +94,20 @@ impl Deployment {
             |k| WriteKeys::one(k),
         );
         let delivery = DeliverySettings::from_vars(|name| text(env, name));
+        let secrets = built(
+            &LAST_SECRETS,
+            ["WRITE_KEYS", "NUDGE_API_KEY", "ADMIN_KEY"]
+                .map(|name| text(env, name).unwrap_or_default()),
+            |[write_keys, api_key, admin_key]| {
+                write_keys
+                    .split(',')
+                    .chain([api_key.as_str(), admin_key.as_str()])
+                    .map(str::trim)
+                    .filter(|k| !k.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            },
+        );
         Deployment {
             planner,
             write_keys,
@@ -96,6 +115,7 @@ impl Deployment {
             mode: delivery_mode(env, &delivery),
             delivery,
             admin_key,
+            secrets,
         }
     }
 

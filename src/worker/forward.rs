@@ -71,7 +71,7 @@ fn api_key(planned: &PlannedRequest) -> &str {
 }
 
 /// One attempt at a request, within `timeout_ms`.
-async fn attempt(planned: &PlannedRequest, timeout_ms: u64) -> Outcome {
+pub(super) async fn attempt(planned: &PlannedRequest, timeout_ms: u64) -> Outcome {
     let request = match build(planned) {
         Ok(r) => r,
         Err(e) => return Outcome::NoAnswer(format!("cannot build the request: {e}")),

@@ -19,18 +19,22 @@ mod admin;
 mod body;
 mod deployment;
 mod forward;
+mod ledger;
 mod queue;
 
 use crate::batching;
 use crate::delivery::direct;
 use crate::delivery::dispatch::{Dispatch, Ended, Fate};
 use crate::delivery::report;
+use crate::event::Event;
 use crate::ingest::answer::{self, Answer};
 use crate::ingest::auth::HeaderAuth;
 use crate::ingest::cors::cors_headers;
 use crate::ingest::events::Envelope;
 use crate::ingest::settings;
 use crate::ingest::{self, Route};
+use crate::ledger::dedupe::{self, tally_only, Dedupe, Verdict};
+use crate::ledger::tally::Tally;
 use crate::plan::{Planned, Planner};
 use crate::queue::DeliveryMode;
 use deployment::Deployment;
@@ -103,7 +107,10 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
             cors = served.headers;
             served.answer.into()
         }
-        Route::DeadLetters | Route::Replay => admin::handle(route, req, &env, &deployment).await,
+        Route::DeadLetters | Route::Replay | Route::Overview | Route::Tester => {
+            admin::handle(route, req, &env, &deployment).await
+        }
+        Route::AdminPage => answer::not_found(&method, &path).into(),
         Route::Event(_) | Route::Batch | Route::Validate => {
             track(req, &env, &deployment, route, received_at).await
         }
@@ -185,20 +192,39 @@ async fn track(
         let log = json!({"refused": e.code()});
         Reply::from(answer::refused(&e, header)).logging(log)
     };
+    // A refusal after the caller is known and the body read is counted in the overview.
+    let counted = |e: ingest::IngestError, events: usize| async move {
+        let mut tally = Tally::new(received_at as i64, Vec::new());
+        tally.refused(events as u64, e.code());
+        let calls = tally_only(
+            tally,
+            None,
+            deployment.delivery.ledger_shards,
+            received_at as i64,
+        );
+        let ledger = ledger::call_all(env, &calls).await;
+        refused(e, HeaderAuth::Accepted).logging(json!({"refused": "counted", "ledger_failed": ledger.iter().filter(|r| r.is_none()).count()}))
+    };
     let body = match body::read(&mut req).await {
         Ok(body) => body,
         Err(e) => return refused(e, header),
     };
     let envelope = match Envelope::parse(&body, route) {
         Ok(envelope) => envelope,
+        Err(e) if header == HeaderAuth::Accepted && route != Route::Validate => {
+            return counted(e, 1).await
+        }
         Err(e) => return refused(e, header),
     };
     if !header.with_body_key(envelope.write_key.as_deref(), &deployment.write_keys) {
         return answer::unauthorized().into();
     }
-    let events = match envelope.into_events(received_at as i64) {
+    let carried = envelope.event_count();
+    let request_id = request_id();
+    let events = match envelope.into_identified_events(received_at as i64, Some(&request_id)) {
         Ok(events) => events,
-        Err(e) => return refused(e, HeaderAuth::Accepted),
+        Err(e) if route == Route::Validate => return refused(e, HeaderAuth::Accepted),
+        Err(e) => return counted(e, carried).await,
     };
     let event_count = events.len();
     let read = events.read();
@@ -208,31 +234,71 @@ async fn track(
         return Reply::from(answer::validated(plan, event_count)).logging(log);
     }
     let planned = planner.payloads(&read);
+    let ids = dedupe::message_ids(&planned.payloads, &read);
     match mode {
-        DeliveryMode::Queue => queue::enqueue(env, planned, event_count).await,
-        DeliveryMode::Direct => deliver(planner, planned, event_count, deployment).await,
+        DeliveryMode::Queue => {
+            queue::enqueue(env, deployment, planned, &ids, &read, received_at as i64).await
+        }
+        DeliveryMode::Direct => deliver(env, planner, planned, &ids, &read, deployment).await,
     }
 }
 
-/// Direct mode: sends the payloads to Nudge within the subrequest budget and the retry policy
-/// (the core's dispatch decides) and answers with the settlement.
-async fn deliver(planner: &Planner, planned: Planned, events: usize, d: &Deployment) -> Reply {
+/// A string unique to this request, for the `messageId`s of its events that have none.
+fn request_id() -> String {
+    let random = || (js_sys::Math::random() * 4_294_967_296.0) as u64;
+    format!(
+        "{:08x}{:08x}{:08x}",
+        Date::now().as_millis() & 0xffff_ffff,
+        random(),
+        random()
+    )
+}
+
+/// Direct mode: claims the payloads in the ledger, sends those it lets go to Nudge within the
+/// subrequest budget and the retry policy (the core's dispatch decides), settles them in the
+/// ledger with the overview's counts, and answers with the settlement.
+async fn deliver(
+    env: &Env,
+    planner: &Planner,
+    planned: Planned,
+    ids: &[Option<String>],
+    events: &[Event<'_>],
+    d: &Deployment,
+) -> Reply {
+    let now = Date::now().as_millis();
+    let dedupe = Dedupe::new(&planned.payloads, ids, d.delivery.ledger_shards);
+    let claims = dedupe.claims(now as i64);
+    let claimed = ledger::call_all(env, &claims).await;
+    let verdicts = dedupe.verdicts(&claims, &claimed);
+    // The ledger's calls (the claims, and as many settlements) come out of the same budget.
+    let budget = d.delivery.nudge_budget(claims.len());
     let dispatch = Dispatch::new(
-        batching::group(&planned.payloads),
-        d.delivery.subrequest_budget,
+        batching::group_where(&planned.payloads, |p| verdicts[p] == Verdict::Send),
+        budget,
         Some(d.delivery.policy),
         d.delivery.policy.attempt_timeout_ms,
         Date::now().as_millis(),
     );
     let (ended, subrequests) = forward::run(dispatch, &planned.payloads, planner.endpoints()).await;
-    let mut log = json!({"nudge": delivery_log(&ended), "subrequests": subrequests});
+    let outcomes = direct::ledger_outcomes(planned.payloads.items.len(), &ended, &verdicts);
     let settlement = direct::settle(
         planned.results,
         &planned.payloads,
         &ended,
-        d.delivery.subrequest_budget,
+        budget,
+        &verdicts,
     );
-    let answer = answer::delivered(&settlement, events);
+    let now = Date::now().as_millis() as i64;
+    let mut tally = Tally::new(now, d.secrets.to_vec());
+    tally.results(events, &settlement.results);
+    let settled = ledger::call_all(env, &dedupe.settlements(now, |p| outcomes[p], tally)).await;
+    let mut log = json!({
+        "nudge": delivery_log(&ended),
+        "subrequests": subrequests,
+        "ledger_calls": claims.len() + settled.len(),
+        "ledger_failed": claimed.iter().chain(&settled).filter(|r| r.is_none()).count(),
+    });
+    let answer = answer::delivered(&settlement, events.len());
     log["counts"] = answer.body["counts"].clone();
     Reply {
         answer,

@@ -8,12 +8,16 @@
 //! the same export the macro makes (`queue(batch, env, ctx)`, which worker-build's shim calls),
 //! and it never fails: every message is acknowledged or retried.
 
-use super::forward;
+use super::{forward, ledger};
 use super::{Deployment, Reply};
 use crate::batching::Endpoints;
 use crate::delivery::dispatch::Fate;
 use crate::delivery::settings::MAX_IN_FLIGHT;
+use crate::event::Event;
 use crate::ingest::answer;
+use crate::ledger::claims;
+use crate::ledger::dedupe::{tally_only, Dedupe, Verdict};
+use crate::ledger::tally::Tally;
 use crate::plan::Planned;
 use crate::queue::backoff::MAX_RETRIES;
 use crate::queue::consume::{self, Consumer, Incoming, Settle};
@@ -78,9 +82,17 @@ async fn send_delayed(env: &Env, binding: &str, texts: &[(&str, u32)]) -> Vec<En
 }
 
 /// Queue mode's answer to a Worker request: enqueues the planned payloads (several per
-/// message) and tells the sender what the queue took.
-pub(super) async fn enqueue(env: &Env, planned: Planned, events: usize) -> Reply {
-    let (outgoing, too_large) = enqueue::messages(&planned.payloads, now_ms());
+/// message, with their events' `messageId`s), tells the sender what the queue took, and adds
+/// the request's counts to the ledger (the consumer claims and settles the payloads).
+pub(super) async fn enqueue(
+    env: &Env,
+    d: &Deployment,
+    planned: Planned,
+    ids: &[Option<String>],
+    events: &[Event<'_>],
+    received_at: i64,
+) -> Reply {
+    let (outgoing, too_large) = enqueue::messages(&planned.payloads, ids, now_ms());
     let texts: Vec<&str> = outgoing.iter().map(|m| m.text.as_str()).collect();
     let outcomes = send_all(env, DELIVERIES, &texts).await;
     let settlement = enqueue::settle(
@@ -90,7 +102,20 @@ pub(super) async fn enqueue(env: &Env, planned: Planned, events: usize) -> Reply
         &outcomes,
         &too_large,
     );
-    let answer = answer::queued(&settlement, events);
+    let answer = answer::queued(&settlement, events.len());
+    let mut tally = Tally::new(received_at, d.secrets.to_vec());
+    tally.results(events, &settlement.results);
+    let hint = ids.iter().flatten().next().map(|id| claims::key(id, "", 0));
+    let counted = ledger::call_all(
+        env,
+        &tally_only(
+            tally,
+            hint.as_deref(),
+            d.delivery.ledger_shards,
+            received_at,
+        ),
+    )
+    .await;
     let problems: Vec<String> = outcomes
         .iter()
         .filter_map(|o| match o {
@@ -104,6 +129,7 @@ pub(super) async fn enqueue(env: &Env, planned: Planned, events: usize) -> Reply
         "counts": answer.body["counts"],
         "messages": outcomes.iter().filter(|o| **o == Enqueued::Queued).count(),
         "enqueue_problems": problems,
+        "ledger_failed": counted.iter().filter(|r| r.is_none()).count(),
     });
     Reply::from(answer).logging(log)
 }
@@ -201,9 +227,18 @@ async fn deliver(env: &Env, d: &Deployment, received: &[Received]) -> Value {
         attempt_timeout_ms: d.delivery.policy.attempt_timeout_ms,
     };
     let batch = consume::read(&incoming);
+    let now = now_ms();
+    let dedupe = Dedupe::new(&batch.payloads, batch.ids(), d.delivery.ledger_shards);
+    let claims = dedupe.claims(now);
+    let claimed = ledger::call_all(env, &claims).await;
+    let verdicts = dedupe.verdicts(&claims, &claimed);
+    let consumer = Consumer {
+        subrequest_budget: d.delivery.nudge_budget(claims.len()),
+        ..consumer
+    };
     let (ended, subrequests) = match d.nudge_config() {
         Ok(config) => {
-            let dispatch = batch.dispatch(&incoming, &consumer, Date::now().as_millis());
+            let dispatch = batch.dispatch(&incoming, &verdicts, &consumer, Date::now().as_millis());
             let endpoints = Endpoints::new(&config.settings);
             forward::run(dispatch, &batch.payloads, &endpoints).await
         }
@@ -212,7 +247,22 @@ async fn deliver(env: &Env, d: &Deployment, received: &[Received]) -> Value {
             0,
         ),
     };
-    let dispositions = batch.settle(&incoming, &ended, &consumer, now_ms());
+    let now = now_ms();
+    let settlement = batch.settle(
+        &incoming,
+        &verdicts,
+        &ended,
+        &consumer,
+        now,
+        d.secrets.to_vec(),
+    );
+    let ledger_outcomes = &settlement.ledger;
+    let settled = ledger::call_all(
+        env,
+        &dedupe.settlements(now, |p| ledger_outcomes[p], settlement.tally),
+    )
+    .await;
+    let dispositions = settlement.dispositions;
 
     // Dead letters and carried-on messages are sent first; a message is acknowledged only
     // once everything its disposition asks for is in a queue.
@@ -275,6 +325,9 @@ async fn deliver(env: &Env, d: &Deployment, received: &[Received]) -> Value {
         "retried": retried,
         "dead_lettered": dead.len(),
         "carried_on": carried.len(),
+        "duplicates": verdicts.iter().filter(|v| **v == Verdict::Duplicate).count(),
+        "ledger_calls": claims.len() + settled.len(),
+        "ledger_failed": claimed.iter().chain(&settled).filter(|r| r.is_none()).count(),
         "problems": ended.iter().filter_map(|e| match &e.fate {
             Fate::Refused { status, detail, .. } => Some(json!({"payloads": e.members.len(), "status": status, "detail": detail})),
             Fate::Unavailable { status, detail, .. } => Some(json!({"payloads": e.members.len(), "status": status, "error": detail})),
