@@ -49,10 +49,12 @@ const ASSETS: [(&str, Asset); 2] = [
 /// The prefix of the page's static files.
 pub const ASSET_PREFIX: &str = "/admin/assets/";
 
-/// The file a path names: the page for `/admin` (or `/admin/`), a static file for
-/// `/admin/assets/<name>`; `None` for anything else (the JSON admin routes included).
+/// The file a path names: the page for `/admin`, a static file for `/admin/assets/<name>`
+/// (a trailing `/` ignored, as routing does); `None` for anything else (the JSON admin routes
+/// included).
 pub fn asset(path: &str) -> Option<Asset> {
-    if path == "/admin" || path == "/admin/" {
+    let path = path.strip_suffix('/').unwrap_or(path);
+    if path == "/admin" {
         return Some(HTML);
     }
     let name = path.strip_prefix(ASSET_PREFIX)?;
@@ -100,6 +102,7 @@ mod tests {
         assert_eq!(js.content_type, "text/javascript; charset=utf-8");
         let css = asset("/admin/assets/admin.css").unwrap();
         assert_eq!(css.content_type, "text/css; charset=utf-8");
+        assert_eq!(asset("/admin/assets/admin.js/"), Some(js));
         assert!(serves("/admin/assets/admin.css") && serves("/admin"));
     }
 
@@ -113,10 +116,10 @@ mod tests {
             "/admin/assets/",
             "/admin/assets",
             "/admin/assets/../admin.js",
-            "/admin/assets/admin.js/",
             "/admin/assets/ADMIN.JS",
             "/admin//assets/admin.js",
             "/admin/index.html",
+            "/admin//",
             "/adminx",
             "/",
             "",
