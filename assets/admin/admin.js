@@ -201,9 +201,14 @@
     return query.toString();
   }
 
+  let overviewsAsked = 0;
+
+  /** Loads the overview of the chosen range and mapping; an answer to an older choice is dropped. */
   const loadOverview = () =>
     guarded('overview-error', async () => {
+      const asked = ++overviewsAsked;
       const answer = await api(`/admin/overview?${overviewQuery()}`);
+      if (asked !== overviewsAsked) return;
       if (!answer.ok || !answer.body || typeof answer.body !== 'object') {
         throw new Error(`the overview answered ${problem(answer)}`);
       }
