@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { launchChromium } from '../../js/test/chromium.mjs';
 import { startStandIn } from './nudge-stand-in.mjs';
-import { basic, freePort, root, startWorker, stopWorker, waitFor } from './harness.mjs';
+import { QUEUE_RETRY, basic, freePort, root, startWorker, stopWorker, waitFor } from './harness.mjs';
 
 const NUDGE_KEY = 'page-nudge-key-5b2c';
 const WRITE_KEY = 'wk-page-19d4';
@@ -128,19 +128,8 @@ const STEP_NAMES = ['received', 'failed_on_ingest', 'filtered_at_destination', '
 before(async () => {
   mkdirSync(shots, { recursive: true });
   nudge = await startStandIn({ port: await freePort(), quiet: true });
-  worker = await startWorker(
-    {
-      NUDGE_ENDPOINT: nudge.url,
-      NUDGE_API_KEY: NUDGE_KEY,
-      WRITE_KEYS: WRITE_KEY,
-      ADMIN_KEY,
-      MAPPINGS: JSON.stringify(MAPPINGS),
-      QUEUE_RETRY_BASE_DELAY_S: '1',
-      QUEUE_RETRY_MAX_DELAY_S: '2',
-      NUDGE_TIMEOUT_MS: '2000',
-    },
-    { persistTo },
-  );
+  const vars = { NUDGE_ENDPOINT: nudge.url, NUDGE_API_KEY: NUDGE_KEY, WRITE_KEYS: WRITE_KEY, ADMIN_KEY, MAPPINGS: JSON.stringify(MAPPINGS) };
+  worker = await startWorker({ ...vars, ...QUEUE_RETRY }, { persistTo });
   browser = await launchChromium();
 
   // The hostile mix: delivered tracks whose names and properties are attacks, an identify
