@@ -27,6 +27,9 @@ pub use mapping::{transform, Mapping};
 pub use subscription::Subscription;
 pub use value::Resolved;
 pub mod actions;
+// The operator's page at `GET /admin`, served by the Worker (tested natively).
+#[cfg(any(not(target_arch = "wasm32"), feature = "worker"))]
+pub mod admin_page;
 pub mod batching;
 pub mod config;
 pub mod datetime;

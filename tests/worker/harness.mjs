@@ -50,6 +50,9 @@ export const MAPPINGS = [
  */
 export const RETRY = { DELIVERY: 'direct', RETRY_MAX_ATTEMPTS: '4', RETRY_BASE_DELAY_MS: '50', RETRY_MAX_DELAY_MS: '200', RETRY_BUDGET_MS: '4000', NUDGE_TIMEOUT_MS: '700' };
 
+/** Queue mode with retries after 1 to 2 s instead of 30 s to 30 min. */
+export const QUEUE_RETRY = { QUEUE_RETRY_BASE_DELAY_S: '1', QUEUE_RETRY_MAX_DELAY_S: '2', NUDGE_TIMEOUT_MS: '2000' };
+
 const range = (process.env.NUDGE_EDGE_TEST_PORTS ?? '').match(/^(\d+)-(\d+)$/);
 const taken = new Set();
 
