@@ -44,7 +44,8 @@ pub enum Route {
     Overview,
     /// `POST /admin/test`: the Event Tester (`ADMIN_KEY`).
     Tester,
-    /// `GET /admin` and `/admin/assets/{name}`: the operator's page (no data: no key).
+    /// `GET` or `HEAD /admin` and `/admin/assets/<name>`: the operator's page
+    /// ([`crate::admin_page`]), served without the key (it holds no data).
     AdminPage,
     /// `OPTIONS` on any path but the admin ones: CORS preflight.
     Preflight,
@@ -88,8 +89,7 @@ pub fn route(method: &str, path: &str) -> Route {
         "/admin/replay" => (Route::Replay, &["POST"]),
         "/admin/overview" => (Route::Overview, &["GET"]),
         "/admin/test" => (Route::Tester, &["POST"]),
-        "/admin" => (Route::AdminPage, &["GET", "HEAD"]),
-        other if other.starts_with("/admin/assets/") => (Route::AdminPage, &["GET", "HEAD"]),
+        other if crate::admin_page::serves(other) => (Route::AdminPage, &["GET", "HEAD"]),
         _ if method == "OPTIONS" => return Route::Preflight,
         "/health" => (Route::Health, &["GET", "HEAD"]),
         "/v1/batch" | "/v1/import" | "/v1/b" => (Route::Batch, &["POST"]),
@@ -125,7 +125,8 @@ mod tests {
         assert_eq!(route("GET", "/admin/overview"), Route::Overview);
         assert_eq!(route("POST", "/admin/test"), Route::Tester);
         assert_eq!(route("GET", "/admin/"), Route::AdminPage);
-        assert_eq!(route("GET", "/admin/assets/admin.js"), Route::AdminPage);
+        assert_eq!(route("HEAD", "/admin/assets/admin.js"), Route::AdminPage);
+        assert_eq!(route("GET", "/admin/assets/nope.js"), Route::NotFound);
         assert_eq!(route("OPTIONS", "/admin/overview"), Route::MethodNotAllowed);
         assert_eq!(route("POST", "/admin"), Route::MethodNotAllowed);
         assert!(Route::Overview.is_admin() && Route::AdminPage.is_admin());

@@ -111,6 +111,14 @@ async fn overview(req: &Request, env: &Env, d: &Deployment) -> Answer {
             }
         }
     }
+    // The selector offers every configured mapping, counted yet or not.
+    if let Ok(config) = d.nudge_config() {
+        for m in &config.mappings {
+            if !merged.mappings.contains(&m.name) {
+                merged.mappings.push(m.name.clone());
+            }
+        }
+    }
     Answer {
         status: 200,
         body: overview::answer(&query, &merged),

@@ -73,9 +73,9 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let route = ingest::route(&method, &path);
     let deployment = Deployment::from_env(&env);
     let header = |name: &str| req.headers().get(name).ok().flatten();
-    // The admin routes are not for browsers.
+    // The admin routes are not for other origins, and their answers are never cached.
     let mut cors = if route.is_admin() {
-        Vec::new()
+        vec![("cache-control", "no-store".to_string())]
     } else {
         cors_headers(
             header("origin").as_deref(),
@@ -110,7 +110,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         Route::DeadLetters | Route::Replay | Route::Overview | Route::Tester => {
             admin::handle(route, req, &env, &deployment).await
         }
-        Route::AdminPage => answer::not_found(&method, &path).into(),
+        Route::AdminPage => return admin_page(&method, &path),
         Route::Event(_) | Route::Batch | Route::Validate => {
             track(req, &env, &deployment, route, received_at).await
         }
@@ -125,6 +125,24 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     log["duration_ms"] = json!(Date::now().as_millis().saturating_sub(received_at));
     console_log!("{log}");
     respond(&reply.answer, &cors, reply.retry_after_secs)
+}
+
+/// The operator's page and its files ([`crate::admin_page`]), with its strict headers.
+fn admin_page(method: &str, path: &str) -> Result<Response> {
+    let Some(asset) = crate::admin_page::asset(path) else {
+        return respond(&answer::not_found(method, path), &[], None);
+    };
+    let headers = Headers::new();
+    headers.set("content-type", asset.content_type)?;
+    for (name, value) in crate::admin_page::page_headers() {
+        headers.set(name, &value)?;
+    }
+    let response = if method == "HEAD" {
+        Response::empty()?
+    } else {
+        Response::ok(asset.body)?
+    };
+    Ok(response.with_headers(headers))
 }
 
 fn respond(
