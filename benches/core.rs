@@ -244,6 +244,7 @@ fn bench_settle(c: &mut Criterion) {
                 attempts: 3,
                 detail: "busy".into(),
                 retry_after_ms: None,
+                timed_out: false,
             },
         })
         .collect();

@@ -69,6 +69,9 @@ pub fn answer(plan: &Plan, nudge: Option<&[Outcome]>) -> Value {
                     json!({"status": status, "answer": detail})
                 }
                 Outcome::NoAnswer(why) => json!({"status": null, "answer": "", "error": why}),
+                Outcome::TimedOut(ms) => {
+                    json!({"status": null, "answer": "", "error": format!("no answer within {ms} ms")})
+                }
             })
             .collect();
     }

@@ -86,7 +86,7 @@ fn direct_request(
             )
         },
     );
-    let outcomes = direct::ledger_outcomes(planned.payloads.items.len(), &ended, &verdicts);
+    let outcomes = direct::ledger_outcomes(planned.payloads.items.len(), &ended, &verdicts, now);
     let settlement = direct::settle(planned.results, &planned.payloads, &ended, 50, &verdicts);
     let mut tally = Tally::new(now, Vec::new());
     tally.results(&read, &settlement.results);

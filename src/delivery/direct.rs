@@ -6,7 +6,7 @@
 //! by Nudge or reported back, never silently dropped.
 
 use super::dispatch::{Ended, Fate};
-use super::nudge::{refusal_reason, refuses_the_deployment};
+use super::nudge::{refusal_reason, refuses_the_deployment, TIMEOUT_HOLD_MS};
 use super::report::{result_positions, sender_status, Settlement};
 use crate::batching::Payloads;
 use crate::fields::{ErrorCode, FieldError};
@@ -155,6 +155,7 @@ pub fn settle(
                 attempts,
                 detail,
                 retry_after_ms: after,
+                ..
             } => {
                 unavailable = true;
                 retry_after_ms = retry_after_ms.max(*after);
@@ -186,13 +187,16 @@ pub fn settle(
     }
 }
 
-/// What the ledger keeps of each payload of a direct-mode request: delivered, or released (so
-/// that the sender's retry, or a later copy, may send it); `None` for the payloads the ledger
-/// did not let go (`verdicts`).
+/// What the ledger keeps of each payload of a direct-mode request at `now_ms`: delivered; held
+/// for [`TIMEOUT_HOLD_MS`] when Nudge did not answer in time (it may be taking it still, so the
+/// sender's retries are put off rather than sent again); or released, so that the sender's
+/// retry, or a later copy, may send it. `None` for the payloads the ledger did not let go
+/// (`verdicts`).
 pub fn ledger_outcomes(
     payloads: usize,
     ended: &[Ended],
     verdicts: &[Verdict],
+    now_ms: i64,
 ) -> Vec<Option<LedgerSettle>> {
     let mut outcomes: Vec<Option<LedgerSettle>> = (0..payloads)
         .map(|p| {
@@ -203,11 +207,18 @@ pub fn ledger_outcomes(
         })
         .collect();
     for part in ended {
-        if let Fate::Delivered { .. } = part.fate {
-            for &m in &part.members {
-                if let Some(slot @ Some(_)) = outcomes.get_mut(m) {
-                    *slot = Some(LedgerSettle::Delivered);
-                }
+        let outcome = match part.fate {
+            Fate::Delivered { .. } => LedgerSettle::Delivered,
+            Fate::Unavailable {
+                timed_out: true, ..
+            } => LedgerSettle::Hold {
+                until_ms: now_ms.saturating_add(TIMEOUT_HOLD_MS),
+            },
+            _ => continue,
+        };
+        for &m in &part.members {
+            if let Some(slot @ Some(_)) = outcomes.get_mut(m) {
+                *slot = Some(outcome);
             }
         }
     }

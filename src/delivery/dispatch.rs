@@ -49,6 +49,8 @@ pub enum Fate {
         detail: String,
         /// Nudge's last `Retry-After`, in milliseconds.
         retry_after_ms: Option<u64>,
+        /// The last attempt timed out: Nudge may have taken it after all.
+        timed_out: bool,
     },
     /// Not sent: no subrequest (or, in direct mode, no time) was left for it.
     NotSent {
@@ -237,20 +239,26 @@ impl Dispatch {
                 retry_after
                     .as_deref()
                     .and_then(|v| retry_after_ms(v, i64::try_from(now_ms).unwrap_or(i64::MAX))),
-                detail,
+                detail.clone(),
             ),
-            Outcome::NoAnswer(detail) => (None, None, detail),
+            Outcome::NoAnswer(detail) => (None, None, detail.clone()),
+            Outcome::TimedOut(ms) => (None, None, format!("no answer within {ms} ms")),
         };
+        let timed_out = matches!(outcome, Outcome::TimedOut(_));
         let fate = Fate::Unavailable {
             status,
             attempts,
-            detail: detail.clone(),
+            detail,
             retry_after_ms: retry_after,
+            timed_out,
         };
         let elapsed = now_ms.saturating_sub(self.started_ms);
+        // A timeout is not tried again here: Nudge may be taking it still, and a second copy
+        // would reach it too. The sender (or the queue) tries again later.
         part.state = match self
             .retry
             .as_ref()
+            .filter(|_| !timed_out)
             .and_then(|p| next_wait(p, attempts, retry_after, jitter, elapsed))
         {
             Some(wait) => State::Ready {
@@ -499,9 +507,30 @@ mod tests {
                 status: Some(503),
                 attempts: 1,
                 detail: "busy".into(),
-                retry_after_ms: Some(60_000)
+                retry_after_ms: Some(60_000),
+                timed_out: false,
             }
         );
+    }
+
+    #[test]
+    fn a_timeout_is_not_tried_again_within_the_invocation() {
+        let mut calls = 0;
+        let ended = run_with(
+            Dispatch::new(one_group(1), 50, Some(RetryPolicy::default()), 5000, 0),
+            |_| {
+                calls += 1;
+                Outcome::TimedOut(5000)
+            },
+        );
+        assert_eq!(calls, 1);
+        assert!(matches!(
+            ended[0].fate,
+            Fate::Unavailable {
+                timed_out: true,
+                ..
+            }
+        ));
     }
 
     #[test]

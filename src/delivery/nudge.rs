@@ -18,9 +18,16 @@ pub enum Outcome {
         /// The start of its answer, the API key taken out ([`excerpt`]).
         detail: String,
     },
-    /// No answer: a timeout, a network error, or a request that could not be made.
+    /// No answer: a network error, or a request that could not be made. Nudge did not take it.
     NoAnswer(String),
+    /// No answer within the deadline, after `ms` milliseconds: Nudge may be taking it still.
+    TimedOut(u64),
 }
+
+/// How long no copy of a payload is sent after Nudge did not answer for it in time (it may be
+/// taking it still): Segment's SDKs retry a request for longer than this, and Nudge has
+/// answered by then if it took it at all.
+pub const TIMEOUT_HOLD_MS: i64 = 20_000;
 
 /// What one answer from Nudge means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -105,6 +105,11 @@ pub enum Settle {
         /// When the next attempt is due.
         at_ms: i64,
     },
+    /// Nudge did not answer in time and may be taking it still: copies wait until `until_ms`.
+    Hold {
+        /// When a copy may be sent.
+        until_ms: i64,
+    },
 }
 
 /// The row a settled payload leaves (`None`: the row goes).
@@ -121,6 +126,7 @@ pub fn settled(outcome: Settle, mapping: &str, now_ms: i64) -> Option<Row> {
         )),
         Settle::Released => None,
         Settle::Retrying { at_ms } => Some(row(State::Retrying, at_ms)),
+        Settle::Hold { until_ms } => Some(row(State::Claimed, until_ms)),
     }
 }
 

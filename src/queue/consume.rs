@@ -19,7 +19,7 @@ use super::backoff::{Schedule, LONGEST_DELAY_S};
 use super::message::{as_json, Abandoned, Pending, QueueMessage};
 use crate::batching::{self, Destination, Group, Payload, Payloads};
 use crate::delivery::dispatch::{Dispatch, Ended, Fate};
-use crate::delivery::nudge::{refusal_reason, verdict, Verdict as NudgeVerdict};
+use crate::delivery::nudge::{refusal_reason, verdict, Verdict as NudgeVerdict, TIMEOUT_HOLD_MS};
 use crate::ledger::claims::Settle as LedgerSettle;
 use crate::ledger::dedupe::Verdict;
 use crate::ledger::tally::{Label, Step, Tally};
@@ -241,6 +241,7 @@ impl Batch {
                     attempts: 0,
                     detail: reason.to_string(),
                     retry_after_ms: None,
+                    timed_out: false,
                 },
             })
             .collect()
@@ -460,6 +461,7 @@ fn payload_end(fate: Option<&Fate>, attempts: u32, consumer: &Consumer) -> Paylo
             status,
             detail,
             retry_after_ms,
+            timed_out,
             ..
         }) => {
             if attempts > consumer.max_retries {
@@ -472,8 +474,17 @@ fn payload_end(fate: Option<&Fate>, attempts: u32, consumer: &Consumer) -> Paylo
                     status: *status,
                 }
             } else {
+                // After a timeout Nudge may be taking it still: no copy before it has answered.
+                let hold_s = if *timed_out {
+                    (TIMEOUT_HOLD_MS / 1000) as u32
+                } else {
+                    0
+                };
                 PayloadEnd::Retry {
-                    delay_s: consumer.schedule.delay_s(attempts, *retry_after_ms),
+                    delay_s: consumer
+                        .schedule
+                        .delay_s(attempts, *retry_after_ms)
+                        .max(hold_s),
                     waiting: true,
                 }
             }

@@ -89,7 +89,7 @@ pub(super) async fn attempt(planned: &PlannedRequest, timeout_ms: u64) -> Outcom
         }
         Either::Right(((), _)) => {
             controller.abort();
-            return Outcome::NoAnswer(format!("no answer within {timeout_ms} ms"));
+            return Outcome::TimedOut(timeout_ms);
         }
     };
     let status = response.status_code();

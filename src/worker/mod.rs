@@ -298,7 +298,12 @@ async fn deliver(
         Date::now().as_millis(),
     );
     let (ended, subrequests) = forward::run(dispatch, &planned.payloads, planner.endpoints()).await;
-    let outcomes = direct::ledger_outcomes(planned.payloads.items.len(), &ended, &verdicts);
+    let outcomes = direct::ledger_outcomes(
+        planned.payloads.items.len(),
+        &ended,
+        &verdicts,
+        Date::now().as_millis() as i64,
+    );
     let settlement = direct::settle(
         planned.results,
         &planned.payloads,

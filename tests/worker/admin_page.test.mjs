@@ -230,6 +230,19 @@ test('the funnel shows /admin/overview\'s counts, the key leaves the address bar
   await page.waitForFunction(() => document.querySelector('#window').textContent.includes('mapping Track Event'));
   const perMapping = (await admin('GET', '/admin/overview?range=1h&mapping=Track%20Event')).body;
   assert.deepEqual(await pageSteps(page), Object.fromEntries(STEP_NAMES.map((s) => [s, String(perMapping.steps[s])])));
+  // The mix's exact counts, all mappings: 3 hostile tracks and 2 copies of one messageId
+  // (one delivered, one dropped), 3 identifies without a user and 1 refused by Nudge, 3 pages
+  // and a group no mapping takes, and the event over 32 KB.
+  const all = (await admin('GET', '/admin/overview?range=1h')).body.steps;
+  assert.deepEqual(all, {
+    received: 14,
+    failed_on_ingest: 1,
+    filtered_at_destination: 4,
+    failed_delivery: 4,
+    successful_delivery: 4,
+    pending_retry: 0,
+    duplicates_dropped: 1,
+  });
   await page.selectOption('#mapping', '');
   await page.waitForFunction(() => document.querySelector('#window').textContent.includes('all mappings'));
   assert.equal(await page.locator('#overview-error').textContent(), '');

@@ -145,7 +145,7 @@ test('a batch of 240,000 tiny items: 413 at once; 10,000 events: answered with a
   const many = await raw(worker, '/v1/batch', json({ batch: events }));
   const answer = measure('10,000 events (1,000 invalid)', many, { ms: 5000, bytes: 64 << 10 });
   assert.equal(many.status, 400);
-  assert.deepEqual(answer.counts, { events: 10000, sent: 0, queued: 0, invalid: 1000, failed: 0, unmatched: 9000, skipped: 0 });
+  assert.deepEqual(answer.counts, { events: 10000, sent: 0, queued: 0, duplicate: 0, invalid: 1000, failed: 0, unmatched: 9000, skipped: 0 });
   assert.equal(answer.results.length, 100);
   assert.ok(answer.results.every((r) => r.status === 'invalid'));
   assert.equal(answer.omitted, 9900);

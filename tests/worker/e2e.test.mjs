@@ -72,7 +72,7 @@ test('a batch mixing valid and invalid events: valid ones are sent, the sender g
   assert.deepEqual(res.body.results.map((r) => r.status), ['sent', 'invalid', 'invalid', 'sent', 'unmatched']);
   assert.deepEqual(res.body.results[1].errors.map((e) => e.field), ['ext_id']);
   assert.deepEqual(res.body.results[2].errors.map((e) => e.field), ['occurred_at']);
-  assert.deepEqual(res.body.counts, { events: 5, sent: 2, queued: 0, invalid: 2, failed: 0, unmatched: 1, skipped: 0 });
+  assert.deepEqual(res.body.counts, { events: 5, sent: 2, queued: 0, duplicate: 0, invalid: 2, failed: 0, unmatched: 1, skipped: 0 });
   const calls = nudgeCalls();
   assert.equal(calls.length, 1, 'valid events share one batch');
   assert.deepEqual(JSON.parse(calls[0].body).map((e) => e.ext_id), ['a', 'c']);
@@ -115,7 +115,7 @@ test('retries that run out: the sender gets 503 and every event is reported, non
   assert.equal(res.body.success, false);
   assert.deepEqual(res.body.results.map((r) => r.status), ['failed', 'failed', 'failed', 'failed']);
   assert.equal(res.body.results[0].errors[0].code, 'unavailable');
-  assert.deepEqual(res.body.counts, { events: 4, sent: 0, queued: 0, invalid: 0, failed: 4, unmatched: 0, skipped: 0 });
+  assert.deepEqual(res.body.counts, { events: 4, sent: 0, queued: 0, duplicate: 0, invalid: 0, failed: 4, unmatched: 0, skipped: 0 });
   // Three planned requests (two track batches of at most 2, one identify), four attempts each.
   assert.equal(nudgeCalls().length, 12);
 });
@@ -264,7 +264,7 @@ test('one structured log line per request, and no key in any response or log', a
   assert.equal(last.route, '/v1/track');
   assert.equal(last.status, 200);
   assert.equal(typeof last.duration_ms, 'number');
-  assert.deepEqual(last.counts, { events: 1, sent: 1, queued: 0, invalid: 0, failed: 0, unmatched: 0, skipped: 0 });
+  assert.deepEqual(last.counts, { events: 1, sent: 1, queued: 0, duplicate: 0, invalid: 0, failed: 0, unmatched: 0, skipped: 0 });
   for (const text of [...responses, worker.output()]) {
     assert.ok(!text.includes(NUDGE_KEY), 'the Nudge API key leaked');
     assert.ok(!text.includes(WRITE_KEY), 'a write key leaked');

@@ -100,7 +100,8 @@ export async function startStandIn({ port = 0, quiet = false } = {}) {
       maxInFlight = Math.max(maxInFlight, inFlight);
       res.on('close', () => (inFlight -= 1));
       const m = mode;
-      if (m.delayMs > 0) setTimeout(() => reply(req, res, current, m), m.delayMs);
+      // A delay lasts as long as its mode does.
+      if (active && m.delayMs > 0) setTimeout(() => reply(req, res, current, m), m.delayMs);
       else reply(req, res, current, m);
     });
   });
