@@ -146,7 +146,7 @@ pub fn settle(
                     field: String::new(),
                     code: ErrorCode::Unavailable,
                     message: format!(
-                        "not sent: over the Worker's {budget} subrequests per request"
+                        "not sent: over the {budget} subrequests this request had for Nudge"
                     ),
                 }
             }
