@@ -74,6 +74,9 @@ pub struct Reply {
     /// The shard's part of the overview, when asked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overview: Option<ShardOverview>,
+    /// Rows the call wrote, as the store counts them (what Cloudflare bills).
+    #[serde(default)]
+    pub rows_written: u64,
 }
 
 /// What a shard keeps, as the Durable Object's SQL tables (or memory, in tests) hold it.
@@ -91,6 +94,10 @@ pub trait Store {
     fn expire(&mut self, now_ms: i64, counts_before_ms: i64);
     /// The shard's part of an overview at `now_ms`.
     fn overview(&mut self, query: &Query, now_ms: i64) -> ShardOverview;
+    /// Rows written so far (0 where the store does not count them).
+    fn rows_written(&self) -> u64 {
+        0
+    }
 }
 
 /// Whether a stored delivery can be forgotten at `now_ms`: its time has passed (a retry that
@@ -137,9 +144,11 @@ pub fn apply(store: &mut impl Store, call: &Call) -> Reply {
     for sample in &call.samples {
         store.add_sample(sample, SAMPLES_PER_REASON);
     }
+    let overview = call.overview.as_ref().map(|q| store.overview(q, now));
     Reply {
         claims,
-        overview: call.overview.as_ref().map(|q| store.overview(q, now)),
+        overview,
+        rows_written: store.rows_written(),
     }
 }
 

@@ -320,6 +320,7 @@ async fn deliver(
         "subrequests": subrequests,
         "ledger_calls": claims.len() + settled.len(),
         "ledger_failed": claimed.iter().chain(&settled).filter(|r| r.is_none()).count(),
+        "ledger_rows_written": claimed.iter().chain(&settled).flatten().map(|r| r.rows_written).sum::<u64>(),
     });
     let answer = answer::delivered(&settlement, events.len());
     log["counts"] = answer.body["counts"].clone();

@@ -130,6 +130,7 @@ pub(super) async fn enqueue(
         "messages": outcomes.iter().filter(|o| **o == Enqueued::Queued).count(),
         "enqueue_problems": problems,
         "ledger_failed": counted.iter().filter(|r| r.is_none()).count(),
+        "ledger_rows_written": counted.iter().flatten().map(|r| r.rows_written).sum::<u64>(),
     });
     Reply::from(answer).logging(log)
 }
@@ -328,6 +329,7 @@ async fn deliver(env: &Env, d: &Deployment, received: &[Received]) -> Value {
         "duplicates": verdicts.iter().filter(|v| **v == Verdict::Duplicate).count(),
         "ledger_calls": claims.len() + settled.len(),
         "ledger_failed": claimed.iter().chain(&settled).filter(|r| r.is_none()).count(),
+        "ledger_rows_written": claimed.iter().chain(&settled).flatten().map(|r| r.rows_written).sum::<u64>(),
         "problems": ended.iter().filter_map(|e| match &e.fate {
             Fate::Refused { status, detail, .. } => Some(json!({"payloads": e.members.len(), "status": status, "detail": detail})),
             Fate::Unavailable { status, detail, .. } => Some(json!({"payloads": e.members.len(), "status": status, "error": detail})),

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Analytics } from '@segment/analytics-node';
 import { startStandIn } from './nudge-stand-in.mjs';
-import { QUEUE_RETRY, basic, freePort, sleep, startWorker, stopWorker, waitFor } from './harness.mjs';
+import { QUEUE_RETRY, basic, freePort, logLines, sleep, startWorker, stopWorker, waitFor } from './harness.mjs';
 
 const NUDGE_KEY = 'ledger-nudge-key-5be2';
 const WRITE_KEY = 'wk-ledger-40c7';
@@ -164,5 +164,53 @@ test('the Delivery Overview counts a scripted mix exactly', async () => {
   } finally {
     await stopWorker(worker);
     rmSync(fresh, { recursive: true, force: true });
+  }
+});
+
+test('capacity: rows the ledger writes per event, measured in both modes for single events and 100-event batches', async () => {
+  const fresh = mkdtempSync(path.join(os.tmpdir(), 'nudge-edge-rows-'));
+  const queue = await startWorker(vars(), { persistTo: fresh });
+  const directDir = mkdtempSync(path.join(os.tmpdir(), 'nudge-edge-rows-direct-'));
+  const direct = await startWorker({ ...vars(), DELIVERY: 'direct' }, { persistTo: directDir });
+  const rows = (worker) =>
+    logLines(worker)
+      .filter((l) => l.msg === 'nudge-edge request' || l.msg === 'nudge-edge queue batch')
+      .reduce((sum, l) => sum + (l.ledger_rows_written ?? 0), 0);
+  const measure = async (worker, label, bodies, events, settled) => {
+    const before = rows(worker);
+    for (const [pathname, body] of bodies) assert.equal((await send(worker.url, pathname, body)).status, 200);
+    await settled();
+    await sleep(1500);
+    const perEvent = (rows(worker) - before) / events;
+    console.log(`ledger rows written per event (${label}): ${perEvent.toFixed(2)}`);
+    return perEvent;
+  };
+  try {
+    const singles = () => Array.from({ length: 50 }, () => ['/v1/track', track({ messageId: `rows-${run}-${++counter}` })]);
+    const batch = () => [['/v1/batch', { batch: Array.from({ length: 100 }, () => track({ messageId: `rows-${run}-${++counter}` })) }]];
+    const delivered = (bodies) => () => {
+      const numbers = bodies.flatMap(([, b]) => (b.batch ?? [b]).map((e) => e.properties.n));
+      return waitFor(() => taken(numbers).every((t) => t === 1), { timeoutMs: 60_000, what: 'the events at Nudge', everyMs: 500 });
+    };
+    const figures = {};
+    for (const [label, worker, make, events] of [
+      ['queue mode, single events', queue, singles, 50],
+      ['queue mode, 100-event batch', queue, batch, 100],
+      ['direct mode, single events', direct, singles, 50],
+      ['direct mode, 100-event batch', direct, batch, 100],
+    ]) {
+      const bodies = make();
+      figures[label] = await measure(worker, label, bodies, events, delivered(bodies));
+    }
+    // A claim and a settlement write two rows each (the row and its expiry index); a request's
+    // counts add a row or two, which a batch shares among its events.
+    for (const [label, perEvent] of Object.entries(figures)) {
+      assert.ok(perEvent >= 4 && perEvent <= (label.includes('batch') ? 4.5 : 7), `${label}: ${perEvent}`);
+    }
+  } finally {
+    await stopWorker(queue);
+    await stopWorker(direct);
+    rmSync(fresh, { recursive: true, force: true });
+    rmSync(directDir, { recursive: true, force: true });
   }
 });
