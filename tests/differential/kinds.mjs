@@ -1,7 +1,7 @@
 // The four kinds of differential case: how each is generated from a random source and how the
 // two sides' answers are compared and classified. `check` returns
 //   {status: 'agree'}                       the same answer on both sides;
-//   {status: 'known', class}                a difference README documents (or the deliberate
+//   {status: 'known', class}                a difference docs/ documents (or the deliberate
 //                                           occurred_at normalisation), verified as that one;
 //   {status: 'fail', class, detail}         anything else.
 
