@@ -5,7 +5,7 @@
 //
 // Segment's pipeline: @segment/destination-subscriptions (parseFql once, validate per event),
 // @segment/actions-core transform → removeEmptyValues → validateSchema with the Nudge fields
-// of SPEC §3, then the destination's own changes (spaces to _, lower case), payloads gathered
+// as Segment's destination defines them, then the destination's own changes (spaces to _, lower case), payloads gathered
 // 100 to a request body.
 //
 // Three comparisons, each the same work on both sides:
@@ -27,7 +27,7 @@ const nudge = require(path.join(root, 'js'));
 
 const BATCH = 100;
 
-// The Nudge trackEvent fields of SPEC §3, as Segment defines action fields.
+// The Nudge trackEvent fields (name, ext_id, occurred_at, props), as Segment defines action fields.
 const trackFields = {
   name: { label: 'Event Name', type: 'string', required: true, default: { '@path': '$.event' } },
   ext_id: { label: 'User ID', type: 'string', required: true, default: { '@path': '$.userId' } },

@@ -29,7 +29,7 @@ export interface MappingConfig {
   batch_size?: number;
 }
 
-/** A destination configuration (SPEC §2). */
+/** A destination configuration: Nudge's settings and the mappings (docs/configuration.md). */
 export interface Config {
   settings: { apikey: string; endpoint?: string };
   /** At most 50; without it the identify and track presets apply. */

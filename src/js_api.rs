@@ -155,7 +155,8 @@ pub fn create_planner(
 
 #[wasm_bindgen(js_class = Planner)]
 impl JsPlanner {
-    /// Plans one event or an array of events (SPEC §4).
+    /// Plans one event or an array of events: requests in mapping order then event order, results
+    /// in event order then mapping order.
     #[wasm_bindgen(unchecked_return_type = "Plan")]
     pub fn plan(
         &self,
@@ -184,7 +185,8 @@ impl JsPlanner {
     }
 }
 
-/// Plans the delivery of one event or an array of events (SPEC §4).
+/// Plans the delivery of one event or an array of events: requests in mapping order then event
+/// order, results in event order then mapping order.
 #[wasm_bindgen(unchecked_return_type = "Plan")]
 pub fn plan(
     #[wasm_bindgen(unchecked_param_type = "SegmentEvent | SegmentEvent[]")] events: JsValue,

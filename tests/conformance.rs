@@ -169,7 +169,7 @@ fn nudge_plans() {
     report("nudge-plans", cases.len(), failures);
 }
 
-/// SPEC §6: requests compare by method, url, `apikey` and `p` headers, and body.
+/// Requests compare by method, url, `apikey` and `p` headers, and body.
 fn comparable_request(r: &Value) -> Value {
     serde_json::json!({
         "method": r["method"], "url": r["url"],
@@ -177,7 +177,7 @@ fn comparable_request(r: &Value) -> Value {
     })
 }
 
-/// SPEC §6: results compare by index, status and the set of error fields.
+/// Results compare by index, status and the set of error fields.
 fn comparable_result(r: &Value) -> Value {
     let fields: BTreeSet<String> = match r.get("fields") {
         Some(Value::Array(f)) => f

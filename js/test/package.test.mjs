@@ -23,7 +23,7 @@ const expectedBody = [{ name: 'signed_up', ext_id: 'user_1', occurred_at: '2025-
 before(async () => {
   packed = await installPacked();
   ({ app, write } = packed);
-  for (const needed of ['package.json', 'index.cjs', 'index.mjs', 'index.d.ts', 'web.mjs', 'web.d.ts', 'wasm-url.d.ts',
+  for (const needed of ['package.json', 'README.md', 'index.cjs', 'index.mjs', 'index.d.ts', 'web.mjs', 'web.d.ts', 'wasm-url.d.ts',
     'plugin/core.mjs', 'plugin/node.mjs', 'plugin/web.mjs', 'plugin/types.d.ts', 'plugin/node.d.ts', 'plugin/web.d.ts',
     'pkg/node/nudge_edge.js', 'pkg/node/nudge_edge_bg.wasm', 'pkg/web/nudge_edge.js', 'pkg/web/nudge_edge_bg.wasm']) {
     assert.ok(packed.files.includes(needed), `the tarball lacks ${needed}: ${packed.files.join(', ')}`);

@@ -116,7 +116,7 @@ describe('@segment/analytics-node', () => {
   /** An analytics-node client sending to the stand-in, with `plugin` registered when given. */
   async function client(p) {
     // A short flushInterval: a dropped event still counts as pending in the SDK's batch when
-    // closeAndFlush starts, so the batch goes out at the next interval (README).
+    // closeAndFlush starts, so the batch goes out at the next interval (docs/plugin.md).
     const analytics = new Analytics({ writeKey: WRITE_KEY, host: base, flushAt: 20, flushInterval: 100, maxRetries: 0 });
     const errors = [];
     analytics.on('error', (e) => errors.push(e));

@@ -2,8 +2,8 @@
 // @segment/fql-ts): conditions on type, event, name, userId, properties.…, traits.…,
 // context.…; the six operators; strings in both quotes, numbers, true/false/null, bare words;
 // contains()/match() and their negations; and/or; parenthesised groups; odd spacing. Some texts
-// carry the forms on which nudge-edge deliberately differs (README, "Behaviour that follows
-// Segment exactly"); each such part is tagged with its kind and its place in the text:
+// carry the forms on which nudge-edge deliberately differs (docs/compatibility.md, "Segment
+// behaviours kept on purpose"); each such part is tagged with its kind and its place in the text:
 //   conditional  upper-case AND/OR (Segment skips the word)
 //   field        a field Segment does not know, such as anonymousId (Segment skips the condition)
 //   junk         a stray token at the end: `and`, `)`, … (Segment skips some, rejects others)

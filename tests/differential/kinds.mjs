@@ -1,7 +1,7 @@
 // The four kinds of differential case: how each is generated from a random source and how the
 // two sides' answers are compared and classified. `check` returns
 //   {status: 'agree'}                       the same answer on both sides;
-//   {status: 'known', class}                a difference README documents (or the deliberate
+//   {status: 'known', class}                a difference docs/ documents (or the deliberate
 //                                           occurred_at normalisation), verified as that one;
 //   {status: 'fail', class, detail}         anything else.
 
@@ -15,8 +15,8 @@ import { nudge, attempt, request, result, rawBodies } from './nudge.mjs';
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
 /**
- * Every named class of difference, by id: the documented ones (`known`, README's "Behaviour that
- * follows Segment exactly" and SPEC §3's normalisation) and the disagreements found so far,
+ * Every named class of difference, by id: the documented ones (`known`, docs/compatibility.md's "Segment
+ * behaviours kept on purpose" and occurred_at's toISOString normalisation) and the disagreements found so far,
  * each verified the same way (see `cause`). A class not named here is printed as it is found.
  */
 export const CLASSES = {
@@ -25,7 +25,7 @@ export const CLASSES = {
   'fql-nested-group': { known: true, text: "an FQL group inside a group: Segment's parser gives up, nudge-edge reads it (README)" },
   'fql-glued-operator': { known: true, text: "an FQL operator without spaces (x>1, event!=\"a\"): Segment's lexer rejects or misreads it, nudge-edge reads it as Segment reads the spaced text" },
   'infinity-in-objects': { known: true, text: "plan() on objects holding ±Infinity (JSON.parse of 1e400): objects enter the npm package as JSON text (JSON.stringify, as every Segment SDK sends events), where ±Infinity is null; planText of the same text keeps ±Infinity as Segment does (README)" },
-  'occurred-at-beyond-date': { known: true, text: 'occurred_at a number beyond a Date (±8.64e15 ms): Segment sends it, nudge-edge (which sends toISOString, SPEC §3) reports it invalid' },
+  'occurred-at-beyond-date': { known: true, text: 'occurred_at a number beyond a Date (±8.64e15 ms): Segment sends it, nudge-edge (which sends toISOString, as Nudge takes only dates) reports it invalid' },
   'number-precision': { text: 'a number with more than 15 significant digits, or more than 19 integer digits, comes out of nudge-edge as another double' },
   'number-overflow-in-text': { text: 'a number beyond the double range (1e400) in event text: JSON.parse gives ±Infinity (null in a body, "Infinity" in a string field); nudge-edge rejects the field' },
   'lone-surrogate': { text: 'a lone surrogate (\\ud800 unpaired) in a string of the event text: JavaScript keeps it, nudge-edge rejects the field or drops the value' },

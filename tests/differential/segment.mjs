@@ -8,7 +8,7 @@
 // With NUDGE_DESTINATION_DIR set to that folder of an unpacked @segment/action-destinations
 // tarball, its own action definitions (fields and perform functions) are used instead.
 //
-// One deliberate change (SPEC §3): `occurred_at` is sent in UTC `toISOString` form. A value
+// One deliberate change from Segment: `occurred_at` is sent in UTC `toISOString` form. A value
 // Segment accepts but no Date can hold (a number beyond ±8.64e15 ms) cannot be normalised: the
 // reference then expects nudge-edge to report occurred_at invalid, and notes it as known.
 //
@@ -220,7 +220,7 @@ export function normaliseMapping(entry) {
   };
 }
 
-/** Whether `integrations` keeps an event from the destination (SPEC §2). */
+/** Whether `integrations` keeps an event from the destination: its own entry false, or `All` false when it has none. */
 function excluded(event) {
   const integrations = event.integrations;
   if (!integrations || typeof integrations !== 'object' || Array.isArray(integrations)) return false;
@@ -279,7 +279,7 @@ function undefinedAsNull(value) {
 /**
  * What Segment's pipeline sends for `events` under `config`: `{requests, results, notes}`,
  * requests as `{method, url, apikey, p, body, events}` in mapping order then event order,
- * results as `{index, status, fields}` in event order then mapping order (SPEC §4).
+ * results as `{index, status, fields}` in event order then mapping order.
  * `options.undefinedAsNull` turns the `undefined` items of mapped arrays into `null` before
  * validation (to tell whether a disagreement comes from them).
  */

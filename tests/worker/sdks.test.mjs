@@ -11,7 +11,7 @@
 // by the request's transit time. Each `occurred_at` is checked to lie in the window the
 // correction allows and then compared like the rest.
 //
-// The table printed at the end is the README's compatibility matrix (SDK × path × result).
+// The table printed at the end is docs/compatibility.md's matrix (SDK × path × result).
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
@@ -327,7 +327,7 @@ const PYTHON_SDKS = [
   // segment-analytics-python puts an identify's traits at the top, as Segment's spec does.
   { sdk: 'segment', name: 'segment-analytics-python 2.4.0', identify: '{"ext_id":"grace_hopper","name":"Grace Hopper","email":"grace@example.com","props":{"plan":"pro"}}' },
   // rudder-sdk-python puts them only in context.traits: the preset reads none of them (the
-  // README shows the mapping that does).
+  // docs/compatibility.md shows the mapping that does).
   { sdk: 'rudder', name: 'rudder-sdk-python 2.1.9', identify: '{"ext_id":"grace_hopper","props":{}}' },
 ];
 
