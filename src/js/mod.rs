@@ -262,9 +262,8 @@ pub fn real_type_of(v: Option<&Value>) -> &'static str {
 /// JS `toUpperCase`-based canonical form used by case-insensitive regular expressions
 /// without the `u` flag.
 pub fn canonicalize_char(c: char) -> char {
-    let mut upper = c.to_uppercase();
-    match (upper.next(), upper.next()) {
-        (Some(u), None) if (u as u32) <= 0xFFFF && (c as u32) <= 0xFFFF => {
+    match crate::host::upper_char(c) {
+        Some(u) if (u as u32) <= 0xFFFF && (c as u32) <= 0xFFFF => {
             if (c as u32) >= 128 && (u as u32) < 128 {
                 c
             } else {

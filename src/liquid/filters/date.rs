@@ -10,6 +10,7 @@
 
 use super::{arg, raw_arg, time_zone, Error};
 use crate::datetime::{self, civil_from_days, v8};
+use crate::host;
 use crate::liquid::error::Code;
 use crate::liquid::render::Context;
 use crate::liquid::text;
@@ -294,12 +295,12 @@ fn strftime(cx: &mut Context, date: &LiquidDate, format: &[u16]) -> Result<Vec<u
         let mut pad = if space_pad { ' ' } else { '0' };
         let mut pad_width = width.map_or(default_width as f64, |w| w as f64);
         if flags.contains('^') {
-            s = s.to_uppercase();
+            s = host::to_upper(&s);
         } else if flags.contains('#') {
             s = if s.chars().any(|c| c.is_ascii_lowercase()) {
-                s.to_uppercase()
+                host::to_upper(&s)
             } else {
-                s.to_lowercase()
+                host::to_lower(&s)
             };
         }
         if flags.contains('_') {
