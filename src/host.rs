@@ -52,6 +52,13 @@ pub(crate) fn upper_char(c: char) -> Option<char> {
     }
 }
 
+/// The double a decimal literal stands for (`parseFloat`), for the literals
+/// [`crate::number::parse_decimal`] cannot compute exactly by itself: many digits or a large
+/// exponent need arbitrary precision, which the host has.
+pub(crate) fn parse_float(decimal: &str) -> f64 {
+    imp::parse_float(decimal)
+}
+
 /// A letter, mark or decimal digit: `/[\p{L}\p{M}\p{Nd}]/u`, as liquidjs's `slugify` keeps.
 /// The host's RegExp answers exactly; natively Rust's alphabetic and numeric properties and the
 /// combining-mark blocks stand in for it.
@@ -69,6 +76,10 @@ mod imp {
 
     pub(super) fn to_lower(s: &str) -> String {
         JsString::from(s).to_lower_case().into()
+    }
+
+    pub(super) fn parse_float(decimal: &str) -> f64 {
+        js_sys::Number::parse_float(decimal)
     }
 
     thread_local! {
@@ -92,6 +103,10 @@ mod imp {
 
     pub(super) fn to_lower(s: &str) -> String {
         s.to_lowercase()
+    }
+
+    pub(super) fn parse_float(decimal: &str) -> f64 {
+        decimal.parse().unwrap_or(f64::NAN)
     }
 
     pub(super) fn is_letter_mark_or_digit(c: char) -> bool {

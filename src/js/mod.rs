@@ -47,13 +47,7 @@ pub fn string_to_number(s: &str) -> f64 {
         "-Infinity" => return f64::NEG_INFINITY,
         _ => {}
     }
-    let valid = t
-        .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'));
-    if !valid {
-        return f64::NAN;
-    }
-    t.parse::<f64>().unwrap_or(f64::NAN)
+    crate::number::parse_decimal(t).unwrap_or(f64::NAN)
 }
 
 /// ECMAScript `WhiteSpace`: tab, vertical tab, form feed, space, no-break space, the
