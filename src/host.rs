@@ -4,14 +4,23 @@
 //! results exactly and keeps the tables out of the wasm. Native builds (CLI, tests) use Rust's
 //! own implementations, which follow the same Unicode rules.
 
-/// `String.prototype.toUpperCase` (full case mapping: `ß` becomes `SS`).
+/// `String.prototype.toUpperCase` (full case mapping: `ß` becomes `SS`). ASCII text, the
+/// common case (event names, user ids), is mapped here without crossing to the host.
 pub(crate) fn to_upper(s: &str) -> String {
-    imp::to_upper(s)
+    if s.is_ascii() {
+        s.to_ascii_uppercase()
+    } else {
+        imp::to_upper(s)
+    }
 }
 
-/// `String.prototype.toLowerCase` (full case mapping, with the final-sigma rule).
+/// `String.prototype.toLowerCase` (full case mapping, with the final-sigma rule); ASCII here.
 pub(crate) fn to_lower(s: &str) -> String {
-    imp::to_lower(s)
+    if s.is_ascii() {
+        s.to_ascii_lowercase()
+    } else {
+        imp::to_lower(s)
+    }
 }
 
 /// `toUpperCase`/`toLowerCase` of UTF-16 code units; lone surrogates stay as they are. The
