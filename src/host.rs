@@ -1,8 +1,10 @@
 //! What the host does for us. Unicode case mapping and character properties are tables of
-//! tens of kilobytes in Rust's standard library; in wasm32 the JavaScript engine running us
-//! already has them, and Segment runs on that same engine, so asking it gives Segment's
-//! results exactly and keeps the tables out of the wasm. Native builds (CLI, tests) use Rust's
-//! own implementations, which follow the same Unicode rules.
+//! tens of kilobytes in Rust's standard library, exact decimal reading needs arbitrary
+//! precision, and time zones a database; in wasm32 the JavaScript engine running us already
+//! has all of them, and Segment runs on such an engine, so asking it gives Segment's results
+//! and keeps them out of the wasm. Native builds (CLI, tests) use Rust's own implementations
+//! (and `chrono-tz`), which follow the same standards. This is the only module with such a
+//! seam.
 
 /// `String.prototype.toUpperCase` (full case mapping: `ß` becomes `SS`). ASCII text, the
 /// common case (event names, user ids), is mapped here without crossing to the host.
@@ -68,6 +70,17 @@ pub(crate) fn parse_float(decimal: &str) -> f64 {
     imp::parse_float(decimal)
 }
 
+/// Seconds the zone `name` (any IANA name `Intl.DateTimeFormat` takes, in any letter case) is
+/// ahead of UTC at `ms`, a valid time; `None` when no zone has that name.
+pub(crate) fn zone_offset_secs(name: &str, ms: f64) -> Option<f64> {
+    imp::zone_offset_secs(name, ms)
+}
+
+/// The current time in milliseconds since the epoch (`Date.now()`).
+pub(crate) fn now_ms() -> f64 {
+    imp::now_ms()
+}
+
 /// A letter, mark or decimal digit: `/[\p{L}\p{M}\p{Nd}]/u`, as liquidjs's `slugify` keeps.
 /// The host's RegExp answers exactly; natively Rust's alphabetic and numeric properties and the
 /// combining-mark blocks stand in for it.
@@ -75,9 +88,31 @@ pub(crate) fn is_letter_mark_or_digit(c: char) -> bool {
     imp::is_letter_mark_or_digit(c)
 }
 
+/// Seconds east of UTC in an `Intl` `longOffset` name: `GMT` is 0, `GMT+05:30` 19,800.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+fn parse_gmt_offset(text: &str) -> Option<f64> {
+    let rest = text.strip_prefix("GMT")?;
+    if rest.is_empty() {
+        return Some(0.0);
+    }
+    let (sign, hms) = match rest.chars().next()? {
+        '+' => (1.0, &rest[1..]),
+        '-' | '\u{2212}' => (-1.0, &rest[rest.chars().next()?.len_utf8()..]),
+        _ => return None,
+    };
+    let mut secs = 0.0;
+    let mut unit = 3600.0;
+    for field in hms.split(':') {
+        secs += field.parse::<u8>().ok().map(f64::from)? * unit;
+        unit /= 60.0;
+    }
+    Some(sign * secs)
+}
+
 #[cfg(target_arch = "wasm32")]
 mod imp {
-    use js_sys::{JsString, RegExp};
+    use js_sys::{Array, JsString, Object, Reflect, RegExp};
+    use wasm_bindgen::prelude::*;
 
     pub(super) fn to_upper(s: &str) -> String {
         JsString::from(s).to_upper_case().into()
@@ -89,6 +124,39 @@ mod imp {
 
     pub(super) fn parse_float(decimal: &str) -> f64 {
         js_sys::Number::parse_float(decimal)
+    }
+
+    pub(super) fn now_ms() -> f64 {
+        js_sys::Date::now()
+    }
+
+    #[wasm_bindgen]
+    extern "C" {
+        #[wasm_bindgen(js_namespace = Intl, js_name = DateTimeFormat)]
+        type ZoneFormat;
+
+        /// `new Intl.DateTimeFormat(locale, options)`; a RangeError for an unknown zone.
+        #[wasm_bindgen(catch, constructor, js_namespace = Intl, js_class = "DateTimeFormat")]
+        fn new(locale: &str, options: &Object) -> Result<ZoneFormat, JsValue>;
+
+        #[wasm_bindgen(method, js_name = formatToParts)]
+        fn format_to_parts(this: &ZoneFormat, ms: f64) -> Array;
+    }
+
+    /// The zone's offset from its `longOffset` name (`GMT`, `GMT-05:00`, `GMT-04:56:02`).
+    pub(super) fn zone_offset_secs(name: &str, ms: f64) -> Option<f64> {
+        let options = Object::new();
+        Reflect::set(&options, &"timeZone".into(), &name.into()).ok()?;
+        Reflect::set(&options, &"timeZoneName".into(), &"longOffset".into()).ok()?;
+        let format = ZoneFormat::new("en-US", &options).ok()?;
+        let parts = format.format_to_parts(ms);
+        let text = parts.iter().find_map(|part| {
+            let kind = Reflect::get(&part, &"type".into()).ok()?.as_string()?;
+            (kind == "timeZoneName")
+                .then(|| Reflect::get(&part, &"value".into()).ok()?.as_string())
+                .flatten()
+        })?;
+        super::parse_gmt_offset(&text)
     }
 
     thread_local! {
@@ -116,6 +184,25 @@ mod imp {
 
     pub(super) fn parse_float(decimal: &str) -> f64 {
         decimal.parse().unwrap_or(f64::NAN)
+    }
+
+    pub(super) fn now_ms() -> f64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_millis() as f64)
+    }
+
+    pub(super) fn zone_offset_secs(name: &str, ms: f64) -> Option<f64> {
+        use chrono::{DateTime, Offset, TimeZone};
+        let tz = chrono_tz::Tz::from_str_insensitive(name).ok()?;
+        // Times past chrono's calendar (±262,143 years) take the offset at its ends.
+        let (min, max) = (
+            DateTime::<chrono::Utc>::MIN_UTC.timestamp_millis(),
+            DateTime::<chrono::Utc>::MAX_UTC.timestamp_millis(),
+        );
+        let at = DateTime::from_timestamp_millis((ms as i64).clamp(min, max))?;
+        let secs = tz.offset_from_utc_datetime(&at.naive_utc()).fix();
+        Some(f64::from(secs.local_minus_utc()))
     }
 
     pub(super) fn is_letter_mark_or_digit(c: char) -> bool {
@@ -146,5 +233,15 @@ mod tests {
         assert!(is_letter_mark_or_digit('٣'));
         assert!(!is_letter_mark_or_digit('-'));
         assert!(!is_letter_mark_or_digit(' '));
+    }
+
+    #[test]
+    fn gmt_offsets() {
+        assert_eq!(parse_gmt_offset("GMT"), Some(0.0));
+        assert_eq!(parse_gmt_offset("GMT+05:30"), Some(19_800.0));
+        assert_eq!(parse_gmt_offset("GMT\u{2212}04:56:02"), Some(-17_762.0));
+        assert_eq!(parse_gmt_offset("GMT+"), None);
+        assert_eq!(parse_gmt_offset("UTC"), None);
+        assert_eq!(parse_gmt_offset("GMT+5x"), None);
     }
 }

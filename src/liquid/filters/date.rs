@@ -49,20 +49,6 @@ fn time_clip(ms: f64) -> f64 {
     datetime::time_clip(ms).map_or(f64::NAN, |ms| ms as f64)
 }
 
-/// The current time (liquidjs's `now` and `today`).
-fn now_ms() -> f64 {
-    #[cfg(target_arch = "wasm32")]
-    {
-        js_sys::Date::now()
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0.0, |d| d.as_millis() as f64)
-    }
-}
-
 /// `new Date(value)` for a value that is neither a number nor a string of digits.
 fn new_date(v: &Value) -> Result<f64, Error> {
     Ok(match v.to_primitive()? {
@@ -122,7 +108,9 @@ fn parse_date(v: &Value, zone: &Value) -> Result<Option<LiquidDate>, Error> {
     let ms = match &v {
         Value::Undefined | Value::Null => return Ok(None),
         Value::Number(n) => n * 1000.0,
-        Value::Str(s) if **s == *text::utf16("now") || **s == *text::utf16("today") => now_ms(),
+        Value::Str(s) if **s == *text::utf16("now") || **s == *text::utf16("today") => {
+            host::now_ms()
+        }
         Value::Str(s) if !s.is_empty() && s.iter().all(|u| (0x30..=0x39).contains(u)) => {
             text::to_number(s) * 1000.0
         }
