@@ -291,7 +291,7 @@ pub fn sanitize(s: &str) -> String {
             })
             .collect();
     }
-    s.replace(' ', "_").to_lowercase()
+    crate::host::to_lower(&s.replace(' ', "_"))
 }
 
 #[cfg(test)]

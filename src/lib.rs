@@ -6,6 +6,7 @@
 //! the CLI are thin shells around it.
 
 pub mod error;
+mod host;
 pub mod js;
 #[cfg(all(target_arch = "wasm32", not(feature = "worker")))]
 mod js_api;

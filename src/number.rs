@@ -13,6 +13,81 @@ pub fn number_to_string(f: f64) -> String {
     ryu_js::Buffer::new().format(f).to_owned()
 }
 
+/// The double a decimal literal stands for (`12`, `-0.5`, `1.5e-7`, `.5`, `1.`, `+3`: the
+/// grammar JSON numbers and the decimals of `Number("…")` share), correctly rounded, ±Infinity
+/// beyond the range; `None` for anything else. Literals of up to 19 digits with a small
+/// exponent are exact in doubles and computed here (Clinger's fast path); the rest go to the
+/// host ([`crate::host::parse_float`]), so the npm wasm carries no arbitrary-precision parser.
+pub fn parse_decimal(text: &str) -> Option<f64> {
+    const POW10: [f64; 23] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+        1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ];
+    let b = text.as_bytes();
+    let negative = b.first() == Some(&b'-');
+    let mut i = usize::from(matches!(b.first(), Some(b'-' | b'+')));
+    let (mut mantissa, mut digits, mut exponent, mut exact) = (0u64, 0usize, 0i64, true);
+    let mut any = false;
+    let mut fraction = false;
+    while i < b.len() {
+        match b[i] {
+            d @ b'0'..=b'9' => {
+                any = true;
+                if mantissa != 0 || d != b'0' {
+                    if digits < 19 {
+                        mantissa = mantissa * 10 + u64::from(d - b'0');
+                        digits += 1;
+                    } else {
+                        exact = false;
+                        exponent += 1;
+                    }
+                }
+                if fraction {
+                    exponent -= 1;
+                }
+            }
+            b'.' if !fraction => fraction = true,
+            _ => break,
+        }
+        i += 1;
+    }
+    if !any {
+        return None;
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        let negative_exponent = b.get(i) == Some(&b'-');
+        i += usize::from(matches!(b.get(i), Some(b'-' | b'+')));
+        let start = i;
+        let mut e = 0i64;
+        while let Some(d @ b'0'..=b'9') = b.get(i) {
+            e = (e * 10 + i64::from(d - b'0')).min(1_000_000);
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+        exponent += if negative_exponent { -e } else { e };
+    }
+    if i != b.len() {
+        return None;
+    }
+    let magnitude = if mantissa == 0 {
+        0.0
+    } else if exact && mantissa <= 1 << 53 && (-22..=22).contains(&exponent) {
+        let m = mantissa as f64;
+        let scale = POW10[exponent.unsigned_abs() as usize];
+        if exponent < 0 {
+            m / scale
+        } else {
+            m * scale
+        }
+    } else {
+        return Some(crate::host::parse_float(text));
+    };
+    Some(if negative { -magnitude } else { magnitude })
+}
+
 /// The number a JSON number stands for in JS (a double: integers beyond 2⁵³ round). Also
 /// takes a double, which is its own value, so that code reading either form reads the same.
 pub fn json_number_value<N: JsonNumber + ?Sized>(n: &N) -> f64 {
@@ -56,6 +131,42 @@ pub fn json_number(f: f64) -> Option<Number> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimals_parse_as_rust_does() {
+        for text in [
+            "0",
+            "-0",
+            "12",
+            "-0.5",
+            "1.5e-7",
+            ".5",
+            "1.",
+            "+3",
+            "0.001",
+            "1e22",
+            "1e23",
+            "9007199254740993",
+            "123456789012345678901",
+            "1e400",
+            "-1e400",
+            "5e-324",
+            "1e-400",
+            "0e999999999",
+            "0.30000000000000004",
+            "1.7976931348623157e308",
+            "2.5E+3",
+        ] {
+            let expected: f64 = text.parse().unwrap();
+            let got = parse_decimal(text).unwrap();
+            assert_eq!(got.to_bits(), expected.to_bits(), "{text}");
+        }
+        for text in [
+            "", "-", ".", "1e", "1e+", "e5", "1.2.3", "--1", "inf", "NaN", "1 ", "0x1",
+        ] {
+            assert_eq!(parse_decimal(text), None, "{text}");
+        }
+    }
 
     #[test]
     fn numbers_print_like_javascript() {

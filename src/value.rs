@@ -117,7 +117,9 @@ fn js_positions<'k>(keys: impl Iterator<Item = &'k str>) -> std::vec::IntoIter<u
             None => others.push(position),
         }
     }
-    indexes.sort_unstable();
+    // Stable, though the indexes are unique: the stable sort is in the wasm anyway (for
+    // `strip`'s character sets), and the unstable one would add 8 KB.
+    indexes.sort();
     let mut order: Vec<usize> = indexes.into_iter().map(|(_, position)| position).collect();
     order.extend(others);
     order.into_iter()

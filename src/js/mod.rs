@@ -47,13 +47,7 @@ pub fn string_to_number(s: &str) -> f64 {
         "-Infinity" => return f64::NEG_INFINITY,
         _ => {}
     }
-    let valid = t
-        .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'));
-    if !valid {
-        return f64::NAN;
-    }
-    t.parse::<f64>().unwrap_or(f64::NAN)
+    crate::number::parse_decimal(t).unwrap_or(f64::NAN)
 }
 
 /// ECMAScript `WhiteSpace`: tab, vertical tab, form feed, space, no-break space, the
@@ -262,9 +256,8 @@ pub fn real_type_of(v: Option<&Value>) -> &'static str {
 /// JS `toUpperCase`-based canonical form used by case-insensitive regular expressions
 /// without the `u` flag.
 pub fn canonicalize_char(c: char) -> char {
-    let mut upper = c.to_uppercase();
-    match (upper.next(), upper.next()) {
-        (Some(u), None) if (u as u32) <= 0xFFFF && (c as u32) <= 0xFFFF => {
+    match crate::host::upper_char(c) {
+        Some(u) if (u as u32) <= 0xFFFF && (c as u32) <= 0xFFFF => {
             if (c as u32) >= 128 && (u as u32) < 128 {
                 c
             } else {

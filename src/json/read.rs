@@ -268,7 +268,7 @@ pub fn number(text: &str) -> Option<Number> {
             return Some(Number::from(u));
         }
     }
-    text.parse::<f64>().ok().and_then(Number::from_f64)
+    crate::number::parse_decimal(text).and_then(Number::from_f64)
 }
 
 /// One level of a JSON text (`None` only for text that is not JSON, which the reader never
@@ -317,7 +317,9 @@ pub fn value(raw: &RawValue) -> Resolved {
         Kind::Array | Kind::Object => Resolved::Raw(raw.to_owned().into()),
         Kind::String => Resolved::String(string(raw).map_or_else(String::new, Cow::into_owned)),
         // The nearest double, as JavaScript reads it (±Infinity beyond the range: `1e400`).
-        Kind::Number => Resolved::Number(raw.get().parse().unwrap_or(f64::NAN)),
+        Kind::Number => {
+            Resolved::Number(crate::number::parse_decimal(raw.get()).unwrap_or(f64::NAN))
+        }
         Kind::Bool => Resolved::Bool(raw.get() == "true"),
         Kind::Null => Resolved::Null,
     }

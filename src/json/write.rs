@@ -288,7 +288,7 @@ fn write_number(text: &str, out: &mut String) {
         out.push_str(text);
         return;
     }
-    let f: f64 = text.parse().unwrap_or(f64::NAN);
+    let f = crate::number::parse_decimal(text).unwrap_or(f64::NAN);
     if f.is_finite() {
         out.push_str(&js::number_to_string(f));
     } else {

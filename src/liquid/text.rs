@@ -182,31 +182,9 @@ pub(crate) fn compare(a: &[u16], b: &[u16]) -> Ordering {
 }
 
 /// `toUpperCase` / `toLowerCase` (full Unicode case mapping; lone surrogates stay as they
-/// are). Lower-casing goes through `str::to_lowercase` for its final-sigma rule, as
-/// JavaScript has it.
+/// are), by the host where there is one.
 pub(crate) fn change_case(s: &[u16], upper: bool) -> Vec<u16> {
-    let mut out = Vec::with_capacity(s.len());
-    let mut run = String::new();
-    let flush = |run: &mut String, out: &mut Vec<u16>| {
-        let mapped = if upper {
-            run.to_uppercase()
-        } else {
-            run.to_lowercase()
-        };
-        out.extend(mapped.encode_utf16());
-        run.clear();
-    };
-    for c in char::decode_utf16(s.iter().copied()) {
-        match c {
-            Ok(c) => run.push(c),
-            Err(lone) => {
-                flush(&mut run, &mut out);
-                out.push(lone.unpaired_surrogate());
-            }
-        }
-    }
-    flush(&mut run, &mut out);
-    out
+    crate::host::change_case_utf16(s, upper)
 }
 
 /// The text of a JavaScript number (`1e+21`, `0.1`, `NaN`).

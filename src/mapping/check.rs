@@ -273,7 +273,7 @@ impl Checker {
                 let Some(Value::String(s)) = v else {
                     return self.should_be(Expected::String, v);
                 };
-                allowed.contains(&s.to_lowercase().as_str())
+                allowed.contains(&crate::host::to_lower(s).as_str())
                     || self.fail(Reason::NotOneOf {
                         allowed,
                         found: s.clone(),

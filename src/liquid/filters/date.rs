@@ -10,6 +10,7 @@
 
 use super::{arg, raw_arg, time_zone, Error};
 use crate::datetime::{self, civil_from_days, v8};
+use crate::host;
 use crate::liquid::error::Code;
 use crate::liquid::render::Context;
 use crate::liquid::text;
@@ -46,20 +47,6 @@ const DAYS: [&str; 7] = [
 /// JavaScript's `TimeClip`, as a number: NaN beyond ±8.64e15 ms, fractions cut off.
 fn time_clip(ms: f64) -> f64 {
     datetime::time_clip(ms).map_or(f64::NAN, |ms| ms as f64)
-}
-
-/// The current time (liquidjs's `now` and `today`).
-fn now_ms() -> f64 {
-    #[cfg(target_arch = "wasm32")]
-    {
-        js_sys::Date::now()
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0.0, |d| d.as_millis() as f64)
-    }
 }
 
 /// `new Date(value)` for a value that is neither a number nor a string of digits.
@@ -121,7 +108,9 @@ fn parse_date(v: &Value, zone: &Value) -> Result<Option<LiquidDate>, Error> {
     let ms = match &v {
         Value::Undefined | Value::Null => return Ok(None),
         Value::Number(n) => n * 1000.0,
-        Value::Str(s) if **s == *text::utf16("now") || **s == *text::utf16("today") => now_ms(),
+        Value::Str(s) if **s == *text::utf16("now") || **s == *text::utf16("today") => {
+            host::now_ms()
+        }
         Value::Str(s) if !s.is_empty() && s.iter().all(|u| (0x30..=0x39).contains(u)) => {
             text::to_number(s) * 1000.0
         }
@@ -294,12 +283,12 @@ fn strftime(cx: &mut Context, date: &LiquidDate, format: &[u16]) -> Result<Vec<u
         let mut pad = if space_pad { ' ' } else { '0' };
         let mut pad_width = width.map_or(default_width as f64, |w| w as f64);
         if flags.contains('^') {
-            s = s.to_uppercase();
+            s = host::to_upper(&s);
         } else if flags.contains('#') {
             s = if s.chars().any(|c| c.is_ascii_lowercase()) {
-                s.to_uppercase()
+                host::to_upper(&s)
             } else {
-                s.to_lowercase()
+                host::to_lower(&s)
             };
         }
         if flags.contains('_') {

@@ -68,10 +68,23 @@ pub(crate) fn upcase<'d>(cx: &mut Context<'_, 'd>, v: Value<'d>, _: &[Value<'d>]
 
 /// The code points of a `strip`-family character set.
 fn char_set(chars: &[u16]) -> Vec<&[u16]> {
-    let mut set = text::code_points(chars);
-    set.sort();
-    set.dedup();
-    set
+    // Deduplicated by sorting (code point, position) pairs: the one sort the wasm has (see
+    // `value::js_positions`); sorting the slices themselves would add 5 KB.
+    let points = text::code_points(chars);
+    let mut keyed: Vec<(usize, usize)> = points
+        .iter()
+        .enumerate()
+        .map(|(i, cp)| match **cp {
+            [hi, lo] => (
+                0x10000 + (usize::from(hi & 0x3FF) << 10 | usize::from(lo & 0x3FF)),
+                i,
+            ),
+            _ => (cp.first().map_or(0, |&u| usize::from(u)), i),
+        })
+        .collect();
+    keyed.sort();
+    keyed.dedup_by_key(|k| k.0);
+    keyed.into_iter().map(|(_, i)| points[i]).collect()
 }
 
 fn trim_start_set(s: &[u16], set: &[&[u16]]) -> usize {

@@ -3,6 +3,7 @@
 //! and `slugify`.
 
 use super::{arg, Error};
+use crate::host::is_letter_mark_or_digit;
 use crate::liquid::error::Code;
 use crate::liquid::render::Context;
 use crate::liquid::text;
@@ -119,15 +120,6 @@ fn replace_all(s: &[u16], from: &str, to: &str) -> Vec<u16> {
     text::join(&text::split(s, &text::utf16(from)), &text::utf16(to))
 }
 
-/// Letters, marks and decimal digits (`\p{L}\p{M}\p{Nd}`), approximated with the Unicode
-/// properties Rust's standard library has: alphabetic or numeric characters and the
-/// combining-mark blocks.
-fn is_word(c: char) -> bool {
-    c.is_alphabetic()
-        || c.is_numeric()
-        || matches!(c, '\u{300}'..='\u{36F}' | '\u{1AB0}'..='\u{1AFF}' | '\u{1DC0}'..='\u{1DFF}' | '\u{20D0}'..='\u{20FF}' | '\u{FE20}'..='\u{FE2F}')
-}
-
 /// Runs of characters that `keep` rejects become one `-`.
 fn dash_runs(s: &[u16], keep: impl Fn(char) -> bool) -> Vec<u16> {
     let mut out = Vec::with_capacity(s.len());
@@ -186,10 +178,10 @@ pub(crate) fn slugify<'d>(cx: &mut Context<'_, 'd>, v: Value<'d>, args: &[Value<
     };
     let replaced = match mode.as_str() {
         "raw" => Some(text::join(&text::split_on_spaces(&s), &[u16::from(b'-')])),
-        "default" => Some(dash_runs(&s, is_word)),
-        "latin" => Some(dash_runs(&remove_accents(&s), is_word)),
+        "default" => Some(dash_runs(&s, is_letter_mark_or_digit)),
+        "latin" => Some(dash_runs(&remove_accents(&s), is_letter_mark_or_digit)),
         "pretty" => Some(dash_runs(&s, |c| {
-            is_word(c) || "._~!$&'()+,;=@".contains(c)
+            is_letter_mark_or_digit(c) || "._~!$&'()+,;=@".contains(c)
         })),
         "ascii" => Some(dash_runs(&s, |c| c.is_ascii_alphanumeric())),
         _ => None,

@@ -6,6 +6,7 @@ use super::super::check::{opt, Checker, Rule};
 use super::super::node::{compile_opt, resolve_opt, Cx, Node, Run};
 use super::{options_object, requires};
 use crate::error::MappingError;
+use crate::host;
 use crate::js::truthy;
 use crate::value::Resolved;
 use serde_json::Value;
@@ -74,8 +75,8 @@ impl Case {
             return Ok(Resolved::Undefined);
         }
         match (resolve_opt(&opts.value, "value", cx)?, opts.operator) {
-            (Resolved::String(s), Some(Operator::Lower)) => cx.text(s.to_lowercase()),
-            (Resolved::String(s), Some(Operator::Upper)) => cx.text(s.to_uppercase()),
+            (Resolved::String(s), Some(Operator::Lower)) => cx.text(host::to_lower(&s)),
+            (Resolved::String(s), Some(Operator::Upper)) => cx.text(host::to_upper(&s)),
             (Resolved::String(_), None) => Err(requires(
                 "operator key should have a value of \"lower\" or \"upper\"",
             )),
