@@ -142,14 +142,23 @@ pub fn validated(plan: Plan, events: usize) -> Answer {
         })
         .count();
     let (results, omitted_results) = report::listed_results(&plan.results);
-    let mut body = json!({
-        "valid": valid,
-        "counts": counts,
-        "plan": {
-            "requests": plan.requests[..shown].iter().map(Request::to_shown_value).collect::<Vec<_>>(),
-            "results": results,
-        },
-    });
+    // Built as values in place: `json!` would copy every request's tree once more.
+    let mut shown_plan = serde_json::Map::new();
+    shown_plan.insert(
+        "requests".into(),
+        Value::Array(
+            plan.requests[..shown]
+                .iter()
+                .map(Request::to_shown_value)
+                .collect(),
+        ),
+    );
+    shown_plan.insert("results".into(), json!(results));
+    let mut body = serde_json::Map::new();
+    body.insert("valid".into(), Value::Bool(valid));
+    body.insert("counts".into(), counts);
+    body.insert("plan".into(), Value::Object(shown_plan));
+    let mut body = Value::Object(body);
     let omitted_requests = plan.requests.len() - shown;
     if omitted_requests + omitted_results > 0 {
         body["omitted"] = json!({"requests": omitted_requests, "results": omitted_results});
