@@ -284,7 +284,9 @@ impl Planner {
                 if !mapping.enabled || !mapping.subscription.matches_event(event) {
                     continue;
                 }
-                let mut json = String::new();
+                // Sized for the event up front: growing each payload's text from nothing
+                // reallocates it several times, which costs most in the wasm builds.
+                let mut json = String::with_capacity(event.text_len().min(4096));
                 let (status, errors) = match write_payload(mapping, event, &budget, &mut json) {
                     Ok(()) => {
                         items.push(Payload {
