@@ -221,21 +221,18 @@ async fn deliver(env: &Env, d: &Deployment, received: &[Received]) -> Value {
             text: &r.text,
         })
         .collect();
-    let consumer = Consumer {
-        schedule: d.delivery.schedule,
-        max_retries: MAX_RETRIES,
-        subrequest_budget: d.delivery.subrequest_budget,
-        attempt_timeout_ms: d.delivery.policy.attempt_timeout_ms,
-    };
     let batch = consume::read(&incoming);
     let now = now_ms();
     let dedupe = Dedupe::new(&batch.payloads, batch.ids(), d.delivery.ledger_shards);
     let claims = dedupe.claims(now);
     let claimed = ledger::call_all(env, &claims).await;
     let verdicts = dedupe.verdicts(&claims, &claimed);
+    // The ledger's calls (these claims, and as many settlements) share the budget with Nudge.
     let consumer = Consumer {
+        schedule: d.delivery.schedule,
+        max_retries: MAX_RETRIES,
         subrequest_budget: d.delivery.nudge_budget(claims.len()),
-        ..consumer
+        attempt_timeout_ms: d.delivery.policy.attempt_timeout_ms,
     };
     let (ended, subrequests) = match d.nudge_config() {
         Ok(config) => {
