@@ -14,6 +14,7 @@ use crate::batching::Payloads;
 use crate::event::Event;
 use crate::json::read;
 use std::borrow::Cow;
+use std::collections::hash_map::{Entry, HashMap};
 
 /// What one payload may do once its claim is answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +35,10 @@ pub enum Verdict {
 pub struct Dedupe {
     /// Per payload: its key and its mapping's name, when it has a `messageId`.
     keys: Vec<Option<(String, String)>>,
+    /// Per payload: the first payload with the same key, when this one is a later copy within
+    /// the same delivery (the same `messageId` twice in one batch): it is the same event, and
+    /// goes (or fails) with the first.
+    twin_of: Vec<Option<usize>>,
     shards: u32,
 }
 
@@ -56,24 +61,28 @@ impl Dedupe {
                         )
                     })
             })
+            .collect::<Vec<Option<(String, String)>>>();
+        // Found through an index built once: a batch of 10,000 events stays linear.
+        let mut first: HashMap<&str, usize> = HashMap::new();
+        let twin_of = keys
+            .iter()
+            .enumerate()
+            .map(|(p, key)| {
+                let (key, _) = key.as_ref()?;
+                match first.entry(key.as_str()) {
+                    Entry::Occupied(seen) => Some(*seen.get()),
+                    Entry::Vacant(slot) => {
+                        slot.insert(p);
+                        None
+                    }
+                }
+            })
             .collect();
         Dedupe {
             keys,
+            twin_of,
             shards: shards.max(1),
         }
-    }
-
-    /// The shards this delivery touches.
-    pub fn shards_touched(&self) -> usize {
-        let mut shards: Vec<u32> = self
-            .keys
-            .iter()
-            .flatten()
-            .map(|(k, _)| shard_of(k, self.shards))
-            .collect();
-        shards.sort_unstable();
-        shards.dedup();
-        shards.len()
     }
 
     /// One call per shard claiming its payloads (each key once), in shard order.
@@ -85,7 +94,7 @@ impl Dedupe {
             .enumerate()
             .filter_map(|(p, k)| Some((p, k.as_ref()?)))
         {
-            if self.twin_of(p).is_some() {
+            if self.twin_of[p].is_some() {
                 continue;
             }
             call_for(&mut calls, shard_of(key, self.shards), now_ms)
@@ -98,22 +107,24 @@ impl Dedupe {
         calls
     }
 
-    /// The earlier payload with the same key, when this one is a copy within the same
-    /// delivery (the same `messageId` twice in one batch): it is the same event, and goes
-    /// (or fails) with the first.
-    fn twin_of(&self, p: usize) -> Option<usize> {
-        let key = self.keys.get(p)?.as_ref()?;
-        self.keys[..p].iter().position(|k| k.as_ref() == Some(key))
-    }
-
     /// What each payload may do, given each claim call's reply (`None`: the shard failed).
     /// A copy within the delivery is a duplicate of its first.
     pub fn verdicts(&self, calls: &[(u32, Call)], replies: &[Option<Reply>]) -> Vec<Verdict> {
-        let mut verdicts: Vec<Verdict> = (0..self.keys.len())
-            .map(|p| match self.twin_of(p) {
+        let mut verdicts: Vec<Verdict> = self
+            .twin_of
+            .iter()
+            .map(|twin| match twin {
                 Some(_) => Verdict::Duplicate,
                 None => Verdict::Send,
             })
+            .collect();
+        // Each claimed key's payload (the first with it), found once.
+        let payload_of: HashMap<&str, usize> = self
+            .keys
+            .iter()
+            .enumerate()
+            .filter(|(p, _)| self.twin_of[*p].is_none())
+            .filter_map(|(p, k)| Some((k.as_ref()?.0.as_str(), p)))
             .collect();
         for ((_, call), reply) in calls.iter().zip(replies) {
             let Some(reply) = reply else { continue };
@@ -125,11 +136,7 @@ impl Dedupe {
                         until_ms: *until_ms,
                     },
                 };
-                if let Some(p) = self
-                    .keys
-                    .iter()
-                    .position(|k| k.as_ref().is_some_and(|(k, _)| *k == claim.key))
-                {
+                if let Some(&p) = payload_of.get(claim.key.as_str()) {
                     verdicts[p] = verdict;
                 }
             }
@@ -291,7 +298,7 @@ mod tests {
         let p = payloads(4);
         let d = Dedupe::new(&p, &ids, 4);
         let calls = d.claims(0);
-        assert!(calls.len() <= 4 && d.shards_touched() == calls.len());
+        assert!(calls.len() <= 4);
         let verdicts = d.verdicts(&calls, &run(&mut shards, &calls));
         assert!(verdicts.iter().all(|v| *v == Verdict::Send));
         let settle = d.settlements(1, |_| Some(Settle::Delivered), Tally::new(1, Vec::new()));
