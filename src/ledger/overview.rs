@@ -183,17 +183,24 @@ impl ShardOverview {
             _ => {}
         }
         if c.step == Step::Received {
-            match self
-                .breakdown
-                .iter_mut()
-                .find(|(k, e, _)| *k == c.kind && *e == c.event)
-            {
-                Some(row) => row.2 += c.n,
-                None => self.breakdown.push((c.kind.clone(), c.event.clone(), c.n)),
-            }
+            self.add_breakdown(&c.kind, &c.event, c.n);
         }
         if c.step.discards() {
             self.discard(c.step, &c.reason).count += c.n;
+        }
+    }
+
+    /// Adds `n` received events of one type and name.
+    fn add_breakdown(&mut self, kind: &str, event: &str, n: u64) {
+        match self
+            .breakdown
+            .iter_mut()
+            .find(|(k, e, _)| k == kind && e == event)
+        {
+            Some(row) => row.2 += n,
+            None => self
+                .breakdown
+                .push((kind.to_string(), event.to_string(), n)),
         }
     }
 
@@ -236,14 +243,7 @@ impl ShardOverview {
             m.1 += failed;
         }
         for (kind, event, n) in other.breakdown {
-            match self
-                .breakdown
-                .iter_mut()
-                .find(|(k, e, _)| *k == kind && *e == event)
-            {
-                Some(row) => row.2 += n,
-                None => self.breakdown.push((kind, event, n)),
-            }
+            self.add_breakdown(&kind, &event, n);
         }
         for d in other.discards {
             self.discard(d.step, &d.reason).count += d.count;
