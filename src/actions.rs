@@ -2,9 +2,10 @@
 //! changes Nudge's destination makes before sending, and the HTTP requests it sends.
 
 use crate::fields::{ErrorCode, FieldError, FieldSpec, FieldType, Payload};
+use crate::js::PROTO_KEY;
 use crate::json::read;
 use crate::json::RawJson;
-use crate::value::{ObjectMap, Resolved, PROTO_KEY};
+use crate::value::{ObjectMap, Resolved};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 

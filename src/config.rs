@@ -127,7 +127,7 @@ impl Config {
                 "",
                 format!(
                     "the configuration must be an object, found {}",
-                    crate::js::real_type_of(Some(doc))
+                    crate::property::real_type_of(Some(doc))
                 ),
             );
             return Err(ConfigErrors(problems.0));
@@ -156,7 +156,7 @@ impl Config {
                     "/mappings",
                     format!(
                         "must be an array, found {}",
-                        crate::js::real_type_of(Some(other))
+                        crate::property::real_type_of(Some(other))
                     ),
                 );
                 Vec::new()
@@ -241,7 +241,7 @@ fn parse_settings(settings: Option<&Value>, problems: &mut Problems) -> Option<S
                 "/settings/apikey",
                 format!(
                     "must be a string, found {}",
-                    crate::js::real_type_of(Some(other))
+                    crate::property::real_type_of(Some(other))
                 ),
             );
             None
@@ -406,7 +406,7 @@ fn parse_mapping(index: usize, entry: &Value, problems: &mut Problems) -> Option
 /// may be large).
 fn shown(v: &Value) -> String {
     match v {
-        Value::Array(_) | Value::Object(_) => crate::js::real_type_of(Some(v)).to_string(),
+        Value::Array(_) | Value::Object(_) => crate::property::real_type_of(Some(v)).to_string(),
         scalar => scalar.to_string(),
     }
 }

@@ -2,7 +2,7 @@
 //! read in place from the request's text, with the few rules that apply before any mapping
 //! sees them.
 
-use crate::json::read::{self, Kind, Level, LevelVisitor};
+use crate::json::read::{self, Kind, Level, LevelVisitor, Scalar};
 use crate::json::RawJson;
 use crate::value::Resolved;
 use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
@@ -29,7 +29,11 @@ impl<'a> Event<'a> {
     pub fn new(raw: &'a RawValue) -> Event<'a> {
         match read::level(raw) {
             Some(level) => Event::from_level(level),
-            None => Event::from_level(Level::Scalar(Resolved::Undefined)),
+            None => Event {
+                kind: Kind::Null,
+                members: Vec::new(),
+                other: Some(Resolved::Undefined),
+            },
         }
     }
 
@@ -60,13 +64,13 @@ impl<'a> Event<'a> {
             }
             Level::Scalar(value) => Event {
                 kind: match value {
-                    Resolved::Null | Resolved::Undefined => Kind::Null,
-                    Resolved::Bool(_) => Kind::Bool,
-                    Resolved::String(_) => Kind::String,
-                    _ => Kind::Number,
+                    Scalar::Null => Kind::Null,
+                    Scalar::Bool(_) => Kind::Bool,
+                    Scalar::String(_) => Kind::String,
+                    Scalar::Number(_) => Kind::Number,
                 },
                 members: Vec::new(),
-                other: Some(value),
+                other: Some(value.into()),
             },
         }
     }

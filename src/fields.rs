@@ -3,8 +3,9 @@
 //! unknown keys are dropped, and every problem is reported, each naming its field.
 
 use crate::datetime;
-use crate::js::{self, Root};
+use crate::js;
 use crate::json::write as json_write;
+use crate::property::Root;
 use crate::value::{ObjectMap, Resolved};
 use serde::Serialize;
 

@@ -64,7 +64,7 @@ pub(crate) fn upper_char(c: char) -> Option<char> {
 }
 
 /// The double a decimal literal stands for (`parseFloat`), for the literals
-/// [`crate::number::parse_decimal`] cannot compute exactly by itself: many digits or a large
+/// [`crate::js::number::parse_decimal`] cannot compute exactly by itself: many digits or a large
 /// exponent need arbitrary precision, which the host has.
 pub(crate) fn parse_float(decimal: &str) -> f64 {
     imp::parse_float(decimal)

@@ -13,7 +13,6 @@ mod js_api;
 pub mod json;
 pub mod liquid;
 pub mod mapping;
-mod number;
 pub mod subscription;
 pub mod text;
 pub mod value;
@@ -47,6 +46,7 @@ pub mod fields;
 #[cfg(any(not(target_arch = "wasm32"), feature = "worker"))]
 pub mod ingest;
 pub mod plan;
+pub mod property;
 // The Event Tester of the admin page: Worker-only, tested natively.
 #[cfg(any(not(target_arch = "wasm32"), feature = "worker"))]
 pub mod tester;

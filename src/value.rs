@@ -6,13 +6,15 @@
 //! Modelling `undefined` explicitly keeps those results exact.
 
 use crate::error::{MappingError, Reason};
-use crate::json::read::{self, Kind};
-use crate::json::write::{write_js, write_str, ProtoMember, Unwritable};
+use crate::js::number;
+use crate::js::{index_key, PROTO_KEY};
+use crate::json::read::{self, Kind, Scalar, Tree};
+use crate::json::write::{copy_canonical, write_str, ProtoMember, Unwritable};
 use crate::json::RawJson;
-use crate::number;
 /// An object's members in insertion order, hashed with foldhash (randomly seeded, and much
 /// faster than SipHash for the short keys events have).
 pub type ObjectMap = indexmap::IndexMap<String, Resolved, foldhash::fast::RandomState>;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 /// A JSON value that may also be, or contain, `undefined`.
@@ -44,31 +46,11 @@ pub enum Resolved {
 /// an object's own member of that name hides `Object.prototype.toString`.
 const TO_STRING: &str = "toString";
 
-/// A member named `__proto__`: own data where `JSON.parse` (events, `@json` decoding) or
-/// `@flatten` made it; JavaScript's copies by assignment (`Object.assign`, mapping-kit's
-/// objects, `removeUndefined`) make its value the copy's prototype instead, so Segment's output
-/// never has one (see [`ProtoMember`]).
-pub const PROTO_KEY: &str = "__proto__";
-
 /// Whether JSON text may have a `__proto__` key: it has `__pro`, or an escape (with which a
 /// key can spell it otherwise).
 fn may_have_proto_key(text: &str) -> bool {
     let b = text.as_bytes();
     b.windows(5).any(|w| w == b"__pro") || b.windows(2).any(|w| w == b"\\u")
-}
-
-/// The index a property key stands for when it is an array index (`"0"`, `"12"`; below
-/// 2³² − 1, no sign, no leading zeros). JS lists such keys of an object first, in numeric
-/// order, and reads them as positions in arrays and strings.
-pub fn index_key(key: &str) -> Option<usize> {
-    if key.is_empty()
-        || (key.len() > 1 && key.starts_with('0'))
-        || !key.bytes().all(|b| b.is_ascii_digit())
-    {
-        return None;
-    }
-    let n = key.parse::<u32>().ok().filter(|n| *n < u32::MAX)?;
-    usize::try_from(n).ok()
 }
 
 /// Object members in JavaScript's property order: array-index keys ascending, then the
@@ -146,6 +128,15 @@ impl<I: Iterator> Iterator for JsOrder<I> {
 
 impl Resolved {
     /// Whether this is `undefined`.
+    /// The value of JSON text read in place: a scalar's value; arrays and objects stay text,
+    /// as [`Resolved::Raw`].
+    pub fn in_place(raw: &RawValue) -> Resolved {
+        match read::scalar(raw) {
+            Some(scalar) => scalar.into(),
+            None => Resolved::Raw(raw.to_owned().into()),
+        }
+    }
+
     pub fn is_undefined(&self) -> bool {
         matches!(self, Resolved::Undefined)
     }
@@ -159,7 +150,7 @@ impl Resolved {
     /// arrays and objects. Text nested deeper than serde_json's limit (128) is `undefined`.
     pub fn materialize(self) -> Resolved {
         match self {
-            Resolved::Raw(raw) => read::resolved_of(&raw, 0).unwrap_or(Resolved::Undefined),
+            Resolved::Raw(raw) => resolved_of(&raw, 0).unwrap_or(Resolved::Undefined),
             other => other,
         }
     }
@@ -337,6 +328,60 @@ impl From<Value> for Resolved {
             ),
         }
     }
+}
+
+impl From<Scalar> for Resolved {
+    fn from(s: Scalar) -> Self {
+        match s {
+            Scalar::Null => Resolved::Null,
+            Scalar::Bool(b) => Resolved::Bool(b),
+            Scalar::Number(n) => Resolved::Number(n),
+            Scalar::String(s) => Resolved::String(s),
+        }
+    }
+}
+
+impl Tree for Resolved {
+    fn scalar(_: &RawValue, value: Scalar) -> Resolved {
+        value.into()
+    }
+    fn array(items: Vec<Resolved>) -> Resolved {
+        Resolved::Array(items)
+    }
+    fn object() -> Resolved {
+        Resolved::Object(ObjectMap::default())
+    }
+    fn insert(&mut self, key: String, value: Resolved) {
+        if let Resolved::Object(map) = self {
+            map.insert(key, value);
+        }
+    }
+}
+
+/// A JSON text as the value `JSON.parse` gives (see [`resolved_of`]); `None` for text that is
+/// not JSON or nests deeper than [`read::MAX_TREE_DEPTH`].
+pub fn resolved(text: &str) -> Option<Resolved> {
+    resolved_of(serde_json::from_str(text).ok()?, 0)
+}
+
+/// A JSON text already read as the value JavaScript's `JSON.parse` gives (as
+/// [`read::tree_of`], but numbers beyond a double's range are ±Infinity, which a JSON tree
+/// cannot hold), `None` past [`read::MAX_TREE_DEPTH`].
+pub fn resolved_of(raw: &RawValue, depth: usize) -> Option<Resolved> {
+    read::build(raw, depth)
+}
+
+/// Appends valid JSON `text` to `out` as JavaScript prints it after parsing it, its
+/// `__proto__` members as `proto` says: copied when it already is ([`copy_canonical`]),
+/// otherwise read and written again.
+pub fn write_js(text: &str, out: &mut String, proto: ProtoMember) -> Result<(), Unwritable> {
+    let mark = out.len();
+    if copy_canonical(text, out, proto) {
+        return Ok(());
+    }
+    out.truncate(mark);
+    let value = resolved(text).ok_or(Unwritable)?;
+    value.write(out, proto).map(|_| ())
 }
 
 #[cfg(test)]

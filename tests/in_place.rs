@@ -3,7 +3,8 @@
 //! JavaScript's `JSON.parse` reads from it gives, and pass-through objects come out exactly as
 //! JavaScript's `JSON.stringify` would print them.
 
-use nudge_edge::json::write::{write_js, ProtoMember};
+use nudge_edge::json::write::ProtoMember;
+use nudge_edge::value::write_js;
 use nudge_edge::{Config, Planner, Resolved};
 use proptest::prelude::*;
 use serde_json::{json, Value};

@@ -19,6 +19,7 @@
 use super::events::{json_string, Member, Received, Set};
 use crate::datetime::{parse_timestamp, to_iso_string};
 use crate::json::read::{self, find, Kind};
+use crate::value::Resolved;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 
@@ -90,7 +91,7 @@ pub fn stamp<'a>(
 /// A date's milliseconds, from a string or a number (anything else is not a date).
 fn date_ms(raw: &RawValue) -> Option<i64> {
     match read::kind(raw) {
-        Kind::String | Kind::Number => read::value(raw)
+        Kind::String | Kind::Number => Resolved::in_place(raw)
             .into_json()
             .as_ref()
             .and_then(parse_timestamp),

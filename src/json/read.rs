@@ -5,7 +5,6 @@
 //! JSON; nesting depth is not limited here (skipping is iterative), which is why nothing in
 //! this module recurses.
 
-use crate::value::{ObjectMap, Resolved};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Number, Value};
@@ -102,7 +101,18 @@ pub enum Level<'a> {
     /// An array's items.
     Array(Vec<&'a RawValue>),
     /// A scalar: `null`, a boolean, a number as JavaScript holds it, or a string.
-    Scalar(Resolved),
+    Scalar(Scalar),
+}
+
+/// A JSON scalar's value, as JavaScript's `JSON.parse` gives it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scalar {
+    Null,
+    Bool(bool),
+    /// The nearest double (±Infinity beyond the range: `1e400`).
+    Number(f64),
+    /// A string, lone surrogates as their stand-ins ([`crate::js::string`]).
+    String(String),
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for Level<'a> {
@@ -130,28 +140,28 @@ impl<'de> Visitor<'de> for LevelVisitor {
         Ok(Level::Array(items))
     }
     fn visit_unit<E>(self) -> Result<Level<'de>, E> {
-        Ok(Level::Scalar(Resolved::Null))
+        Ok(Level::Scalar(Scalar::Null))
     }
     fn visit_bool<E>(self, b: bool) -> Result<Level<'de>, E> {
-        Ok(Level::Scalar(Resolved::Bool(b)))
+        Ok(Level::Scalar(Scalar::Bool(b)))
     }
     fn visit_i64<E>(self, n: i64) -> Result<Level<'de>, E> {
         // (Rounded to the nearest double, as JavaScript reads the digits.)
-        Ok(Level::Scalar(Resolved::Number(n as f64)))
+        Ok(Level::Scalar(Scalar::Number(n as f64)))
     }
     fn visit_u64<E>(self, n: u64) -> Result<Level<'de>, E> {
-        Ok(Level::Scalar(Resolved::Number(n as f64)))
+        Ok(Level::Scalar(Scalar::Number(n as f64)))
     }
     fn visit_f64<E>(self, n: f64) -> Result<Level<'de>, E> {
-        Ok(Level::Scalar(Resolved::Number(n)))
+        Ok(Level::Scalar(Scalar::Number(n)))
     }
     // (A string with a lone surrogate never gets here: serde_json refuses it before. Where a
     // value may be a string, [`level`] reads it without serde's string decoding.)
     fn visit_str<E>(self, s: &str) -> Result<Level<'de>, E> {
-        Ok(Level::Scalar(Resolved::String(s.to_string())))
+        Ok(Level::Scalar(Scalar::String(s.to_string())))
     }
     fn visit_string<E>(self, s: String) -> Result<Level<'de>, E> {
-        Ok(Level::Scalar(Resolved::String(s)))
+        Ok(Level::Scalar(Scalar::String(s)))
     }
 }
 
@@ -169,29 +179,16 @@ pub fn tree(text: &str) -> Result<Value, serde_json::Error> {
     tree_of(raw, 0).ok_or_else(|| de::Error::custom("recursion limit exceeded"))
 }
 
-/// A JSON text as the value `JSON.parse` gives (see [`resolved_of`]); `None` for text that is
-/// not JSON or nests deeper than [`MAX_TREE_DEPTH`].
-pub fn resolved(text: &str) -> Option<Resolved> {
-    resolved_of(serde_json::from_str(text).ok()?, 0)
-}
-
 /// The tree of a JSON text already read, `None` past [`MAX_TREE_DEPTH`]. Each level reads its
 /// members as text, so a value nested `d` levels deep is read `d` times: bounded by the depth.
 pub fn tree_of(raw: &RawValue, depth: usize) -> Option<Value> {
     build(raw, depth)
 }
 
-/// A JSON text already read as the value JavaScript's `JSON.parse` gives (as [`tree_of`], but
-/// numbers beyond a double's range are ±Infinity, which a JSON tree cannot hold), `None` past
-/// [`MAX_TREE_DEPTH`].
-pub fn resolved_of(raw: &RawValue, depth: usize) -> Option<Resolved> {
-    build(raw, depth)
-}
-
-/// A tree [`build`] makes: a JSON tree or a mapped value.
-trait Tree: Sized {
+/// A tree [`build`] makes: a JSON tree here, a mapped value in [`crate::value`].
+pub trait Tree: Sized {
     /// A scalar, given its text and its value.
-    fn scalar(raw: &RawValue, value: Resolved) -> Self;
+    fn scalar(raw: &RawValue, value: Scalar) -> Self;
     fn array(items: Vec<Self>) -> Self;
     /// An empty object, and a member put in (a repeated key keeps its first place).
     fn object() -> Self;
@@ -199,13 +196,13 @@ trait Tree: Sized {
 }
 
 impl Tree for Value {
-    fn scalar(raw: &RawValue, value: Resolved) -> Value {
+    fn scalar(raw: &RawValue, value: Scalar) -> Value {
         match value {
             // Integers exactly as written while they fit (the tree is JSON, not JavaScript).
-            Resolved::Number(_) => number(raw.get()).map_or(Value::Null, Value::Number),
-            Resolved::Bool(b) => Value::Bool(b),
-            Resolved::String(s) => Value::String(s),
-            _ => Value::Null,
+            Scalar::Number(_) => number(raw.get()).map_or(Value::Null, Value::Number),
+            Scalar::Bool(b) => Value::Bool(b),
+            Scalar::String(s) => Value::String(s),
+            Scalar::Null => Value::Null,
         }
     }
     fn array(items: Vec<Value>) -> Value {
@@ -221,24 +218,9 @@ impl Tree for Value {
     }
 }
 
-impl Tree for Resolved {
-    fn scalar(_: &RawValue, value: Resolved) -> Resolved {
-        value
-    }
-    fn array(items: Vec<Resolved>) -> Resolved {
-        Resolved::Array(items)
-    }
-    fn object() -> Resolved {
-        Resolved::Object(ObjectMap::default())
-    }
-    fn insert(&mut self, key: String, value: Resolved) {
-        if let Resolved::Object(map) = self {
-            map.insert(key, value);
-        }
-    }
-}
-
-fn build<T: Tree>(raw: &RawValue, depth: usize) -> Option<T> {
+/// The tree of type `T` of a JSON text already read, `None` past [`MAX_TREE_DEPTH`] levels
+/// below `depth`.
+pub fn build<T: Tree>(raw: &RawValue, depth: usize) -> Option<T> {
     match level(raw)? {
         Level::Object(members) if depth < MAX_TREE_DEPTH => {
             let mut object = T::object();
@@ -268,7 +250,7 @@ pub fn number(text: &str) -> Option<Number> {
             return Some(Number::from(u));
         }
     }
-    crate::number::parse_decimal(text).and_then(Number::from_f64)
+    crate::js::number::parse_decimal(text).and_then(Number::from_f64)
 }
 
 /// One level of a JSON text (`None` only for text that is not JSON, which the reader never
@@ -276,7 +258,7 @@ pub fn number(text: &str) -> Option<Number> {
 pub fn level(raw: &RawValue) -> Option<Level<'_>> {
     match kind(raw) {
         Kind::Object | Kind::Array => serde_json::from_str(raw.get()).ok(),
-        _ => Some(Level::Scalar(value(raw))),
+        _ => scalar(raw).map(Level::Scalar),
     }
 }
 
@@ -310,19 +292,18 @@ pub fn member<'a>(raw: &'a RawValue, key: &str) -> Option<&'a RawValue> {
     find(&members(raw)?, key)
 }
 
-/// A scalar's value (`null`, a boolean, a number as JavaScript holds it, a string); arrays and
-/// objects stay text, as [`Resolved::Raw`].
-pub fn value(raw: &RawValue) -> Resolved {
-    match kind(raw) {
-        Kind::Array | Kind::Object => Resolved::Raw(raw.to_owned().into()),
-        Kind::String => Resolved::String(string(raw).map_or_else(String::new, Cow::into_owned)),
+/// A scalar's value (`None` for an array or an object).
+pub fn scalar(raw: &RawValue) -> Option<Scalar> {
+    Some(match kind(raw) {
+        Kind::Array | Kind::Object => return None,
+        Kind::String => Scalar::String(string(raw).map_or_else(String::new, Cow::into_owned)),
         // The nearest double, as JavaScript reads it (±Infinity beyond the range: `1e400`).
         Kind::Number => {
-            Resolved::Number(crate::number::parse_decimal(raw.get()).unwrap_or(f64::NAN))
+            Scalar::Number(crate::js::number::parse_decimal(raw.get()).unwrap_or(f64::NAN))
         }
-        Kind::Bool => Resolved::Bool(raw.get() == "true"),
-        Kind::Null => Resolved::Null,
-    }
+        Kind::Bool => Scalar::Bool(raw.get() == "true"),
+        Kind::Null => Scalar::Null,
+    })
 }
 
 /// A string's value, borrowed from the text when it has no escapes (`None` for anything
@@ -424,13 +405,13 @@ mod tests {
     #[test]
     fn items_and_scalars() {
         let list = items(raw(r#"[1, "two", null, true, 1e400, {"k": []}]"#)).unwrap();
-        let values: Vec<Resolved> = list.into_iter().map(value).collect();
-        assert_eq!(values[0], Resolved::Number(1.0));
-        assert_eq!(values[1], Resolved::String("two".into()));
-        assert_eq!(values[2], Resolved::Null);
-        assert_eq!(values[3], Resolved::Bool(true));
-        assert_eq!(values[4].stringify().as_deref(), Some("null"));
-        assert_eq!(crate::js::Root::Resolved(&values[5]).type_name(), "object");
+        let values: Vec<Option<Scalar>> = list.into_iter().map(scalar).collect();
+        assert_eq!(values[0], Some(Scalar::Number(1.0)));
+        assert_eq!(values[1], Some(Scalar::String("two".into())));
+        assert_eq!(values[2], Some(Scalar::Null));
+        assert_eq!(values[3], Some(Scalar::Bool(true)));
+        assert_eq!(values[4], Some(Scalar::Number(f64::INFINITY)));
+        assert_eq!(values[5], None);
     }
 
     #[test]
@@ -483,10 +464,10 @@ mod tests {
         let m = members(r).unwrap();
         assert_eq!(m[0].0, lone(0xD800));
         assert_eq!(
-            value(items(m[0].1).unwrap()[0]),
-            Resolved::String(lone(0xDFFF))
+            scalar(items(m[0].1).unwrap()[0]),
+            Some(Scalar::String(lone(0xDFFF)))
         );
-        assert_eq!(value(m[1].1), Resolved::String(lone(0xD800)));
+        assert_eq!(scalar(m[1].1), Some(Scalar::String(lone(0xD800))));
         let t = tree(r#"{"\ud800": "a\udc00"}"#).unwrap();
         assert_eq!(t[lone(0xD800)], Value::String(format!("a{}", lone(0xDC00))));
     }

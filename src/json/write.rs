@@ -40,18 +40,6 @@ pub enum ProtoMember {
     Drop,
 }
 
-/// Appends valid JSON `text` to `out` as JavaScript prints it after parsing it, its
-/// `__proto__` members as `proto` says.
-pub fn write_js(text: &str, out: &mut String, proto: ProtoMember) -> Result<(), Unwritable> {
-    let mark = out.len();
-    if copy_canonical(text, out, proto) {
-        return Ok(());
-    }
-    out.truncate(mark);
-    let value = super::read::resolved(text).ok_or(Unwritable)?;
-    value.write(out, proto).map(|_| ())
-}
-
 /// Appends `JSON.stringify(s)` for a string (stand-ins of lone surrogates, see
 /// [`crate::js::string`], as their `\udXXX` escapes).
 pub fn write_str(s: &str, out: &mut String) {
@@ -99,7 +87,7 @@ fn write_stand_in(c: &str, out: &mut String) {
 
 /// Copies `text`, rewriting the tokens JavaScript prints differently, unless an object needs
 /// reordering (then `false`, with `out` partly written). Canonical runs are copied in one go.
-fn copy_canonical(text: &str, out: &mut String, proto: ProtoMember) -> bool {
+pub fn copy_canonical(text: &str, out: &mut String, proto: ProtoMember) -> bool {
     let b = text.as_bytes();
     // For each open container: `Some(start of its keys in `keys`)` for an object, `None` for
     // an array.
@@ -248,9 +236,8 @@ fn is_lone_surrogate(b: &[u8], at: usize, unit: u32) -> bool {
 /// A key JavaScript keeps in place: not a `__proto__` left out, not an array index, not seen
 /// before in its object, and the object still small enough to check.
 fn plain_key(key: &str, earlier: &[&str], proto: ProtoMember) -> bool {
-    (key != crate::value::PROTO_KEY || proto == ProtoMember::Print)
-        && (!key.starts_with(|c: char| c.is_ascii_digit())
-            || crate::value::index_key(key).is_none())
+    (key != crate::js::PROTO_KEY || proto == ProtoMember::Print)
+        && (!key.starts_with(|c: char| c.is_ascii_digit()) || crate::js::index_key(key).is_none())
         && earlier.len() < MAX_FAST_KEYS
         && !earlier.contains(&key)
 }
@@ -288,7 +275,7 @@ fn write_number(text: &str, out: &mut String) {
         out.push_str(text);
         return;
     }
-    let f = crate::number::parse_decimal(text).unwrap_or(f64::NAN);
+    let f = crate::js::number::parse_decimal(text).unwrap_or(f64::NAN);
     if f.is_finite() {
         out.push_str(&js::number_to_string(f));
     } else {
@@ -325,6 +312,8 @@ fn plain_decimal(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    // The slow path of writing JavaScript's JSON reads the text as a mapped value.
+    use crate::value::write_js;
 
     fn js(text: &str) -> String {
         let mut out = String::new();

@@ -8,7 +8,7 @@
 use super::directives;
 use super::MAX_DEPTH;
 use crate::error::{Expected, MappingError, Reason};
-use crate::js::real_type_of;
+use crate::property::real_type_of;
 use serde_json::{Map, Value};
 
 /// Checks a whole mapping; every problem is reported.

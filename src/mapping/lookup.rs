@@ -1,7 +1,7 @@
 //! Lookups shared by `@path`, `@template` and `@arrayPath`: how a path string becomes
 //! property names, and how they are looked up in a payload.
 
-use crate::js::{self, Root};
+use crate::property::{self, Root};
 use crate::value::Resolved;
 use std::borrow::Cow;
 
@@ -25,7 +25,7 @@ impl PathSpec {
     /// The value at this path in `root` (the root itself for `$.`).
     pub fn lookup(&self, root: Root<'_>) -> Resolved {
         match &self.segments {
-            Some(segments) => js::get(root, segments),
+            Some(segments) => property::get(root, segments),
             None => root.to_resolved(),
         }
     }

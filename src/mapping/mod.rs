@@ -19,7 +19,7 @@ pub use lookup::{lookup, split_path, PathSpec};
 
 use crate::error::{MappingError, Reason};
 use crate::event::Event;
-use crate::js::Root;
+use crate::property::Root;
 use crate::value::Resolved;
 use node::{Cx, Node, Run};
 use serde_json::Value;

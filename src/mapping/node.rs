@@ -7,8 +7,9 @@ use super::budget::{resolved_size, Budget, VALUE_BYTES};
 use super::directives::Directive;
 use super::{is_directive, MAX_DEPTH};
 use crate::error::{MappingError, Reason};
-use crate::js::Root;
-use crate::value::{ObjectMap, Resolved, PROTO_KEY};
+use crate::js::PROTO_KEY;
+use crate::property::Root;
+use crate::value::{ObjectMap, Resolved};
 use serde_json::Value;
 
 /// The result of running a node.

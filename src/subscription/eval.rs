@@ -3,7 +3,8 @@
 //! string).
 
 use super::ast::{Condition, GroupOperator, Literal, Operator, Target};
-use crate::js::{self, Root};
+use crate::js;
+use crate::property::{self, Root};
 use crate::value::Resolved;
 
 /// Whether `event` matches `condition`.
@@ -46,11 +47,11 @@ fn field_path(name: &str) -> Vec<&str> {
 }
 
 fn actual(target: &Target, event: Root<'_>) -> Resolved {
-    let top = |key: &str| js::get(event, &[key]);
+    let top = |key: &str| property::get(event, &[key]);
     let nested = |key: &str, name: &str| {
         let mut path = field_path(name);
         path.insert(0, key);
-        js::get(event, &path)
+        property::get(event, &path)
     };
     match target {
         Target::EventType => top("type"),

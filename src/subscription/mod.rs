@@ -15,7 +15,7 @@ pub use parser::{parse, MAX_DEPTH};
 
 use crate::error::SubscriptionError;
 use crate::event::Event;
-use crate::js::Root;
+use crate::property::Root;
 use serde_json::Value;
 
 /// A parsed subscription, ready to test events.

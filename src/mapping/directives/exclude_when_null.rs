@@ -3,7 +3,8 @@
 
 use super::super::check::{Checker, Rule};
 use super::super::node::{Cx, Node, Run};
-use crate::value::{Resolved, PROTO_KEY};
+use crate::js::PROTO_KEY;
+use crate::value::Resolved;
 use serde_json::Value;
 
 /// The directive's name.

@@ -5,7 +5,7 @@ use super::super::check::{req, Checker, Rule};
 use super::super::node::{compile_opt, resolve_opt, Cx, Node, Run};
 use super::{options_object, requires};
 use crate::error::MappingError;
-use crate::js::truthy;
+use crate::property::truthy;
 use crate::value::Resolved;
 use serde_json::Value;
 
@@ -69,7 +69,7 @@ impl Json {
                 .map_or(Ok(Resolved::Undefined), |s| cx.text(s))?,
             Mode::Decode => match value {
                 // Text that is not JSON (or nested past the tree's bound) stays text.
-                Resolved::String(s) => match crate::json::read::resolved(&s) {
+                Resolved::String(s) => match crate::value::resolved(&s) {
                     Some(decoded) => cx.built(decoded)?,
                     None => Resolved::String(s),
                 },

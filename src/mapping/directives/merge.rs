@@ -10,8 +10,10 @@ use super::super::check::{opt, req, Checker, Rule};
 use super::super::node::{compile_opt, resolve_opt, Cx, Node, Run};
 use super::{options_object, requires};
 use crate::error::{MappingError, Reason};
-use crate::js::{self, real_type_of, truthy};
-use crate::value::{ObjectMap, Resolved, PROTO_KEY};
+use crate::js;
+use crate::js::PROTO_KEY;
+use crate::property::{real_type_of, truthy};
+use crate::value::{ObjectMap, Resolved};
 use serde_json::Value;
 
 /// The directive's name.

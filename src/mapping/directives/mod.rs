@@ -193,7 +193,7 @@ fn expect_string(
         crate::value::Resolved::String(s) => Ok(s),
         other => Err(MappingError::new(Reason::ExpectedString {
             directive: name,
-            found: crate::js::Root::Resolved(&other).type_name(),
+            found: crate::property::Root::Resolved(&other).type_name(),
         })),
     }
 }
@@ -224,7 +224,7 @@ mod test_support {
         let mapping = crate::mapping::Mapping::parse(mapping).expect("valid mapping");
         let in_place = mapping
             .run(
-                crate::js::Root::Event(&event),
+                crate::property::Root::Event(&event),
                 &crate::mapping::Budget::for_input(0),
             )
             .expect("runs in place")

@@ -11,7 +11,7 @@ use super::super::lookup::split_path;
 use super::super::node::{Cx, Node, Run};
 use super::expect_string;
 use crate::error::MappingError;
-use crate::js::{self, Root};
+use crate::property::{self, Root};
 use crate::value::Resolved;
 use serde_json::Value;
 
@@ -77,7 +77,9 @@ impl Template {
                 for part in parts {
                     match part {
                         Part::Text(text) => out.push_str(text),
-                        Part::Placeholder(path) => push_value(&mut out, js::get(cx.payload, path))?,
+                        Part::Placeholder(path) => {
+                            push_value(&mut out, property::get(cx.payload, path))?
+                        }
                     }
                     if out.len() > limit {
                         return Err(cx.budget.exhausted());
@@ -114,7 +116,7 @@ fn fill(
     for piece in scan(text, braces) {
         match piece {
             Piece::Text(t) => out.push_str(t),
-            Piece::Placeholder(key) => push_value(&mut out, js::get(data, &split_path(key)))?,
+            Piece::Placeholder(key) => push_value(&mut out, property::get(data, &split_path(key)))?,
         }
         if out.len() > limit {
             return Ok(None);
