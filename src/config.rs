@@ -9,11 +9,12 @@
 //! ```
 
 use crate::actions::{Action, DEFAULT_BATCH_SIZE, DEFAULT_ENDPOINT, MAX_BATCH_SIZE};
-use crate::error::{ConfigError, ConfigErrors};
 use crate::mapping::Mapping;
 use crate::subscription::Subscription;
+use serde::Serialize;
 use serde_json::Value;
 use std::cell::RefCell;
+use std::fmt;
 use std::rc::Rc;
 
 /// The last configuration a shell built, by what it was built from: a Worker isolate or a page
@@ -421,6 +422,36 @@ fn flag(value: Option<&Value>, default: bool, path: &str, problems: &mut Problem
         }
     }
 }
+
+/// One problem with a destination configuration; `path` locates it in the config document
+/// (`/mappings/2/subscription`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConfigError {
+    /// JSON-pointer location in the configuration.
+    pub path: String,
+    /// What is wrong there.
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+/// Every problem found in a configuration (never just the first).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct ConfigErrors(pub Vec<ConfigError>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let lines: Vec<String> = self.0.iter().map(ToString::to_string).collect();
+        write!(f, "invalid configuration: {}", lines.join("; "))
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
 
 #[cfg(test)]
 mod tests {

@@ -8,11 +8,13 @@
 //! JS objects from wasm. Errors are JS `Error`s whose message is the core's message, with a
 //! `path`, `position` or `errors` property where one helps.
 
+use crate::config::ConfigErrors;
 use crate::config::{Config, ConfigMemo};
-use crate::error::{ConfigErrors, MappingError, SubscriptionError};
 use crate::event::Event;
+use crate::mapping::MappingError;
 use crate::plan::{Planner, Status};
 use crate::subscription::Subscription;
+use crate::subscription::SubscriptionError;
 use serde_json::Value;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -232,7 +234,7 @@ struct EventValidation<'a> {
 #[derive(serde::Serialize)]
 struct ConfigValidation<'a> {
     valid: bool,
-    errors: &'a [crate::error::ConfigError],
+    errors: &'a [crate::config::ConfigError],
 }
 
 /// Checks a whole configuration: `{valid, errors}`, every problem listed.

@@ -5,7 +5,6 @@
 //! a result for every event, without doing any I/O. The Cloudflare Worker, the npm package and
 //! the CLI are thin shells around it.
 
-pub mod error;
 mod host;
 pub mod js;
 #[cfg(all(target_arch = "wasm32", not(feature = "worker")))]
@@ -19,12 +18,9 @@ pub mod value;
 #[cfg(all(target_arch = "wasm32", feature = "worker"))]
 mod worker;
 
-pub use error::{
-    ConfigError, ConfigErrors, MappingError, MappingErrorCode, SubscriptionError,
-    SubscriptionErrorCode,
-};
-pub use mapping::{transform, Mapping};
-pub use subscription::Subscription;
+pub use config::{ConfigError, ConfigErrors};
+pub use mapping::{transform, Mapping, MappingError, MappingErrorCode};
+pub use subscription::{Subscription, SubscriptionError, SubscriptionErrorCode};
 pub use value::Resolved;
 pub mod actions;
 // The operator's page at `GET /admin`, served by the Worker (tested natively).

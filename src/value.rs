@@ -5,7 +5,6 @@
 //! `undefined` key override a defined one, `@flatten` keeps it as a key that later vanishes).
 //! Modelling `undefined` explicitly keeps those results exact.
 
-use crate::error::{MappingError, Reason};
 use crate::js::number;
 use crate::js::{index_key, PROTO_KEY};
 use crate::json::read::{self, Kind, Scalar, Tree};
@@ -16,6 +15,11 @@ use crate::json::RawJson;
 pub type ObjectMap = indexmap::IndexMap<String, Resolved, foldhash::fast::RandomState>;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+
+/// `String(value)` threw: JavaScript found no primitive for an object (see
+/// [`Resolved::to_js_string`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NoPrimitive;
 
 /// A JSON value that may also be, or contain, `undefined`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -158,7 +162,7 @@ impl Resolved {
     /// `String(value)` in JS (`undefined` and `null` give `"undefined"`/`"null"`). Fails where
     /// JavaScript's ToPrimitive throws: an object (or an array holding one) with its own
     /// `toString` member, which in JSON is never the function JavaScript would call.
-    pub fn to_js_string(&self) -> Result<String, MappingError> {
+    pub fn to_js_string(&self) -> Result<String, NoPrimitive> {
         Ok(match self {
             Resolved::Undefined => "undefined".into(),
             Resolved::Null => "null".into(),
@@ -176,14 +180,12 @@ impl Resolved {
                 }
                 parts.join(",")
             }
-            Resolved::Object(map) if map.contains_key(TO_STRING) => {
-                return Err(MappingError::new(Reason::NoPrimitive))
-            }
+            Resolved::Object(map) if map.contains_key(TO_STRING) => return Err(NoPrimitive),
             Resolved::Raw(raw) if read::kind(raw) == Kind::Array => {
                 return self.clone().materialize().to_js_string()
             }
             Resolved::Raw(raw) if read::member(raw, TO_STRING).is_some() => {
-                return Err(MappingError::new(Reason::NoPrimitive))
+                return Err(NoPrimitive)
             }
             Resolved::Object(_) | Resolved::Raw(_) => "[object Object]".into(),
         })
@@ -428,10 +430,7 @@ mod tests {
         assert_eq!(Resolved::from(json!(1e21)).to_js_string().unwrap(), "1e+21");
         // An own `toString` that is no function: ToPrimitive throws, inside arrays too.
         let own = Resolved::from(json!([1, [{"toString": "x"}]]));
-        assert_eq!(
-            own.to_js_string().unwrap_err().message(),
-            "Cannot convert object to primitive value"
-        );
+        assert_eq!(own.to_js_string(), Err(NoPrimitive));
         let raw = Resolved::Raw(RawJson::from_text(r#"{"toString":1}"#.into()).unwrap());
         assert!(raw.to_js_string().is_err());
         let value_of = Resolved::from(json!({"valueOf": "x"}));

@@ -2,7 +2,9 @@
 //! settlements, counts) run against in-memory shards, in both delivery modes.
 
 use nudge_edge::batching::{self, Endpoints};
-use nudge_edge::delivery::direct::{self, RetryPolicy};
+use nudge_edge::delivery::backoff::RetryPolicy;
+use nudge_edge::delivery::backoff::{Schedule, MAX_RETRIES};
+use nudge_edge::delivery::direct;
 use nudge_edge::delivery::dispatch::{run_with, Dispatch};
 use nudge_edge::delivery::nudge::Outcome;
 use nudge_edge::event::{self, Event};
@@ -13,7 +15,6 @@ use nudge_edge::ledger::dedupe::{message_ids, tally_only, Dedupe, Verdict};
 use nudge_edge::ledger::overview::{answer, Query, ShardOverview};
 use nudge_edge::ledger::tally::Tally;
 use nudge_edge::plan::Status;
-use nudge_edge::queue::backoff::{Schedule, MAX_RETRIES};
 use nudge_edge::queue::consume::{self, Consumer, Incoming, Settle};
 use nudge_edge::queue::enqueue::messages;
 use nudge_edge::{Config, Planner};

@@ -4,13 +4,14 @@
 //! Nudge answer makes the core panic or lose a payload.
 
 use nudge_edge::batching::{self, Endpoints, Group};
-use nudge_edge::delivery::direct::{self, RetryPolicy};
+use nudge_edge::delivery::backoff::RetryPolicy;
+use nudge_edge::delivery::backoff::{max_retries, Schedule, MAX_RETRIES};
+use nudge_edge::delivery::direct;
 use nudge_edge::delivery::dispatch::{run_with, Dispatch, Fate, Part};
 use nudge_edge::delivery::nudge::Outcome;
 use nudge_edge::event;
 use nudge_edge::plan::{Planned, Planner, Status};
 use nudge_edge::queue::admin::{list_query, replay_selection};
-use nudge_edge::queue::backoff::{max_retries, Schedule, MAX_RETRIES};
 use nudge_edge::queue::consume::{self, Consumer, Incoming, Settle};
 use nudge_edge::queue::dead_letter::DeadLetter;
 use nudge_edge::queue::enqueue::{messages, send_batches, MAX_BATCH_MESSAGES};

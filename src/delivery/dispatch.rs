@@ -16,7 +16,7 @@
 //!   tried again after [`next_wait`], within the policy's time budget. The queue consumer makes
 //!   one attempt per message delivery and lets the queue retry.
 
-use super::direct::{attempt_timeout_ms, next_wait, RetryPolicy};
+use super::backoff::{attempt_timeout_ms, next_wait, RetryPolicy};
 use super::nudge::{refuses_the_deployment, retry_after_ms, verdict, Outcome, Verdict};
 use crate::batching::{halves, Group};
 

@@ -4,10 +4,8 @@
 //! `SUBREQUEST_BUDGET` subrequests (50 on Workers Free, the default) and at most
 //! [`MAX_IN_FLIGHT`] connections open at once.
 
-use super::direct::RetryPolicy;
+use super::backoff::{RetryPolicy, Schedule};
 use crate::ledger::{DEFAULT_SHARDS, MAX_SHARDS};
-use crate::queue::backoff::Schedule;
-use crate::queue::DeliveryMode;
 
 /// Subrequests per invocation on Workers Free (Workers Paid allows many more).
 pub const DEFAULT_SUBREQUESTS: u32 = 50;
@@ -79,9 +77,42 @@ impl DeliverySettings {
     }
 }
 
+/// How the Worker delivers (`DELIVERY`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryMode {
+    /// Enqueue, answer at once, deliver from the queue with retries for hours.
+    Queue,
+    /// Send within the request and answer with each event's delivery.
+    Direct,
+}
+
+impl DeliveryMode {
+    /// Reads `DELIVERY`: `queue` (also when unset) or `direct`.
+    pub fn from_setting(value: Option<&str>) -> Result<DeliveryMode, String> {
+        match value.map(str::trim) {
+            None | Some("") | Some("queue") => Ok(DeliveryMode::Queue),
+            Some("direct") => Ok(DeliveryMode::Direct),
+            Some(other) => Err(format!(
+                "DELIVERY must be \"queue\" or \"direct\", found {other:?}"
+            )),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::delivery::backoff::LONGEST_DELAY_S;
+
+    #[test]
+    fn delivery_mode() {
+        assert_eq!(DeliveryMode::from_setting(None), Ok(DeliveryMode::Queue));
+        assert_eq!(
+            DeliveryMode::from_setting(Some(" direct ")),
+            Ok(DeliveryMode::Direct)
+        );
+        assert!(DeliveryMode::from_setting(Some("Queue")).is_err());
+    }
     use std::collections::HashMap;
 
     fn settings(vars: &[(&str, &str)]) -> DeliverySettings {
@@ -131,10 +162,7 @@ mod tests {
         assert_eq!(d.policy.budget_ms, 120_000);
         assert_eq!(d.policy.attempt_timeout_ms, 1);
         assert_eq!(d.subrequest_budget, 1);
-        assert_eq!(
-            d.schedule.base_delay_s,
-            crate::queue::backoff::LONGEST_DELAY_S
-        );
+        assert_eq!(d.schedule.base_delay_s, LONGEST_DELAY_S);
         assert_eq!(d.dead_letter_queue, "other-dlq");
         assert!(settings(&[("DELIVERY", "Queue")]).mode.is_err());
     }

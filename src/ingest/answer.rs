@@ -4,8 +4,8 @@
 
 use super::auth::HeaderAuth;
 use super::IngestError;
+use crate::config::ConfigError;
 use crate::delivery::report::{self, Settlement};
-use crate::error::ConfigError;
 use crate::plan::{Plan, Request};
 use crate::text::{clip_chars, quoted as clip};
 use serde_json::{json, Value};

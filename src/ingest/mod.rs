@@ -21,6 +21,7 @@ pub mod auth;
 pub mod body;
 pub mod cors;
 pub mod events;
+pub mod given;
 mod gzip;
 pub mod routes;
 pub mod settings;

@@ -16,8 +16,9 @@
 //! correction is the request's transit time (milliseconds). A `timestamp` or `sentAt` that is
 //! not a date is left alone (an unreadable `timestamp` is then reported by the plan).
 
-use super::events::{json_string, Member, Received, Set};
+use super::given::{json_string, Received, Set};
 use crate::datetime::{parse_timestamp, to_iso_string};
+use crate::json::read::Member;
 use crate::json::read::{self, find, Kind};
 use crate::value::Resolved;
 use serde_json::value::RawValue;

@@ -1,7 +1,7 @@
 //! What a mapping may build: a [`Budget`] in bytes for one call, spent by the runtime on every
 //! value it makes, so that no mapping can turn an input into more than a fixed multiple of it.
 
-use crate::error::{MappingError, Reason};
+use crate::mapping::error::{MappingError, Reason};
 use crate::value::Resolved;
 use serde_json::Value;
 use std::cell::Cell;

@@ -7,7 +7,7 @@
 
 use super::directives;
 use super::MAX_DEPTH;
-use crate::error::{Expected, MappingError, Reason};
+use crate::mapping::error::{Expected, MappingError, Reason};
 use crate::property::real_type_of;
 use serde_json::{Map, Value};
 
@@ -351,7 +351,10 @@ mod tests {
         assert_eq!(path, ["a", "0", "a"]);
         let deeper = json!({"f": doc});
         let e = check_mapping(&deeper).unwrap_err();
-        assert_eq!(e[0].code(), crate::error::MappingErrorCode::TooDeep);
+        assert_eq!(
+            e[0].code(),
+            crate::mapping::error::MappingErrorCode::TooDeep
+        );
         assert_eq!(
             e[0].to_string(),
             // The 65th level, reached through 64 keys.

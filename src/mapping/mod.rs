@@ -9,18 +9,20 @@
 mod budget;
 mod check;
 mod directives;
+mod error;
 mod lookup;
 mod node;
 
 pub use budget::{json_size, Budget};
 pub use check::{check_mapping, is_directive, too_deep};
 pub use directives::{MAX_PATTERN_LENGTH, MAX_REPLACEMENT_LENGTH, NAMES as DIRECTIVES};
+pub use error::{MappingError, MappingErrorCode};
 pub use lookup::{lookup, split_path, PathSpec};
 
-use crate::error::{MappingError, Reason};
 use crate::event::Event;
 use crate::property::Root;
 use crate::value::Resolved;
+use error::Reason;
 use node::{Cx, Node, Run};
 use serde_json::Value;
 
@@ -143,7 +145,10 @@ mod tests {
             .unwrap_err();
         assert_eq!(e[0].path(), "/f3/@case/value");
         assert_eq!(e[0].segments(), ["f3", "@case", "value"]);
-        assert_eq!(e[0].code(), crate::error::MappingErrorCode::InvalidType);
+        assert_eq!(
+            e[0].code(),
+            crate::mapping::error::MappingErrorCode::InvalidType
+        );
         assert_eq!(
             transform(&json!({"a": [{"@nope": 1}]}), &json!({}))
                 .unwrap_err()
@@ -215,7 +220,10 @@ mod tests {
     fn payloads_must_be_objects() {
         let e = transform(&json!({"a": 1}), &json!([1])).unwrap_err();
         assert_eq!(e.to_string(), "/ data must be an object, got array");
-        assert_eq!(e.code(), crate::error::MappingErrorCode::DataNotObject);
+        assert_eq!(
+            e.code(),
+            crate::mapping::error::MappingErrorCode::DataNotObject
+        );
     }
 
     #[test]
@@ -225,6 +233,6 @@ mod tests {
             deep = json!([deep]);
         }
         let e = transform(&json!({ "a": deep }), &json!({})).unwrap_err();
-        assert_eq!(e.code(), crate::error::MappingErrorCode::TooDeep);
+        assert_eq!(e.code(), crate::mapping::error::MappingErrorCode::TooDeep);
     }
 }

@@ -6,8 +6,8 @@
 use super::budget::{resolved_size, Budget, VALUE_BYTES};
 use super::directives::Directive;
 use super::{is_directive, MAX_DEPTH};
-use crate::error::{MappingError, Reason};
 use crate::js::PROTO_KEY;
+use crate::mapping::error::{MappingError, Reason};
 use crate::property::Root;
 use crate::value::{ObjectMap, Resolved};
 use serde_json::Value;

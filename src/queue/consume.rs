@@ -15,9 +15,9 @@
 //!    message carries on with the rest (and its attempts); one that cannot be read is
 //!    dead-lettered as it is.
 
-use super::backoff::{Schedule, LONGEST_DELAY_S};
 use super::message::{as_json, Abandoned, Pending, QueueMessage};
 use crate::batching::{self, Destination, Group, Payload, Payloads};
+use crate::delivery::backoff::{Schedule, LONGEST_DELAY_S};
 use crate::delivery::dispatch::{Dispatch, Ended, Fate};
 use crate::delivery::nudge::{refusal_reason, verdict, Verdict as NudgeVerdict, TIMEOUT_HOLD_MS};
 use crate::ledger::claims::Settle as LedgerSettle;
@@ -502,9 +502,9 @@ fn payload_end(fate: Option<&Fate>, attempts: u32, consumer: &Consumer) -> Paylo
 mod tests {
     use super::*;
     use crate::actions::Action;
+    use crate::delivery::backoff::MAX_RETRIES;
     use crate::delivery::dispatch::{run_with, Part};
     use crate::delivery::nudge::Outcome;
-    use crate::queue::backoff::MAX_RETRIES;
     use serde_json::json;
 
     const CONSUMER: Consumer = Consumer {

@@ -6,14 +6,16 @@
 //! an event against it.
 
 pub mod ast;
+mod error;
 pub mod eval;
 pub mod lexer;
 pub mod parser;
+pub mod token;
 
 pub use ast::{Condition, GroupOperator, Literal, Operator, Target};
+pub use error::{SubscriptionError, SubscriptionErrorCode};
 pub use parser::{parse, MAX_DEPTH};
 
-use crate::error::SubscriptionError;
 use crate::event::Event;
 use crate::property::Root;
 use serde_json::Value;

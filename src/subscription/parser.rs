@@ -18,8 +18,9 @@
 //! unclosed string or parenthesis, parentheses nested too deep) is an error naming its column.
 
 use super::ast::{Condition, GroupOperator, Literal, Operator, Target};
-use super::lexer::{tokenize, Spanned, Token};
-use crate::error::{Sought, SubscriptionError, SubscriptionReason as Reason};
+use super::error::{Sought, SubscriptionError, SubscriptionReason as Reason};
+use super::lexer::tokenize;
+use super::token::{Spanned, Token};
 
 /// Deepest nesting of parentheses read. The parser, the evaluator and the AST's printing recurse
 /// once per level, so the bound keeps them within the smallest stack any target has (wasm32's
@@ -537,7 +538,7 @@ impl Parser {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::SubscriptionErrorCode;
+    use crate::subscription::SubscriptionErrorCode;
     use serde_json::json;
 
     fn ast(s: &str) -> serde_json::Value {

@@ -4,11 +4,11 @@
 
 use super::queue::DELIVERIES;
 use crate::config::{Config, ConfigMemo};
+use crate::config::{ConfigError, ConfigErrors};
+use crate::delivery::settings::DeliveryMode;
 use crate::delivery::settings::DeliverySettings;
-use crate::error::{ConfigError, ConfigErrors};
 use crate::ingest::auth::WriteKeys;
 use crate::plan::Planner;
-use crate::queue::DeliveryMode;
 use std::convert::Infallible;
 use std::rc::Rc;
 use worker::Env;

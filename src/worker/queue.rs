@@ -11,6 +11,7 @@
 use super::{forward, ledger};
 use super::{Deployment, Reply};
 use crate::batching::Endpoints;
+use crate::delivery::backoff::MAX_RETRIES;
 use crate::delivery::dispatch::Fate;
 use crate::delivery::settings::MAX_IN_FLIGHT;
 use crate::event::Event;
@@ -19,7 +20,6 @@ use crate::ledger::claims;
 use crate::ledger::dedupe::{tally_only, Dedupe, Verdict};
 use crate::ledger::tally::Tally;
 use crate::plan::Planned;
-use crate::queue::backoff::MAX_RETRIES;
 use crate::queue::consume::{self, Consumer, Incoming, Settle};
 use crate::queue::dead_letter::DeadLetter;
 use crate::queue::enqueue::{self, send_batches, Enqueued};

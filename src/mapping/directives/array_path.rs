@@ -8,7 +8,7 @@
 use super::super::check::{Checker, Rule};
 use super::super::lookup::PathSpec;
 use super::super::node::{Cx, Node, Run};
-use crate::error::{MappingError, Reason};
+use crate::mapping::error::{MappingError, Reason};
 use crate::property::{real_type_of, Root};
 use crate::value::Resolved;
 use serde_json::Value;

@@ -9,7 +9,7 @@
 use super::super::check::{opt, Checker, Rule};
 use super::super::node::{compile_opt, resolve_opt, Cx, Node, Run};
 use super::{options_object, requires};
-use crate::error::MappingError;
+use crate::mapping::error::MappingError;
 use crate::property::truthy;
 use crate::value::Resolved;
 use serde_json::Value;

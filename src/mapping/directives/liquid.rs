@@ -9,10 +9,10 @@
 
 use super::super::check::{Checker, Rule};
 use super::super::node::{Cx, Run};
-use crate::error::{MappingError, Reason};
 use crate::js;
 use crate::json::read::{self, Kind};
 use crate::liquid::{Data, DataKind, Template, PARSE_LIMIT};
+use crate::mapping::error::{MappingError, Reason};
 use crate::property::Root;
 use crate::value::{js_order, js_order_of, Resolved};
 use serde_json::Value;

@@ -23,7 +23,7 @@ mod transform;
 
 use super::check::Checker;
 use super::node::{Cx, Run};
-use crate::error::{MappingError, Reason};
+use crate::mapping::error::{MappingError, Reason};
 use serde_json::{Map, Value};
 
 pub use replace::{MAX_PATTERN_LENGTH, MAX_REPLACEMENT_LENGTH};

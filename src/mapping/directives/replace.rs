@@ -10,8 +10,8 @@
 use super::super::check::{opt, req, Checker, Rule};
 use super::super::node::{compile_opt, resolve_opt, Cx, Node, Run};
 use super::{options_object, requires};
-use crate::error::{MappingError, Reason};
 use crate::js::{self, canonicalize_char};
+use crate::mapping::error::{MappingError, Reason};
 use crate::property::truthy;
 use crate::value::Resolved;
 use serde_json::{Map, Value};

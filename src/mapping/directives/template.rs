@@ -10,7 +10,7 @@ use super::super::check::{Checker, Rule};
 use super::super::lookup::split_path;
 use super::super::node::{Cx, Node, Run};
 use super::expect_string;
-use crate::error::MappingError;
+use crate::mapping::error::MappingError;
 use crate::property::{self, Root};
 use crate::value::Resolved;
 use serde_json::Value;
@@ -235,7 +235,10 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.path(), "/t/@template");
-        assert_eq!(e.code(), crate::error::MappingErrorCode::NoPrimitive);
+        assert_eq!(
+            e.code(),
+            crate::mapping::error::MappingErrorCode::NoPrimitive
+        );
     }
 
     #[test]

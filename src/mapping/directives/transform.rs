@@ -7,7 +7,7 @@
 use super::super::check::{check_mapping, req, Checker, Rule};
 use super::super::node::{compile_opt, resolve_opt, Cx, Node, Run};
 use super::{options_object, requires};
-use crate::error::MappingError;
+use crate::mapping::error::MappingError;
 use crate::property::{truthy, Root};
 use serde_json::Value;
 

@@ -1,5 +1,11 @@
-//! How long a message waits in the queue before its next attempt, and how many attempts make
-//! delivery keep trying for at least four hours (Segment retries that long).
+//! How long to wait before trying again, in both delivery modes.
+//!
+//! Direct mode retries within the Worker's request ([`RetryPolicy`], [`next_wait`]): bounded
+//! exponential back-off with jitter, honouring `Retry-After`, within a time budget that ends
+//! before Segment's SDKs give up on the request.
+//!
+//! Queue mode waits between deliveries of a message ([`Schedule`]), with as many attempts as
+//! make delivery keep trying for at least four hours (Segment retries that long).
 //!
 //! The wait after the n-th failed attempt is `base · 2^(n−1)`, at most `max`, and at least
 //! Nudge's `Retry-After`. With the defaults (30 s doubling to 1,800 s) the first 13 waits add up
@@ -8,6 +14,69 @@
 //! retried at once, which spends an attempt without waiting: [`SPARE_RETRIES`] more keep the
 //! 4 h even when that happens to a message three times. Hence the consumer's `max_retries` of
 //! [`MAX_RETRIES`] (16; 14,490 + 3 × 1,800 = 19,890 s, 5.5 h, when nothing is deferred).
+
+/// How hard to try.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts per request, the first included.
+    pub max_attempts: u32,
+    /// Back-off before the second attempt; doubles each time.
+    pub base_delay_ms: u64,
+    /// Longest back-off between two attempts.
+    pub max_delay_ms: u64,
+    /// Time from the first attempt after which no attempt starts.
+    pub budget_ms: u64,
+    /// Longest wait for one answer from Nudge.
+    pub attempt_timeout_ms: u64,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        // Within 8 s in all: Segment's SDKs give up on a request after 10 s and send it again.
+        RetryPolicy {
+            max_attempts: 4,
+            base_delay_ms: 250,
+            max_delay_ms: 2_000,
+            budget_ms: 8_000,
+            attempt_timeout_ms: 5_000,
+        }
+    }
+}
+
+/// How long to wait before the next attempt, or `None` to give up.
+///
+/// `attempts` have been made, `elapsed_ms` have passed since the first began, and `jitter` is a
+/// random number in `[0, 1)`. The wait is the exponential back-off (half fixed, half random),
+/// or Nudge's `Retry-After` when that is longer; an attempt that could not start within the
+/// budget is not made.
+pub fn next_wait(
+    policy: &RetryPolicy,
+    attempts: u32,
+    retry_after_ms: Option<u64>,
+    jitter: f64,
+    elapsed_ms: u64,
+) -> Option<u64> {
+    if attempts >= policy.max_attempts {
+        return None;
+    }
+    let exponent = attempts.saturating_sub(1).min(20);
+    let backoff = policy
+        .base_delay_ms
+        .saturating_mul(1u64 << exponent)
+        .min(policy.max_delay_ms);
+    let jittered = backoff / 2 + (backoff as f64 / 2.0 * jitter.clamp(0.0, 1.0)) as u64;
+    let wait = jittered.max(retry_after_ms.unwrap_or(0));
+    (elapsed_ms.saturating_add(wait) < policy.budget_ms).then_some(wait)
+}
+
+/// How long the next attempt may wait for an answer: its own limit, cut to what is left of
+/// the budget, so that the whole delivery ends within the budget.
+pub fn attempt_timeout_ms(policy: &RetryPolicy, elapsed_ms: u64) -> u64 {
+    policy
+        .attempt_timeout_ms
+        .min(policy.budget_ms.saturating_sub(elapsed_ms))
+        .max(1)
+}
 
 /// Back-off in seconds (queue delays are whole seconds).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +153,44 @@ pub fn max_retries(schedule: &Schedule, window_s: u64, spare: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn backs_off_exponentially_within_bounds() {
+        let p = RetryPolicy::default();
+        assert_eq!(next_wait(&p, 1, None, 0.0, 0), Some(125));
+        assert_eq!(next_wait(&p, 1, None, 1.0, 0), Some(250));
+        assert_eq!(next_wait(&p, 2, None, 1.0, 0), Some(500));
+        assert_eq!(next_wait(&p, 3, None, 1.0, 0), Some(1000));
+        assert_eq!(next_wait(&p, 4, None, 0.5, 0), None, "attempts are bounded");
+        let long = RetryPolicy {
+            max_attempts: 30,
+            ..p
+        };
+        assert_eq!(
+            next_wait(&long, 20, None, 1.0, 0),
+            Some(2000),
+            "each wait is bounded"
+        );
+    }
+
+    #[test]
+    fn honours_retry_after_within_the_budget() {
+        let p = RetryPolicy::default();
+        assert_eq!(next_wait(&p, 1, Some(2000), 0.0, 0), Some(2000));
+        assert_eq!(
+            next_wait(&p, 1, Some(60_000), 0.0, 0),
+            None,
+            "a wait past the budget gives up"
+        );
+        assert_eq!(next_wait(&p, 2, None, 0.0, 7_900), None);
+        assert_eq!(attempt_timeout_ms(&p, 0), 5_000);
+        assert_eq!(
+            attempt_timeout_ms(&p, 6_500),
+            1_500,
+            "the last attempt ends with the budget"
+        );
+        assert_eq!(attempt_timeout_ms(&p, 9_000), 1);
+    }
 
     #[test]
     fn doubles_from_the_base_to_the_max() {
