@@ -13,9 +13,6 @@
 use super::gzip::{GzipBody, GzipError};
 use super::{IngestError, MAX_REQUEST_BYTES};
 
-/// Longest a sender may take to send its body, from the first byte the Worker reads; a
-/// stalled upload is answered 408 rather than holding the request open.
-pub const BODY_READ_TIMEOUT_MS: u64 = 10_000;
 /// Most bytes of a refused body read (and dropped, never kept) after the refusal, so that the
 /// connection it came on stays usable.
 pub const DRAIN_MAX_BYTES: usize = 8 << 20;

@@ -29,6 +29,9 @@ pub mod timestamps;
 
 pub use routes::{route, Route};
 
+/// Longest a sender may take to send its body, from the first byte the Worker reads; a
+/// stalled upload is answered 408 rather than holding the request open.
+pub const BODY_READ_TIMEOUT_MS: u64 = 10_000;
 /// Largest accepted event, serialised (Segment's limit), counted with the batch-level fields it
 /// gets.
 pub const MAX_EVENT_BYTES: usize = 32 * 1024;
@@ -65,7 +68,7 @@ pub enum IngestError {
     UnsupportedEncoding(String),
     /// The body is not JSON (or not gzip when it says so), or not the shape the route expects.
     Malformed(String),
-    /// The sender took longer than [`body::BODY_READ_TIMEOUT_MS`] to send the body.
+    /// The sender took longer than [`BODY_READ_TIMEOUT_MS`] to send the body.
     BodyTimeout,
 }
 
@@ -110,7 +113,7 @@ impl IngestError {
             IngestError::UnsupportedContentType(t) => format!("the body is not JSON, and content-type {t:?} is not a JSON type; send JSON (application/json or text/plain)"),
             IngestError::UnsupportedEncoding(e) => format!("content-encoding {e:?} is not supported; send gzip or nothing"),
             IngestError::Malformed(m) => m.clone(),
-            IngestError::BodyTimeout => format!("the body did not arrive within {} ms", body::BODY_READ_TIMEOUT_MS),
+            IngestError::BodyTimeout => format!("the body did not arrive within {} ms", BODY_READ_TIMEOUT_MS),
         }
     }
 }

@@ -14,7 +14,7 @@ mod lookup;
 mod node;
 
 pub use budget::{json_size, Budget};
-pub use check::{check_mapping, is_directive, too_deep};
+pub use check::{check_mapping, is_directive, too_deep, MAX_DEPTH};
 pub use directives::{MAX_PATTERN_LENGTH, MAX_REPLACEMENT_LENGTH, NAMES as DIRECTIVES};
 pub use error::{MappingError, MappingErrorCode};
 pub use lookup::{lookup, split_path, PathSpec};
@@ -22,15 +22,9 @@ pub use lookup::{lookup, split_path, PathSpec};
 use crate::event::Event;
 use crate::property::Root;
 use crate::value::Resolved;
-use error::Reason;
-use node::{Cx, Node, Run};
-use serde_json::Value;
 
-/// Deepest nesting of objects and arrays in a mapping document. Checking, compiling and running
-/// it recurse a few times per level, so the bound keeps them within the smallest stack of any
-/// target (wasm32's 1 MiB) together with the values they produce; Segment's own mappings stay
-/// under ten levels.
-pub const MAX_DEPTH: usize = 64;
+use node::{run_on_object, Cx, Node, Run};
+use serde_json::Value;
 
 /// A mapping that passed [`check_mapping`], compiled.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,20 +69,6 @@ impl Mapping {
     pub fn apply(&self, payload: &Value) -> Result<Option<Value>, MappingError> {
         let budget = Budget::for_input(self.size.saturating_add(json_size(payload)));
         Ok(self.run(Root::Json(payload), &budget)?.into_json())
-    }
-}
-
-/// Resolves `node` on a payload that must be an object, as Segment's `transform(mapping, data
-/// = {})` requires: a missing payload (`undefined`, what an `@transform` whose `apply` found
-/// nothing gives a nested one) is the empty object.
-fn run_on_object(node: &Node, cx: Cx<'_>) -> Run {
-    match cx.payload.type_name() {
-        "object" => node.resolve(cx),
-        "undefined" => {
-            let empty = Resolved::Object(crate::value::ObjectMap::default());
-            node.resolve(cx.reading(Root::Resolved(&empty)))
-        }
-        other => Err(MappingError::new(Reason::DataNotObject(other))),
     }
 }
 

@@ -4,8 +4,8 @@
 //! fails when the node runs, at the same point and with the same message.
 
 use super::budget::{resolved_size, Budget, VALUE_BYTES};
+use super::check::{is_directive, MAX_DEPTH};
 use super::directives::Directive;
-use super::{is_directive, MAX_DEPTH};
 use crate::js::PROTO_KEY;
 use crate::mapping::error::{MappingError, Reason};
 use crate::property::Root;
@@ -143,5 +143,19 @@ pub fn resolve_opt(option: &Option<Node>, key: &str, cx: Cx<'_>) -> Run {
     match option {
         Some(node) => node.resolve_within(key, cx),
         None => Ok(Resolved::Undefined),
+    }
+}
+
+/// Resolves `node` on a payload that must be an object, as Segment's `transform(mapping, data
+/// = {})` requires: a missing payload (`undefined`, what an `@transform` whose `apply` found
+/// nothing gives a nested one) is the empty object.
+pub(super) fn run_on_object(node: &Node, cx: Cx<'_>) -> Run {
+    match cx.payload.type_name() {
+        "object" => node.resolve(cx),
+        "undefined" => {
+            let empty = Resolved::Object(crate::value::ObjectMap::default());
+            node.resolve(cx.reading(Root::Resolved(&empty)))
+        }
+        other => Err(MappingError::new(Reason::DataNotObject(other))),
     }
 }

@@ -3,8 +3,10 @@
 //! writes the KV store and the queue), `GET /admin/overview` (the ledger's shards, merged by
 //! [`crate::ledger::overview`]) and `POST /admin/test` ([`crate::tester`]).
 
-use super::queue::{send_all, DEAD_LETTER_STORE, DELIVERIES};
-use super::{body, forward, ledger, Deployment, Reply};
+use super::deployment::{Deployment, DEAD_LETTER_STORE, DELIVERIES};
+use super::queue::send_all;
+use super::reply::Reply;
+use super::{body, forward, ledger};
 use crate::delivery::settings::MAX_IN_FLIGHT;
 use crate::ingest::answer::{self, Answer};
 use crate::ingest::auth::HeaderAuth;

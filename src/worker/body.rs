@@ -1,10 +1,8 @@
 //! Reading the request body as a stream into the core's [`BodyReader`], which decides when to
 //! stop, within [`BODY_READ_TIMEOUT_MS`].
 
-use crate::ingest::body::{
-    BodyHead, BodyReader, BODY_READ_TIMEOUT_MS, DRAIN_MAX_BYTES, DRAIN_MAX_MS,
-};
-use crate::ingest::IngestError;
+use crate::ingest::body::{BodyHead, BodyReader, DRAIN_MAX_BYTES, DRAIN_MAX_MS};
+use crate::ingest::{IngestError, BODY_READ_TIMEOUT_MS};
 use futures_util::future::{select, Either};
 use futures_util::StreamExt;
 use std::pin::pin;

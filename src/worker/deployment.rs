@@ -2,7 +2,6 @@
 //! parts that cost something to build (the planner with its compiled mappings, key digests)
 //! are built once per isolate and kept while the environment stays the same.
 
-use super::queue::DELIVERIES;
 use crate::config::{Config, ConfigMemo};
 use crate::config::{ConfigError, ConfigErrors};
 use crate::delivery::settings::DeliveryMode;
@@ -12,6 +11,11 @@ use crate::plan::Planner;
 use std::convert::Infallible;
 use std::rc::Rc;
 use worker::Env;
+
+/// The deliveries queue's producer binding.
+pub(super) const DELIVERIES: &str = "DELIVERIES";
+/// The KV namespace keeping dead letters.
+pub(super) const DEAD_LETTER_STORE: &str = "DEAD_LETTER_STORE";
 
 /// The deployment a request is served by.
 pub struct Deployment {

@@ -21,6 +21,7 @@ mod deployment;
 mod forward;
 mod ledger;
 mod queue;
+mod reply;
 
 use crate::batching;
 use crate::delivery::direct;
@@ -38,32 +39,9 @@ use crate::ledger::dedupe::{self, tally_only, Dedupe, Verdict};
 use crate::ledger::tally::Tally;
 use crate::plan::{Planned, Planner};
 use deployment::Deployment;
+use reply::Reply;
 use serde_json::{json, Value};
 use worker::{console_log, event, Context, Date, Env, Headers, Request, Response, Result};
-
-/// A handler's outcome: the answer, and what the log line should say about it.
-struct Reply {
-    answer: Answer,
-    log: Value,
-    retry_after_secs: Option<u64>,
-}
-
-impl From<Answer> for Reply {
-    fn from(answer: Answer) -> Reply {
-        Reply {
-            answer,
-            log: json!({}),
-            retry_after_secs: None,
-        }
-    }
-}
-
-impl Reply {
-    fn logging(mut self, log: Value) -> Reply {
-        self.log = log;
-        self
-    }
-}
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {

@@ -8,8 +8,9 @@
 //! the same export the macro makes (`queue(batch, env, ctx)`, which worker-build's shim calls),
 //! and it never fails: every message is acknowledged or retried.
 
+use super::deployment::{Deployment, DEAD_LETTER_STORE, DELIVERIES};
+use super::reply::Reply;
 use super::{forward, ledger};
-use super::{Deployment, Reply};
 use crate::batching::Endpoints;
 use crate::delivery::backoff::MAX_RETRIES;
 use crate::delivery::dispatch::Fate;
@@ -30,12 +31,8 @@ use worker::{
     console_log, js_sys, worker_sys, Date, Env, QueueContentType, RawMessageBuilder, SendMessage,
 };
 
-/// The deliveries queue's producer binding.
-pub(super) const DELIVERIES: &str = "DELIVERIES";
 /// The dead-letter queue's producer binding.
 const DEAD_LETTERS: &str = "DEAD_LETTERS";
-/// The KV namespace keeping dead letters.
-pub(super) const DEAD_LETTER_STORE: &str = "DEAD_LETTER_STORE";
 fn now_ms() -> i64 {
     Date::now().as_millis() as i64
 }

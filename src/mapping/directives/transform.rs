@@ -69,7 +69,7 @@ impl Transform {
     /// `mapping` run on what `apply` gives.
     pub fn run(&self, cx: Cx<'_>) -> Run {
         let opts = self.0.as_ref().map_err(Clone::clone)?;
-        let applied = super::super::run_on_object(&opts.apply, cx)
+        let applied = super::super::node::run_on_object(&opts.apply, cx)
             .map_err(|e| e.within("apply"))?
             .remove_undefined();
         resolve_opt(
