@@ -1,7 +1,7 @@
 //! Nudge's two actions, `identifyUser` and `trackEvent`: their fields and defaults, the
 //! changes Nudge's destination makes before sending, and the HTTP requests it sends.
 
-use crate::fields::{ErrorCode, FieldError, FieldSpec, FieldType, Payload};
+use crate::fields::{FieldError, FieldErrorCode, FieldSpec, FieldType, Payload};
 use crate::js::PROTO_KEY;
 use crate::json::read;
 use crate::json::RawJson;
@@ -167,7 +167,7 @@ impl Action {
                 if let Some(Resolved::Number(_)) = payload.get("occurred_at") {
                     return Err(FieldError {
                         field: "occurred_at".into(),
-                        code: ErrorCode::Format,
+                        code: FieldErrorCode::Format,
                         message:
                             "Event Timestamp (occurred_at) is beyond the times a date can hold"
                                 .into(),
@@ -387,7 +387,7 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             (err.field.as_str(), err.code),
-            ("occurred_at", ErrorCode::Format)
+            ("occurred_at", FieldErrorCode::Format)
         );
     }
 

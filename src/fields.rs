@@ -81,7 +81,7 @@ impl FieldSpec {
 /// Why a field is invalid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum ErrorCode {
+pub enum FieldErrorCode {
     /// A required field has no value.
     Required,
     /// The value has the wrong type and cannot be coerced.
@@ -98,17 +98,17 @@ pub enum ErrorCode {
     Unavailable,
 }
 
-impl ErrorCode {
+impl FieldErrorCode {
     /// The code as its JSON name (`"required"`).
     pub fn as_str(self) -> &'static str {
         match self {
-            ErrorCode::Required => "required",
-            ErrorCode::Type => "type",
-            ErrorCode::Format => "format",
-            ErrorCode::Mapping => "mapping",
-            ErrorCode::Event => "event",
-            ErrorCode::Rejected => "rejected",
-            ErrorCode::Unavailable => "unavailable",
+            FieldErrorCode::Required => "required",
+            FieldErrorCode::Type => "type",
+            FieldErrorCode::Format => "format",
+            FieldErrorCode::Mapping => "mapping",
+            FieldErrorCode::Event => "event",
+            FieldErrorCode::Rejected => "rejected",
+            FieldErrorCode::Unavailable => "unavailable",
         }
     }
 }
@@ -119,14 +119,14 @@ pub struct FieldError {
     /// The field's key (`ext_id`); empty when the problem is the event as a whole.
     pub field: String,
     /// What kind of problem.
-    pub code: ErrorCode,
+    pub code: FieldErrorCode,
     /// A sentence naming the field's label, e.g. `User ID (ext_id) is required`.
     pub message: String,
 }
 
 impl FieldError {
     /// An error on `spec`'s field; `what` follows the label, e.g. `is required`.
-    pub fn new(spec: &FieldSpec, code: ErrorCode, what: &str) -> FieldError {
+    pub fn new(spec: &FieldSpec, code: FieldErrorCode, what: &str) -> FieldError {
         FieldError {
             field: spec.key.to_string(),
             code,
@@ -185,7 +185,7 @@ impl Payload {
                     out.truncate(start);
                     return Err(FieldError {
                         field: (*key).to_string(),
-                        code: ErrorCode::Format,
+                        code: FieldErrorCode::Format,
                         message: format!("{key} is {e}"),
                     });
                 }
@@ -235,9 +235,11 @@ pub fn validate(
                         payload.set(spec.key, Resolved::String(iso));
                         continue;
                     }
-                    (None, Resolved::String(_)) => {
-                        FieldError::new(spec, ErrorCode::Format, "must be a valid date-like string")
-                    }
+                    (None, Resolved::String(_)) => FieldError::new(
+                        spec,
+                        FieldErrorCode::Format,
+                        "must be a valid date-like string",
+                    ),
                     (None, number) => {
                         payload.set(spec.key, number);
                         continue;
@@ -250,7 +252,7 @@ pub fn validate(
             }
             None => FieldError::new(
                 spec,
-                ErrorCode::Type,
+                FieldErrorCode::Type,
                 &format!("must be {}", spec.field_type.describe()),
             ),
         };
@@ -258,7 +260,11 @@ pub fn validate(
     }
     for (i, spec) in fields.iter().enumerate() {
         if spec.required && errors[i].is_none() && payload.get(spec.key).is_none() {
-            errors[i] = Some(FieldError::new(spec, ErrorCode::Required, "is required"));
+            errors[i] = Some(FieldError::new(
+                spec,
+                FieldErrorCode::Required,
+                "is required",
+            ));
         }
     }
     let errors: Vec<FieldError> = errors.into_iter().flatten().collect();
@@ -411,7 +417,7 @@ mod tests {
         }
     }
 
-    fn run(v: Value, at_root: bool) -> Result<Value, Vec<(String, ErrorCode)>> {
+    fn run(v: Value, at_root: bool) -> Result<Value, Vec<(String, FieldErrorCode)>> {
         validate(object(v), FIELDS, at_root)
             .map(|p| {
                 let mut text = String::new();
@@ -456,7 +462,7 @@ mod tests {
         for key in ["name", "at", "n", "b"] {
             assert_eq!(
                 field(key, Resolved::Undefined).unwrap_err(),
-                [(key.to_string(), ErrorCode::Type)],
+                [(key.to_string(), FieldErrorCode::Type)],
                 "{key}"
             );
             // (`""` is no date.)
@@ -474,11 +480,11 @@ mod tests {
         );
         assert_eq!(
             at(json!(["2025-05-14"])),
-            Err(vec![("at".into(), ErrorCode::Type)])
+            Err(vec![("at".into(), FieldErrorCode::Type)])
         );
         assert_eq!(
             at(json!([true])),
-            Err(vec![("at".into(), ErrorCode::Format)])
+            Err(vec![("at".into(), FieldErrorCode::Format)])
         );
         assert_eq!(
             at(json!(["1715672000"])),
@@ -491,11 +497,11 @@ mod tests {
         assert_eq!(
             run(json!({"at": "soon", "props": "x", "n": 1.5, "b": 2}), true),
             Err(vec![
-                ("name".into(), ErrorCode::Required),
-                ("at".into(), ErrorCode::Format),
-                ("props".into(), ErrorCode::Type),
-                ("n".into(), ErrorCode::Type),
-                ("b".into(), ErrorCode::Type)
+                ("name".into(), FieldErrorCode::Required),
+                ("at".into(), FieldErrorCode::Format),
+                ("props".into(), FieldErrorCode::Type),
+                ("n".into(), FieldErrorCode::Type),
+                ("b".into(), FieldErrorCode::Type)
             ])
         );
         assert_eq!(
@@ -531,11 +537,14 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         let at = Resolved::Number(f64::INFINITY);
-        assert_eq!(codes(infinite(1.0, at)), [("at".into(), ErrorCode::Format)]);
+        assert_eq!(
+            codes(infinite(1.0, at)),
+            [("at".into(), FieldErrorCode::Format)]
+        );
         let in_array = Resolved::Array(vec![Resolved::Number(f64::INFINITY)]);
         assert_eq!(
             codes(infinite(1.0, in_array)),
-            [("at".into(), ErrorCode::Format)]
+            [("at".into(), FieldErrorCode::Format)]
         );
         let mapped = ObjectMap::from_iter([
             ("name".to_string(), Resolved::String("x".into())),
@@ -544,7 +553,7 @@ mod tests {
         ]);
         assert_eq!(
             codes(validate(mapped, FIELDS, true)),
-            [("n".into(), ErrorCode::Type)]
+            [("n".into(), FieldErrorCode::Type)]
         );
     }
 
@@ -552,7 +561,7 @@ mod tests {
     fn empty_strings_go_at_the_root_of_single_events_only() {
         assert_eq!(
             run(json!({"name": "", "at": 1, "props": null}), true),
-            Err(vec![("name".into(), ErrorCode::Required)])
+            Err(vec![("name".into(), FieldErrorCode::Required)])
         );
         assert_eq!(
             run(json!({"name": "", "at": 1, "props": ""}), false),
@@ -560,7 +569,7 @@ mod tests {
         );
         assert_eq!(
             run(json!({"name": "x", "at": ""}), false),
-            Err(vec![("at".into(), ErrorCode::Format)])
+            Err(vec![("at".into(), FieldErrorCode::Format)])
         );
     }
 }

@@ -52,5 +52,5 @@ pub mod queue;
 
 pub use actions::Action;
 pub use config::{Config, MappingConfig, Settings};
-pub use fields::{ErrorCode, FieldError};
+pub use fields::{FieldError, FieldErrorCode};
 pub use plan::{plan, EventResult, Plan, Planner, Request, Status};

@@ -12,7 +12,7 @@ use crate::actions::Action;
 use crate::batching::{self, Destination, Endpoints, Payload, Payloads};
 use crate::config::{Config, MappingConfig};
 use crate::event::{self, Event};
-use crate::fields::{self, ErrorCode, FieldError};
+use crate::fields::{self, FieldError, FieldErrorCode};
 use crate::json::write::write_str;
 use crate::mapping::Budget;
 use crate::property::Root;
@@ -269,7 +269,7 @@ impl Planner {
             if let Some(problem) = event.shape_problem() {
                 let error = FieldError {
                     field: String::new(),
-                    code: ErrorCode::Event,
+                    code: FieldErrorCode::Event,
                     message: problem,
                 };
                 results.push(unassigned(index, Status::Invalid, vec![error]));
@@ -366,7 +366,7 @@ fn write_payload(
         .map_err(|e| {
             vec![FieldError {
                 field: e.field().to_string(),
-                code: ErrorCode::Mapping,
+                code: FieldErrorCode::Mapping,
                 message: e.to_string(),
             }]
         })?;
@@ -476,6 +476,6 @@ mod tests {
         assert!(p
             .results
             .iter()
-            .all(|r| r.status == Status::Invalid && r.errors[0].code == ErrorCode::Event));
+            .all(|r| r.status == Status::Invalid && r.errors[0].code == FieldErrorCode::Event));
     }
 }

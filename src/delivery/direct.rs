@@ -7,7 +7,7 @@ use super::dispatch::{Ended, Fate};
 use super::nudge::{refusal_reason, refuses_the_deployment, TIMEOUT_HOLD_MS};
 use super::report::{result_positions, sender_status, Settlement};
 use crate::batching::Payloads;
-use crate::fields::{ErrorCode, FieldError};
+use crate::fields::{FieldError, FieldErrorCode};
 use crate::ledger::claims::Settle as LedgerSettle;
 use crate::ledger::dedupe::Verdict;
 use crate::plan::{EventResult, Status};
@@ -37,7 +37,7 @@ pub fn settle(
                     Status::Failed,
                     Some(FieldError {
                         field: String::new(),
-                        code: ErrorCode::Unavailable,
+                        code: FieldErrorCode::Unavailable,
                         message: "another request is delivering this messageId; retry the request"
                             .into(),
                     }),
@@ -79,7 +79,7 @@ pub fn settle(
                 unavailable = true;
                 FieldError {
                     field: String::new(),
-                    code: ErrorCode::Unavailable,
+                    code: FieldErrorCode::Unavailable,
                     message: format!(
                         "not sent: over the {budget} subrequests this request had for Nudge"
                     ),
@@ -98,7 +98,7 @@ pub fn settle(
                     status.map_or_else(|| "no answer".to_string(), |s| format!("last status {s}"));
                 FieldError {
                     field: String::new(),
-                    code: ErrorCode::Unavailable,
+                    code: FieldErrorCode::Unavailable,
                     message: format!("Nudge did not accept the request after {attempts} attempts ({answered}): {detail}"),
                 }
             }
@@ -163,7 +163,7 @@ pub fn ledger_outcomes(
 fn rejected(message: String) -> FieldError {
     FieldError {
         field: String::new(),
-        code: ErrorCode::Rejected,
+        code: FieldErrorCode::Rejected,
         message,
     }
 }
@@ -304,7 +304,7 @@ mod tests {
         assert_eq!(down.retry_after_secs, Some(2));
         assert_eq!(down.results[1].status, Status::Sent);
         assert_eq!(down.results[0].status, Status::Failed);
-        assert_eq!(down.results[0].errors[0].code, ErrorCode::Unavailable);
+        assert_eq!(down.results[0].errors[0].code, FieldErrorCode::Unavailable);
         let key = deliver(&config, &events, 50, |body| {
             answered(if body.starts_with('[') { 200 } else { 401 })
         });

@@ -13,18 +13,18 @@
 //! 5. [`answer`]: what the sender is told, bounded in size, and nothing about the
 //!    configuration to a caller without a valid write key.
 //!
-//! [`cors`] gives browsers the headers they need; [`settings`] serves analytics.js its
+//! [`cors`] gives browsers the headers they need; [`cdn_settings`] serves analytics.js its
 //! settings, pointing it at the Worker.
 
 pub mod answer;
 pub mod auth;
 pub mod body;
+pub mod cdn_settings;
 pub mod cors;
 pub mod events;
 pub mod given;
 mod gzip;
 pub mod routes;
-pub mod settings;
 pub mod timestamps;
 
 pub use routes::{route, Route};

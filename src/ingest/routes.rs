@@ -4,10 +4,10 @@
 //! (`/v1/track`, `/v1/batch`), analytics.js posts single events to one-letter paths
 //! (`{apiHost}/t`, `/i`, `/p`, `/s`, `/g`, `/a`) and batches to `{apiHost}/b`, as the mobile SDKs
 //! do; `apiHost` is `<worker>/v1`, as Segment's own default (`api.segment.io/v1`) is.
-//! analytics.js's settings (`/v1/projects/{writeKey}/settings`, [`super::settings`]) and the
+//! analytics.js's settings (`/v1/projects/{writeKey}/settings`, [`super::cdn_settings`]) and the
 //! admin routes over queue mode's dead letters ([`crate::queue::admin`]) are routed here too.
 
-use super::settings;
+use super::cdn_settings;
 
 /// The single-event endpoints: the long path, analytics.js's one-letter path, and the event
 /// type each stands for.
@@ -95,7 +95,7 @@ pub fn route(method: &str, path: &str) -> Route {
         "/v1/batch" | "/v1/import" | "/v1/b" => (Route::Batch, &["POST"]),
         "/v1/validate" => (Route::Validate, &["POST"]),
         "/v1/m" => (Route::SdkMetrics, &["POST"]),
-        other if settings::key_in_path(other).is_some() => (Route::Settings, &["GET", "HEAD"]),
+        other if cdn_settings::key_in_path(other).is_some() => (Route::Settings, &["GET", "HEAD"]),
         other => match other.strip_prefix("/v1/").and_then(event_type) {
             Some(event_type) => (Route::Event(event_type), &["POST"]),
             None => return Route::NotFound,

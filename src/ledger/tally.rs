@@ -14,7 +14,7 @@
 //! The first three are about events (no mapping); the others about (event, mapping) pairs.
 
 use crate::event::Event;
-use crate::fields::ErrorCode;
+use crate::fields::FieldErrorCode;
 use crate::json::read;
 use crate::plan::{EventResult, Status, REDACTED};
 use crate::text::clip_chars;
@@ -303,8 +303,8 @@ fn step_of(r: &EventResult) -> Option<(Step, String)> {
         Status::Failed => (
             Step::FailedDelivery,
             match first.map(|e| e.code) {
-                Some(ErrorCode::Rejected) => "refused by Nudge".into(),
-                Some(ErrorCode::Unavailable) => {
+                Some(FieldErrorCode::Rejected) => "refused by Nudge".into(),
+                Some(FieldErrorCode::Unavailable) => {
                     "Nudge or the queue unavailable; the sender was asked to retry".into()
                 }
                 _ => first.map_or_else(|| "failed".to_string(), |e| e.message.clone()),

@@ -10,7 +10,7 @@
 
 use crate::batching::Payloads;
 use crate::delivery::report::{result_positions, sender_status, Settlement};
-use crate::fields::{ErrorCode, FieldError};
+use crate::fields::{FieldError, FieldErrorCode};
 use crate::plan::{EventResult, Status};
 use crate::queue::message::Pending;
 
@@ -157,7 +157,7 @@ pub fn settle(
         refused = true;
         mark(payload, Status::Failed, Some(FieldError {
             field: String::new(),
-            code: ErrorCode::Event,
+            code: FieldErrorCode::Event,
             message: format!("the event's Nudge payload makes a queue message of {bytes} bytes, over the {MAX_MESSAGE_BYTES} bytes one may hold"),
         }));
     }
@@ -168,7 +168,7 @@ pub fn settle(
                 refused = true;
                 (Status::Failed, Some(FieldError {
                     field: String::new(),
-                    code: ErrorCode::Event,
+                    code: FieldErrorCode::Event,
                     message: format!("the queue message is {bytes} bytes, over the {MAX_MESSAGE_BYTES} bytes one may hold"),
                 }))
             }
@@ -178,7 +178,7 @@ pub fn settle(
                     Status::Failed,
                     Some(FieldError {
                         field: String::new(),
-                        code: ErrorCode::Unavailable,
+                        code: FieldErrorCode::Unavailable,
                         message: format!(
                             "the delivery queue did not take the event ({why}); retry the request"
                         ),
@@ -335,7 +335,7 @@ mod tests {
         );
         assert_eq!(down.status, 503);
         assert_eq!(down.results[0].status, Status::Failed);
-        assert_eq!(down.results[0].errors[0].code, ErrorCode::Unavailable);
+        assert_eq!(down.results[0].errors[0].code, FieldErrorCode::Unavailable);
         assert_eq!(down.results[1].status, Status::Queued);
         assert_eq!(down.results[3].status, Status::Failed);
     }

@@ -31,9 +31,9 @@ use crate::delivery::settings::DeliveryMode;
 use crate::event::Event;
 use crate::ingest::answer::{self, Answer};
 use crate::ingest::auth::HeaderAuth;
+use crate::ingest::cdn_settings;
 use crate::ingest::cors::cors_headers;
 use crate::ingest::events::Envelope;
-use crate::ingest::settings;
 use crate::ingest::{self, Route};
 use crate::ledger::dedupe::{self, tally_only, Dedupe, Verdict};
 use crate::ledger::tally::Tally;
@@ -74,7 +74,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         Route::Settings => {
             let url = req.url().map(|u| u.to_string()).unwrap_or_default();
             let origin = header("origin");
-            let served = settings::serve(
+            let served = cdn_settings::serve(
                 &method,
                 &path,
                 &url,

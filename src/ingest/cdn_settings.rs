@@ -1,6 +1,6 @@
-//! analytics.js's settings, served by the Worker, so that a page can load analytics.js with
-//! only `cdnURL` pointing at it: a first-party host that ad blockers leave alone, and no
-//! Segment CDN.
+//! analytics.js's settings (its "CDN settings"), served by the Worker, so that a page can load
+//! analytics.js with only `cdnURL` pointing at it: a first-party host that ad blockers leave
+//! alone, and no Segment CDN.
 //!
 //! analytics.js (`@segment/analytics-next`) starts by fetching
 //! `{cdnURL}/v1/projects/{writeKey}/settings` and sends its events to
