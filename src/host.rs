@@ -76,11 +76,6 @@ pub(crate) fn zone_offset_secs(name: &str, ms: f64) -> Option<f64> {
     imp::zone_offset_secs(name, ms)
 }
 
-/// The current time in milliseconds since the epoch (`Date.now()`).
-pub(crate) fn now_ms() -> f64 {
-    imp::now_ms()
-}
-
 /// A letter, mark or decimal digit: `/[\p{L}\p{M}\p{Nd}]/u`, as liquidjs's `slugify` keeps.
 /// The host's RegExp answers exactly; natively Rust's alphabetic and numeric properties and the
 /// combining-mark blocks stand in for it.
@@ -124,10 +119,6 @@ mod imp {
 
     pub(super) fn parse_float(decimal: &str) -> f64 {
         js_sys::Number::parse_float(decimal)
-    }
-
-    pub(super) fn now_ms() -> f64 {
-        js_sys::Date::now()
     }
 
     #[wasm_bindgen]
@@ -184,12 +175,6 @@ mod imp {
 
     pub(super) fn parse_float(decimal: &str) -> f64 {
         decimal.parse().unwrap_or(f64::NAN)
-    }
-
-    pub(super) fn now_ms() -> f64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0.0, |d| d.as_millis() as f64)
     }
 
     pub(super) fn zone_offset_secs(name: &str, ms: f64) -> Option<f64> {

@@ -123,7 +123,7 @@ fn load_planner(config: &JsValue) -> Result<Rc<Planner>, JsValue> {
     LAST_PLANNER.with(|memo| {
         memo.get_or_build(text, |text| {
             Config::from_json(&parse_text(text, "config")?)
-                .map(Planner::new)
+                .map(|config| Planner::new(config).with_clock(js_sys::Date::now))
                 .map_err(|e| config_error(&e))
         })
     })
@@ -151,7 +151,7 @@ pub fn create_planner(
     let doc = from_js(&config, "config")?;
     let config = Config::from_json(&doc).map_err(|e| config_error(&e))?;
     Ok(JsPlanner {
-        planner: Planner::new(config),
+        planner: Planner::new(config).with_clock(js_sys::Date::now),
     })
 }
 
@@ -263,8 +263,8 @@ pub fn transform(
     let mapping = from_js(&mapping, "mapping")?;
     let text = json_text(&payload, "payload")?;
     let payload = event_in(&text, "payload")?;
-    let resolved =
-        crate::mapping::transform_event(&mapping, &payload).map_err(|e| mapping_error(&e))?;
+    let resolved = crate::mapping::transform_event(&mapping, &payload, js_sys::Date::now())
+        .map_err(|e| mapping_error(&e))?;
     let mut out = String::new();
     match resolved.write_json(&mut out) {
         Ok(true) => to_js_text(&out),

@@ -173,14 +173,24 @@ impl Plan {
     }
 }
 
+/// Where a planner's time comes from, in milliseconds since the epoch: what `@liquid`'s
+/// `"now"` is in each call. The core reads no clock; each shell gives its own
+/// ([`Planner::with_clock`]). Without one it is [`NO_CLOCK`].
+pub type Clock = fn() -> f64;
+
+/// The clock of a planner no shell gave one: always the epoch, so that plans stay
+/// reproducible where nothing says what time it is.
+pub const NO_CLOCK: Clock = || 0.0;
+
 /// A configuration made ready to plan: checked, with its requests' endpoints and its
 /// mappings' destinations built once.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Planner {
     config: Config,
     endpoints: Endpoints,
     /// One per mapping, in configuration order.
     destinations: Vec<Destination>,
+    clock: Clock,
 }
 
 /// What the planner makes of events before batching: each valid payload, and a result for
@@ -212,7 +222,14 @@ impl Planner {
             endpoints: Endpoints::new(&config.settings),
             config,
             destinations,
+            clock: NO_CLOCK,
         }
+    }
+
+    /// The planner reading the time from `clock` once per call.
+    pub fn with_clock(mut self, clock: Clock) -> Planner {
+        self.clock = clock;
+        self
     }
 
     /// The configuration it plans with.
@@ -262,7 +279,10 @@ impl Planner {
             .map(Event::text_len)
             .chain(mappings.iter().map(|m| m.mapping.size()))
             .fold(0usize, usize::saturating_add);
-        let budget = Budget::for_input(input);
+        let call = Call {
+            budget: Budget::for_input(input),
+            now_ms: (self.clock)(),
+        };
         let mut results = Vec::with_capacity(events.len());
         let mut items = Vec::with_capacity(events.len());
         for (index, event) in events.iter().enumerate() {
@@ -287,7 +307,7 @@ impl Planner {
                 // Sized for the event up front: growing each payload's text from nothing
                 // reallocates it several times, which costs most in the wasm builds.
                 let mut json = String::with_capacity(event.text_len().min(4096));
-                let (status, errors) = match write_payload(mapping, event, &budget, &mut json) {
+                let (status, errors) = match write_payload(mapping, event, &call, &mut json) {
                     Ok(()) => {
                         items.push(Payload {
                             destination: position,
@@ -352,17 +372,24 @@ fn unassigned(index: usize, status: Status, errors: Vec<FieldError>) -> EventRes
     }
 }
 
+/// What one call of [`Planner::payloads`] maps its events with: one budget for them all, and
+/// one time.
+struct Call {
+    budget: Budget,
+    now_ms: f64,
+}
+
 /// Maps, prunes, validates and prepares one event's payload for one mapping, and appends it
 /// as JSON to `out` (left as it was when the payload is invalid).
 fn write_payload(
     mapping: &MappingConfig,
     event: &Event<'_>,
-    budget: &Budget,
+    call: &Call,
     out: &mut String,
 ) -> Result<(), Vec<FieldError>> {
     let mapped = mapping
         .mapping
-        .run(Root::Event(event), budget)
+        .run(Root::Event(event), &call.budget, call.now_ms)
         .map_err(|e| {
             vec![FieldError {
                 field: e.field().to_string(),
@@ -436,6 +463,28 @@ mod tests {
             v["results"][2],
             json!({"index": 2, "mapping": null, "action": null, "status": "unmatched"})
         );
+    }
+
+    #[test]
+    fn now_is_the_time_the_shell_gives() {
+        let c = config(
+            json!([{"name": "T", "subscription": "type = \"track\"", "action": "trackEvent",
+            "mapping": {"name": {"@liquid": "{{ 'now' | date: '%Y-%m-%d %H:%M' }}"}, "ext_id": {"@path": "$.userId"}, "occurred_at": {"@path": "$.timestamp"}}}]),
+        );
+        let events = json!([track("a", "e")]);
+        let name = |planner: &Planner| {
+            let plan = planner.plan(&events);
+            let body: Value = serde_json::from_str(&plan.requests[0].body).unwrap();
+            body[0]["name"].clone()
+        };
+        // 2024-03-05T14:07:00Z, and no clock at all: the epoch, the same on every run.
+        let at = Planner::new(c.clone()).with_clock(|| 1_709_647_620_000.0);
+        assert_eq!(
+            name(&at),
+            "2024-03-05_14:07",
+            "Nudge's names have no spaces"
+        );
+        assert_eq!(name(&Planner::new(c)), "1970-01-01_00:00");
     }
 
     #[test]

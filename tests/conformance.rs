@@ -63,7 +63,7 @@ fn mapping_cases(kind: &str, file: &str) {
     let mut failures = Vec::new();
     for case in &cases {
         let id = &case["id"];
-        let got = transform(&case["mapping"], &case["payload"]);
+        let got = transform(&case["mapping"], &case["payload"], 0.0);
         let expect = &case["expect"];
         match (got, expect.get("error")) {
             (Err(_), Some(_)) => {}

@@ -146,7 +146,7 @@ fn event() -> Value {
 fn render(source: &str, data: &Value) -> Duration {
     let start = Instant::now();
     if let Ok(template) = Template::parse(source) {
-        let _ = template.render(data);
+        let _ = template.render(data, 0.0);
     }
     start.elapsed()
 }
@@ -197,7 +197,10 @@ fn worst_case_templates_stay_bounded() {
         assert!(took < TIME_BOUND, "{source} took {took:?}");
     }
     let t = Template::parse(&cases[0]).unwrap();
-    assert_eq!(t.render(&event()).unwrap_err().category(), Category::Limit);
+    assert_eq!(
+        t.render(&event(), 0.0).unwrap_err().category(),
+        Category::Limit
+    );
 }
 
 /// Deep nesting within the 1,000-character limit must not exhaust the stack of a thread the
@@ -211,7 +214,7 @@ fn deep_nesting_fits_a_small_stack() {
         .spawn(move || {
             for source in [brackets, ifs] {
                 let template = Template::parse(&source).expect("parses");
-                template.render(&event()).expect("renders");
+                template.render(&event(), 0.0).expect("renders");
             }
         })
         .expect("thread starts");

@@ -152,8 +152,8 @@ proptest! {
 
     #[test]
     fn transform_never_panics(mapping in arb_json(), payload in arb_json()) {
-        let _ = transform(&mapping, &payload);
-        let _ = transform(&mapping, &json!({"userId": "u", "properties": payload}));
+        let _ = transform(&mapping, &payload, 0.0);
+        let _ = transform(&mapping, &json!({"userId": "u", "properties": payload}), 0.0);
     }
 
     #[test]
@@ -215,7 +215,7 @@ proptest! {
         let mapping = (0..depth).fold(json!({"@path": "$."}), |v, i| wrap(v, (wrappers[i % wrappers.len()] + i) % 5));
         let payload = (0..depth.min(40)).fold(json!({"x": 1}), |v, _| json!({"x": v}));
         let levels = (0..).find(|l| nudge_edge::mapping::too_deep(&mapping, *l).is_none()).unwrap_or(0);
-        match transform(&mapping, &payload) {
+        match transform(&mapping, &payload, 0.0) {
             Ok(_) => prop_assert!(levels <= MAPPING_DEPTH),
             Err(e) => prop_assert!(levels > MAPPING_DEPTH && e.code() == nudge_edge::MappingErrorCode::TooDeep, "{e}"),
         }

@@ -17,9 +17,9 @@ fuzz_target!(|data: &[u8]| {
             json!({"userId": "u", "event": "e", "properties": {"a": 1, "s": "a.b", "l": [1, {"x": null}]}})
         }
     };
-    let _ = transform(&mapping, &payload);
+    let _ = transform(&mapping, &payload, 0.0);
     if let Ok(checked) = Mapping::parse(mapping) {
-        if let Ok(Some(out)) = checked.apply(&json!({"properties": payload})) {
+        if let Ok(Some(out)) = checked.apply(&json!({"properties": payload}), 0.0) {
             let _ = serde_json::to_string(&out);
         }
     }

@@ -70,6 +70,13 @@ fn main() -> ExitCode {
 }
 
 /// Writes to standard error; if even that is closed there is no one left to tell.
+/// The time `@liquid`'s `"now"` stands for: the system clock, in milliseconds since the epoch.
+fn system_clock() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_millis() as f64)
+}
+
 fn report(message: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{message}");
 }
@@ -95,7 +102,7 @@ fn run(args: &[String], out: &mut impl Write) -> Result<(), Failure> {
             let config_path = options.required("--config")?;
             let events_path = options.input.as_deref();
             one_from_stdin(config_path, events_path, "the configuration", "events")?;
-            let planner = Planner::new(load_config(config_path)?);
+            let planner = Planner::new(load_config(config_path)?).with_clock(system_clock);
             let chunk = match (options.value("--chunk"), options.switch("--ndjson")) {
                 (Some(n), true) => match n.parse::<usize>() {
                     Ok(n) if n > 0 => n,
@@ -127,7 +134,7 @@ fn run(args: &[String], out: &mut impl Write) -> Result<(), Failure> {
             let text = read_input(payload_path)?;
             not_empty(&text, "the payload")?;
             let payload = event_in(&text).map_err(|e| not_json("the payload", &e))?;
-            let mapped = transform_event(&mapping, &payload)
+            let mapped = transform_event(&mapping, &payload, system_clock())
                 .map_err(|e| Failure::Invalid(format!("invalid mapping: {e}")))?;
             // Written as `JSON.stringify` writes it (lone surrogates as `\udXXX`, ±Infinity
             // as null), then indented.

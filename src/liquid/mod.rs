@@ -9,14 +9,14 @@
 //! are measured in UTF-16 code units, dates are shown in UTC.
 //!
 //! Where liquidjs depends on the machine, the engine is deterministic instead: the render
-//! limit is a budget of work ([`render::WORK_LIMIT`]) rather than a clock, and `sample` picks
-//! the first items rather than random ones.
+//! limit is a budget of work ([`render::WORK_LIMIT`]) rather than a clock, `sample` picks
+//! the first items rather than random ones, and `"now"` is the time the caller gives.
 //!
 //! ```
 //! use nudge_edge::liquid::Template;
 //! let template = Template::parse("{{ name | upcase }} x{{ qty | times: 2 }}").unwrap();
 //! let event = serde_json::json!({"name": "hat", "qty": 1.5});
-//! assert_eq!(template.render(&event).unwrap(), "HAT x3");
+//! assert_eq!(template.render(&event, 0.0).unwrap(), "HAT x3");
 //! ```
 
 mod ast;
@@ -79,9 +79,10 @@ impl Template {
     }
 
     /// Renders the template with `data` as its variables (`{{ a.b }}` reads member `b` of
-    /// member `a`). Disabled filters are errors when they run.
-    pub fn render(&self, data: &dyn Data) -> Result<String, LiquidError> {
-        let mut cx = Context::new(&self.source, Value::from_data(data));
+    /// member `a`), at `now_ms` (what `"now" | date` shows; milliseconds since the epoch).
+    /// Disabled filters are errors when they run.
+    pub fn render(&self, data: &dyn Data, now_ms: f64) -> Result<String, LiquidError> {
+        let mut cx = Context::new(&self.source, Value::from_data(data), now_ms);
         let mut out = Vec::new();
         cx.render(&self.nodes, &mut out)
             .map_err(|e| e.locate(&self.source))?;
@@ -98,17 +99,17 @@ mod tests {
     fn renders_against_json() {
         let t = Template::parse("Hi {{ user.name | default: 'there' }}!").unwrap();
         assert_eq!(
-            t.render(&json!({"user": {"name": "Ann"}})).unwrap(),
+            t.render(&json!({"user": {"name": "Ann"}}), 0.0).unwrap(),
             "Hi Ann!"
         );
-        assert_eq!(t.render(&json!({})).unwrap(), "Hi there!");
+        assert_eq!(t.render(&json!({}), 0.0).unwrap(), "Hi there!");
     }
 
     #[test]
     fn an_object_with_its_own_to_string_has_no_text() {
         // JavaScript finds no primitive value for it: liquidjs fails where it prints it.
         let data = json!({"o": {"toString": 1}, "p": {"valueOf": 1}});
-        let render = |s: &str| Template::parse(s).unwrap().render(&data);
+        let render = |s: &str| Template::parse(s).unwrap().render(&data, 0.0);
         assert_eq!(
             render("{{ o }}").unwrap_err().message(),
             "Cannot convert object to primitive value"
@@ -129,11 +130,11 @@ mod tests {
         let t =
             Template::parse(&"{% assign a = a | append: 'xxxxxxxxxx' | append: a %}".repeat(18))
                 .unwrap();
-        let e = t.render(&json!({})).unwrap_err();
+        let e = t.render(&json!({}), 0.0).unwrap_err();
         assert_eq!(e.category(), Category::Limit);
         let t = Template::parse("{{ (1..100000000) | size }}").unwrap();
         assert_eq!(
-            t.render(&json!({})).unwrap_err().category(),
+            t.render(&json!({}), 0.0).unwrap_err().category(),
             Category::Limit
         );
     }

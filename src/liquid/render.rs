@@ -38,11 +38,15 @@ pub(crate) struct Context<'t, 'd> {
     pub(crate) interrupted: bool,
     memory: f64,
     work: u64,
+    /// The time `"now"` stands for, in milliseconds since the epoch: given by the caller, as
+    /// the core reads no clock.
+    pub(crate) now_ms: f64,
 }
 
 impl<'t, 'd> Context<'t, 'd> {
-    pub(crate) fn new(source: &'t [u16], env: Value<'d>) -> Context<'t, 'd> {
+    pub(crate) fn new(source: &'t [u16], env: Value<'d>, now_ms: f64) -> Context<'t, 'd> {
         Context {
+            now_ms,
             source,
             env,
             env_writes: Vec::new(),

@@ -59,35 +59,55 @@ impl Mapping {
 
     /// Runs the mapping on any payload (an event read in place, a JSON tree, a mapped value),
     /// which must be an object, building within `budget` (shared with the other runs of one
-    /// call); `undefined` members are left for the writer to drop.
-    pub fn run(&self, payload: Root<'_>, budget: &Budget) -> Result<Resolved, MappingError> {
-        run_on_object(&self.root, Cx { payload, budget })
+    /// call), at `now_ms` (what `@liquid`'s `"now"` is: the core reads no clock);
+    /// `undefined` members are left for the writer to drop.
+    pub fn run(
+        &self,
+        payload: Root<'_>,
+        budget: &Budget,
+        now_ms: f64,
+    ) -> Result<Resolved, MappingError> {
+        let cx = Cx {
+            payload,
+            budget,
+            now_ms,
+        };
+        run_on_object(&self.root, cx)
     }
 
-    /// Runs the mapping on `payload` (which must be an object) and returns the result with
-    /// `undefined` members removed, or `None` when nothing resolved at all.
-    pub fn apply(&self, payload: &Value) -> Result<Option<Value>, MappingError> {
+    /// Runs the mapping on `payload` (which must be an object) at `now_ms` and returns the
+    /// result with `undefined` members removed, or `None` when nothing resolved at all.
+    pub fn apply(&self, payload: &Value, now_ms: f64) -> Result<Option<Value>, MappingError> {
         let budget = Budget::for_input(self.size.saturating_add(json_size(payload)));
-        Ok(self.run(Root::Json(payload), &budget)?.into_json())
+        Ok(self.run(Root::Json(payload), &budget, now_ms)?.into_json())
     }
 }
 
 /// Checks `mapping` and runs it on `payload` in one go: Segment's `transform`.
 ///
 /// A malformed mapping gives its first problem; use [`Mapping::parse`] to see them all.
-pub fn transform(mapping: &Value, payload: &Value) -> Result<Option<Value>, MappingError> {
-    let resolved = check_and_run(mapping, Root::Json(payload), json_size(payload))?;
+/// `now_ms` is the time `@liquid`'s `"now"` stands for (milliseconds since the epoch).
+pub fn transform(
+    mapping: &Value,
+    payload: &Value,
+    now_ms: f64,
+) -> Result<Option<Value>, MappingError> {
+    let resolved = check_and_run(mapping, Root::Json(payload), json_size(payload), now_ms)?;
     Ok(resolved.remove_undefined().into_json())
 }
 
 /// [`transform`] on a payload read in place (see [`crate::event::event_in`]), so a payload
 /// nested deeper than a JSON tree may be is still mapped; the result is left for
 /// [`Resolved::write_json`], which drops `undefined` as `removeUndefined` does.
-pub fn transform_event(mapping: &Value, payload: &Event<'_>) -> Result<Resolved, MappingError> {
-    check_and_run(mapping, Root::Event(payload), payload.text_len())
+pub fn transform_event(
+    mapping: &Value,
+    payload: &Event<'_>,
+    now_ms: f64,
+) -> Result<Resolved, MappingError> {
+    check_and_run(mapping, Root::Event(payload), payload.text_len(), now_ms)
 }
 
-fn check_and_run(mapping: &Value, payload: Root<'_>, payload_size: usize) -> Run {
+fn check_and_run(mapping: &Value, payload: Root<'_>, payload_size: usize, now_ms: f64) -> Run {
     if let Err(mut errors) = check_mapping(mapping) {
         return Err(errors.swap_remove(0));
     }
@@ -95,6 +115,7 @@ fn check_and_run(mapping: &Value, payload: Root<'_>, payload_size: usize) -> Run
     let cx = Cx {
         payload,
         budget: &budget,
+        now_ms,
     };
     run_on_object(&Node::compile(mapping), cx)
 }
@@ -110,9 +131,11 @@ mod tests {
         let text = format!(r#"{{"d":{deep},"n":1.50}}"#);
         let payload = crate::event::event_in(&text).unwrap();
         let mapping = json!({"a": {"@path": "$.d"}, "n": {"@path": "$.n"}, "u": {"@path": "$.x"}});
-        let out = transform_event(&mapping, &payload).unwrap().stringify();
+        let out = transform_event(&mapping, &payload, 0.0)
+            .unwrap()
+            .stringify();
         assert_eq!(out, Some(format!(r#"{{"a":{deep},"n":1.5}}"#)));
-        let refused = transform_event(&json!({}), &crate::event::event_in("[1]").unwrap());
+        let refused = transform_event(&json!({}), &crate::event::event_in("[1]").unwrap(), 0.0);
         assert_eq!(
             refused.unwrap_err().message(),
             "data must be an object, got array"
@@ -130,7 +153,7 @@ mod tests {
             crate::mapping::error::MappingErrorCode::InvalidType
         );
         assert_eq!(
-            transform(&json!({"a": [{"@nope": 1}]}), &json!({}))
+            transform(&json!({"a": [{"@nope": 1}]}), &json!({}), 0.0)
                 .unwrap_err()
                 .to_string(),
             "/a/0/@nope @nope is not a valid directive"
@@ -138,7 +161,7 @@ mod tests {
     }
 
     fn err(mapping: Value, payload: Value) -> String {
-        transform(&mapping, &payload).unwrap_err().to_string()
+        transform(&mapping, &payload, 0.0).unwrap_err().to_string()
     }
 
     #[test]
@@ -176,7 +199,7 @@ mod tests {
             transform(
                 &json!({"r": {"@replace": {"pattern": "b", "replacement": "[$`]", "value": "abc"}}}),
                 &json!({})
-            )
+            , 0.0)
             .unwrap(),
             Some(json!({"r": "a[a]c"}))
         );
@@ -187,7 +210,7 @@ mod tests {
         let big = json!({"s": "x".repeat(10 << 20)});
         let copy = json!({"a": {"@path": "$.s"}, "b": {"@path": "$.s"}});
         assert_eq!(
-            transform(&copy, &big)
+            transform(&copy, &big, 0.0)
                 .unwrap()
                 .map(|v| v["b"].as_str().map(str::len)),
             Some(Some(10 << 20)),
@@ -198,7 +221,7 @@ mod tests {
 
     #[test]
     fn payloads_must_be_objects() {
-        let e = transform(&json!({"a": 1}), &json!([1])).unwrap_err();
+        let e = transform(&json!({"a": 1}), &json!([1]), 0.0).unwrap_err();
         assert_eq!(e.to_string(), "/ data must be an object, got array");
         assert_eq!(
             e.code(),
@@ -212,7 +235,7 @@ mod tests {
         for _ in 0..(MAX_DEPTH + 5) {
             deep = json!([deep]);
         }
-        let e = transform(&json!({ "a": deep }), &json!({})).unwrap_err();
+        let e = transform(&json!({ "a": deep }), &json!({}), 0.0).unwrap_err();
         assert_eq!(e.code(), crate::mapping::error::MappingErrorCode::TooDeep);
     }
 }

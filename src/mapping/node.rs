@@ -22,6 +22,9 @@ pub struct Cx<'a> {
     pub payload: Root<'a>,
     /// What the run may still build.
     pub budget: &'a Budget,
+    /// The run's time (what `@liquid`'s `"now"` is), milliseconds since the epoch, given by
+    /// the shell.
+    pub now_ms: f64,
 }
 
 impl<'a> Cx<'a> {
@@ -33,6 +36,7 @@ impl<'a> Cx<'a> {
         Cx {
             payload,
             budget: self.budget,
+            now_ms: self.now_ms,
         }
     }
 

@@ -84,7 +84,7 @@ impl Deployment {
                     endpoint.as_deref(),
                     mappings.as_deref(),
                 )
-                .map(Planner::new)
+                .map(|config| Planner::new(config).with_clock(js_sys::Date::now))
             },
         );
         let write_keys = built(

@@ -102,15 +102,13 @@ impl LiquidDate {
     }
 }
 
-/// liquidjs's `parseDate`.
-fn parse_date(v: &Value, zone: &Value) -> Result<Option<LiquidDate>, Error> {
+/// liquidjs's `parseDate`; `"now"` and `"today"` are `now_ms`.
+fn parse_date(v: &Value, zone: &Value, now_ms: f64) -> Result<Option<LiquidDate>, Error> {
     let v = v.to_value();
     let ms = match &v {
         Value::Undefined | Value::Null => return Ok(None),
         Value::Number(n) => n * 1000.0,
-        Value::Str(s) if **s == *text::utf16("now") || **s == *text::utf16("today") => {
-            host::now_ms()
-        }
+        Value::Str(s) if **s == *text::utf16("now") || **s == *text::utf16("today") => now_ms,
         Value::Str(s) if !s.is_empty() && s.iter().all(|u| (0x30..=0x39).contains(u)) => {
             text::to_number(s) * 1000.0
         }
@@ -390,7 +388,7 @@ fn format_date<'d>(
     format: &[u16],
     zone: &Value<'d>,
 ) -> Out<'d> {
-    match parse_date(&v, zone)? {
+    match parse_date(&v, zone, cx.now_ms)? {
         Some(date) => Ok(Value::units(strftime(cx, &date, format)?)),
         None => Ok(v),
     }
@@ -405,7 +403,7 @@ pub(crate) fn date<'d>(cx: &mut Context<'_, 'd>, v: Value<'d>, args: &[Value<'d>
         _ => 0.0,
     };
     cx.charge(length(&v) + length(&zone))?;
-    let Some(date) = parse_date(&v, &zone)? else {
+    let Some(date) = parse_date(&v, &zone, cx.now_ms)? else {
         return Ok(v);
     };
     let format = match arg(args, 0).map(Value::to_value) {
@@ -464,7 +462,7 @@ fn stringify_date<'d>(
     month: &str,
     args: &[Value<'d>],
 ) -> Out<'d> {
-    let Some(date) = parse_date(&v, &Value::Undefined)? else {
+    let Some(date) = parse_date(&v, &Value::Undefined, cx.now_ms)? else {
         return Ok(v);
     };
     let is =

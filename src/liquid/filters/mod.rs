@@ -175,7 +175,7 @@ pub(crate) mod testing {
 
     /// `template` rendered against [`event`], or the error message.
     pub(crate) fn render(template: &str) -> String {
-        match Template::parse(template).and_then(|t| t.render(&event())) {
+        match Template::parse(template).and_then(|t| t.render(&event(), 0.0)) {
             Ok(s) => s,
             Err(e) => format!("error: {e}"),
         }

@@ -53,8 +53,8 @@ impl Liquid {
             return cx.text(String::new());
         };
         let rendered = match cx.payload {
-            Root::Json(v) => template.render(v),
-            other => template.render(&data_of(other)),
+            Root::Json(v) => template.render(v, cx.now_ms),
+            other => template.render(&data_of(other), cx.now_ms),
         };
         let text = rendered.map_err(|e| MappingError::new(Reason::Template(e.to_string())))?;
         cx.text(text)
@@ -201,12 +201,17 @@ mod tests {
             "d": {"@if": {"exists": {"@liquid": "{{ nothing }}"}, "then": "always", "else": "never"}}
         });
         assert_eq!(
-            transform(&mapping, &payload).unwrap(),
+            transform(&mapping, &payload, 0.0).unwrap(),
             Some(
                 json!({"a": "order completed", "b": "", "c": [{"s": "A!"}, {"s": "B!"}], "d": "always"})
             )
         );
-        let e = transform(&json!({"f": {"@liquid": "x{{ event | sort }}"}}), &payload).unwrap_err();
+        let e = transform(
+            &json!({"f": {"@liquid": "x{{ event | sort }}"}}),
+            &payload,
+            0.0,
+        )
+        .unwrap_err();
         assert_eq!(
             e.to_string(),
             "/f/@liquid filter \"sort\" is disabled, line:1, col:2"
@@ -225,20 +230,25 @@ mod tests {
 
     #[test]
     fn the_value_must_be_a_short_string() {
-        let e = transform(&json!({"f": {"@liquid": 42}}), &json!({})).unwrap_err();
+        let e = transform(&json!({"f": {"@liquid": 42}}), &json!({}), 0.0).unwrap_err();
         assert_eq!(
             e.to_string(),
             "/f/@liquid should be a string but it is a number"
         );
-        let e = transform(&json!({"f": [{"@liquid": 42}]}), &json!({})).unwrap_err();
+        let e = transform(&json!({"f": [{"@liquid": 42}]}), &json!({}), 0.0).unwrap_err();
         assert_eq!(
             e.to_string(),
             "/f/0/@liquid liquid template value must be a string"
         );
         let long = "x".repeat(1001);
-        let e = transform(&json!({"f": {"@liquid": long}}), &json!({})).unwrap_err();
+        let e = transform(&json!({"f": {"@liquid": long}}), &json!({}), 0.0).unwrap_err();
         assert!(e.to_string().ends_with("limited to 1000 characters"));
-        let e = transform(&json!({"f": {"@liquid": "{% for x in y %}"}}), &json!({})).unwrap_err();
+        let e = transform(
+            &json!({"f": {"@liquid": "{% for x in y %}"}}),
+            &json!({}),
+            0.0,
+        )
+        .unwrap_err();
         assert_eq!(e.path(), "/f/@liquid");
     }
 }

@@ -217,7 +217,7 @@ mod test_support {
     /// Runs `mapping` on [`event`], read both as a tree and in place from its text, and checks
     /// that the two agree.
     pub fn t(mapping: Value) -> Option<Value> {
-        let tree = transform(&mapping, &event()).expect("transform");
+        let tree = transform(&mapping, &event(), 0.0).expect("transform");
         let text = crate::event::to_text(&event());
         let raw: &serde_json::value::RawValue = serde_json::from_str(&text).expect("event text");
         let event = crate::event::Event::new(raw);
@@ -226,6 +226,7 @@ mod test_support {
             .run(
                 crate::property::Root::Event(&event),
                 &crate::mapping::Budget::for_input(0),
+                0.0,
             )
             .expect("runs in place")
             .into_json();
@@ -238,14 +239,14 @@ mod test_support {
     pub fn on_text(mapping: Value, text: &str) -> Result<Option<String>, String> {
         let event = crate::event::event_in(text).expect("event text");
         let mut out = String::new();
-        crate::mapping::transform_event(&mapping, &event)
+        crate::mapping::transform_event(&mapping, &event, 0.0)
             .map(|r| matches!(r.write_json(&mut out), Ok(true)).then_some(out))
             .map_err(|e| e.message())
     }
 
     /// The error (path and message) `mapping` gives on [`event`].
     pub fn err(mapping: Value) -> String {
-        transform(&mapping, &event())
+        transform(&mapping, &event(), 0.0)
             .expect_err("should fail")
             .to_string()
     }

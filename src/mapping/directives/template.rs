@@ -180,6 +180,7 @@ mod tests {
         let v = json!({"userId": "u1", "traits": {"name": null, "tags": ["a", "b"], "o": {}}, "n": 1e21, "x": "{{userId}}"});
         let budget = crate::mapping::Budget::for_input(0);
         let cx = Cx {
+            now_ms: 0.0,
             payload: Root::Json(&v),
             budget: &budget,
         };
@@ -232,6 +233,7 @@ mod tests {
         let e = crate::mapping::transform(
             &json!({"t": {"@template": "{{o}}"}}),
             &json!({"o": {"toString": 1}}),
+            0.0,
         )
         .unwrap_err();
         assert_eq!(e.path(), "/t/@template");
