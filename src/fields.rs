@@ -209,9 +209,9 @@ pub fn validate(
     at_root: bool,
 ) -> Result<Payload, Vec<FieldError>> {
     let mut payload = Payload(Vec::with_capacity(fields.len()));
-    // At most one problem per field (a missing field has no value to be wrong), kept in field
-    // order.
-    let mut errors: Vec<Option<FieldError>> = vec![None; fields.len()];
+    // At most one problem per field (a missing field has no value to be wrong), with the
+    // field's position; nothing is allocated for a valid payload.
+    let mut errors: Vec<(usize, FieldError)> = Vec::new();
     for (key, value) in mapped {
         let Some((i, spec)) = fields.iter().enumerate().find(|(_, f)| f.key == key) else {
             continue;
@@ -229,23 +229,21 @@ pub fn validate(
         let problem = match coerce(value, spec.field_type) {
             // A date is kept in its UTC ISO form. As in Segment's schema, the date check
             // applies to strings: a number that is no time at all passes unchanged.
-            Some(date) if spec.field_type == FieldType::Datetime => {
-                match (normalize_date(&date), date) {
-                    (Some(iso), _) => {
-                        payload.set(spec.key, Resolved::String(iso));
-                        continue;
-                    }
-                    (None, Resolved::String(_)) => FieldError::new(
-                        spec,
-                        FieldErrorCode::Format,
-                        "must be a valid date-like string",
-                    ),
-                    (None, number) => {
-                        payload.set(spec.key, number);
-                        continue;
-                    }
+            Some(date) if spec.field_type == FieldType::Datetime => match normalize_date(date) {
+                Ok(iso) => {
+                    payload.set(spec.key, Resolved::String(iso));
+                    continue;
                 }
-            }
+                Err(Resolved::String(_)) => FieldError::new(
+                    spec,
+                    FieldErrorCode::Format,
+                    "must be a valid date-like string",
+                ),
+                Err(number) => {
+                    payload.set(spec.key, number);
+                    continue;
+                }
+            },
             Some(coerced) => {
                 payload.set(spec.key, coerced);
                 continue;
@@ -256,34 +254,37 @@ pub fn validate(
                 &format!("must be {}", spec.field_type.describe()),
             ),
         };
-        errors[i] = Some(problem);
+        errors.push((i, problem));
     }
     for (i, spec) in fields.iter().enumerate() {
-        if spec.required && errors[i].is_none() && payload.get(spec.key).is_none() {
-            errors[i] = Some(FieldError::new(
-                spec,
-                FieldErrorCode::Required,
-                "is required",
+        let wrong = errors.iter().any(|(j, _)| *j == i);
+        if spec.required && !wrong && payload.get(spec.key).is_none() {
+            errors.push((
+                i,
+                FieldError::new(spec, FieldErrorCode::Required, "is required"),
             ));
         }
     }
-    let errors: Vec<FieldError> = errors.into_iter().flatten().collect();
     if errors.is_empty() {
-        Ok(payload)
-    } else {
-        Err(errors)
+        return Ok(payload);
     }
+    // In field order (the mapped object's keys are unique, so each field has one problem).
+    errors.sort_by_key(|(i, _)| *i);
+    Err(errors.into_iter().map(|(_, e)| e).collect())
 }
 
-/// A date value's UTC ISO form, when it is a date.
-fn normalize_date(value: &Resolved) -> Option<String> {
-    let ms = match value {
-        Resolved::String(s) if datetime::is_iso_string(s) => return Some(s.clone()),
-        Resolved::String(s) => datetime::parse_text(s)?,
-        Resolved::Number(n) => datetime::time_clip(*n)?,
-        _ => return None,
+/// A date value's UTC ISO form, when it is a date; otherwise the value as it was.
+fn normalize_date(value: Resolved) -> Result<String, Resolved> {
+    let ms = match &value {
+        Resolved::String(s) if datetime::is_iso_string(s) => match value {
+            Resolved::String(s) => return Ok(s),
+            other => return Err(other),
+        },
+        Resolved::String(s) => datetime::parse_text(s),
+        Resolved::Number(n) => datetime::time_clip(*n),
+        _ => None,
     };
-    datetime::to_iso_string(ms)
+    ms.and_then(datetime::to_iso_string).ok_or(value)
 }
 
 /// Whether Segment's schema takes `v` as a value of type `t` as it is. Ajv's numbers are

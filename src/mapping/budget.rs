@@ -79,6 +79,13 @@ pub fn json_size(value: &Value) -> usize {
 
 /// [`json_size`] for a mapped value; JSON text still unread costs its length.
 pub(super) fn resolved_size(value: &Resolved) -> usize {
+    // Most values a mapping builds are scalars or unread text: no walk for them.
+    match value {
+        Resolved::String(s) => return VALUE_BYTES.saturating_add(s.len()),
+        Resolved::Raw(raw) => return VALUE_BYTES.saturating_add(raw.text().len()),
+        Resolved::Array(_) | Resolved::Object(_) => {}
+        _ => return VALUE_BYTES,
+    }
     tree_size(value, |v, below| match v {
         Resolved::String(s) => s.len(),
         Resolved::Raw(raw) => raw.text().len(),

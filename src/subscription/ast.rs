@@ -5,6 +5,7 @@
 
 use crate::js;
 use serde::ser::{Serialize, SerializeMap, Serializer};
+use std::borrow::Cow;
 
 /// `and` or `or`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,12 +120,13 @@ pub enum Literal {
 }
 
 impl Literal {
-    /// JS `String(value)`.
-    pub fn to_js_string(&self) -> String {
+    /// JS `String(value)` (a string borrowed: events are matched against it one by one).
+    pub fn to_js_string(&self) -> Cow<'_, str> {
         match self {
-            Literal::Str(s) => s.clone(),
-            Literal::Number(n) => js::number_to_string(*n),
-            Literal::Bool(b) => b.to_string(),
+            Literal::Str(s) => Cow::Borrowed(s),
+            Literal::Number(n) => Cow::Owned(js::number_to_string(*n)),
+            Literal::Bool(true) => Cow::Borrowed("true"),
+            Literal::Bool(false) => Cow::Borrowed("false"),
         }
     }
 

@@ -6,6 +6,7 @@ use super::ast::{Condition, GroupOperator, Literal, Operator, Target};
 use crate::js;
 use crate::property::{self, Root};
 use crate::value::Resolved;
+use std::borrow::Cow;
 
 /// Whether `event` matches `condition`.
 ///
@@ -66,11 +67,7 @@ fn actual(target: &Target, event: Root<'_>) -> Resolved {
 
 fn compare(actual: &Resolved, operator: Operator, expected: Option<&Literal>) -> bool {
     use Operator::*;
-    let expected_str = || {
-        expected
-            .map(Literal::to_js_string)
-            .unwrap_or_else(|| "undefined".into())
-    };
+    let expected_str = || expected.map_or(Cow::Borrowed("undefined"), Literal::to_js_string);
     let expected_num = || expected.map_or(f64::NAN, Literal::to_number);
     let number = match actual {
         Resolved::Number(n) => Some(js::json_number_value(n)),
@@ -89,12 +86,12 @@ fn compare(actual: &Resolved, operator: Operator, expected: Option<&Literal>) ->
         LessThanOrEqual => number.is_some_and(|n| n <= expected_num()),
         GreaterThan => number.is_some_and(|n| n > expected_num()),
         GreaterThanOrEqual => number.is_some_and(|n| n >= expected_num()),
-        Contains => string.is_some_and(|s| s.contains(&expected_str())),
-        NotContains => string.is_some_and(|s| !s.contains(&expected_str())),
-        StartsWith => string.is_some_and(|s| s.starts_with(&expected_str())),
-        NotStartsWith => string.is_some_and(|s| !s.starts_with(&expected_str())),
-        EndsWith => string.is_some_and(|s| s.ends_with(&expected_str())),
-        NotEndsWith => string.is_some_and(|s| !s.ends_with(&expected_str())),
+        Contains => string.is_some_and(|s| s.contains(expected_str().as_ref())),
+        NotContains => string.is_some_and(|s| !s.contains(expected_str().as_ref())),
+        StartsWith => string.is_some_and(|s| s.starts_with(expected_str().as_ref())),
+        NotStartsWith => string.is_some_and(|s| !s.starts_with(expected_str().as_ref())),
+        EndsWith => string.is_some_and(|s| s.ends_with(expected_str().as_ref())),
+        NotEndsWith => string.is_some_and(|s| !s.ends_with(expected_str().as_ref())),
         Exists => !actual.is_nullish(),
         NotExists => actual.is_nullish(),
         IsTrue => *actual == Resolved::Bool(true),

@@ -446,7 +446,7 @@ impl Parser {
                 value,
             })
         };
-        let as_string = Literal::Str(value.to_js_string());
+        let as_string = Literal::Str(value.to_js_string().into_owned());
         // Segment's special forms: existence for everything but `type`/`event`, booleans for
         // userId and nested fields, numeric equality for nested fields.
         let nested = matches!(
@@ -493,7 +493,7 @@ impl Parser {
         // Segment takes a call's arguments by position: after a misread segment the `.`
         // stands where the `,` goes and the number is the value.
         let value = misread.map_or(value, |(_, number)| number);
-        let text = value.to_js_string();
+        let text = value.to_js_string().into_owned();
         let (operator, value) = if name == "contains" {
             (
                 if negate {
