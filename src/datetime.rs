@@ -35,9 +35,9 @@ pub fn normalize(value: &Value) -> Option<String> {
 
 /// Milliseconds since the epoch for a date string, or `None` when Segment would not take it.
 pub fn parse_text(s: &str) -> Option<i64> {
-    // The form every Segment library sends and the Worker writes, read without the general
-    // parser (which gives the same for it).
-    if let Some([year, month, day, hour, minute, second, ms]) = iso_fields(s) {
+    // The forms every Segment library sends and the Worker writes (with or without
+    // milliseconds), read without the general parser, which gives the same for them.
+    if let Some([year, month, day, hour, minute, second, ms]) = utc_fields(s) {
         return make_date(
             make_day(year, month - 1, day)?,
             make_time(hour, minute, second, ms)?,
@@ -260,6 +260,19 @@ pub fn is_iso_string(s: &str) -> bool {
     iso_fields(s).is_some()
 }
 
+/// [`iso_fields`] of `toISOString`'s form, or of that form without its milliseconds
+/// (`2025-05-14T07:30:00Z`, as some senders write `sentAt`).
+fn utc_fields(s: &str) -> Option<[i64; 7]> {
+    let b = s.as_bytes();
+    if b.len() == 20 && b[19] == b'Z' {
+        let mut full = [0u8; 24];
+        full[..19].copy_from_slice(&b[..19]);
+        full[19..].copy_from_slice(b".000Z");
+        return iso_fields(std::str::from_utf8(&full).ok()?);
+    }
+    iso_fields(s)
+}
+
 /// The year, month (1–12), day, hour, minute, second and millisecond of a date in
 /// `toISOString` form with a real day and time, years 0000–9999; `None` for anything else.
 fn iso_fields(s: &str) -> Option<[i64; 7]> {
@@ -323,6 +336,14 @@ mod tests {
             let iso = to_iso_string(ms).unwrap();
             assert_eq!(parse_text(&iso), Some(ms), "{iso}");
             assert_eq!(date_parse(&iso), Some(ms), "{iso}");
+            // Without its milliseconds, to the second.
+            let seconds = format!("{}Z", &iso[..19]);
+            assert_eq!(parse_text(&seconds), date_parse(&seconds), "{seconds}");
+            assert_eq!(
+                parse_text(&seconds),
+                Some(ms - ms.rem_euclid(1000)),
+                "{seconds}"
+            );
             ms += 7_919_993_331_117;
         }
         // Not a real day: left to the general parser, which rolls it over as V8 does.

@@ -17,10 +17,9 @@
 //! not a date is left alone (an unreadable `timestamp` is then reported by the plan).
 
 use super::given::{json_string, Received, Set};
-use crate::datetime::{parse_timestamp, to_iso_string};
+use crate::datetime::{parse_text, time_clip, to_iso_string};
 use crate::json::read::Member;
-use crate::json::read::{self, find, Kind};
-use crate::value::Resolved;
+use crate::json::read::{self, find, Kind, Scalar};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 
@@ -91,11 +90,13 @@ pub fn stamp<'a>(
 
 /// A date's milliseconds, from a string or a number (anything else is not a date).
 fn date_ms(raw: &RawValue) -> Option<i64> {
+    // Read in place: no string is copied and no tree built for the one or two per event.
     match read::kind(raw) {
-        Kind::String | Kind::Number => Resolved::in_place(raw)
-            .into_json()
-            .as_ref()
-            .and_then(parse_timestamp),
+        Kind::String => read::string(raw).and_then(|s| parse_text(&s)),
+        Kind::Number => match read::scalar(raw)? {
+            Scalar::Number(n) => time_clip(n),
+            _ => None,
+        },
         _ => None,
     }
 }
