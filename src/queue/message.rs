@@ -45,7 +45,13 @@ impl Pending {
         accepted_at: i64,
         attempts: u32,
     ) -> String {
-        let mut out = String::from("{\"v\":2,\"deliver\":{\"action\":\"");
+        // Sized up front: a message holds up to 128 KB of payloads, which growing from nothing
+        // would copy several times over.
+        let listed: usize = (payloads.clone().into_iter())
+            .map(|(payload, id)| payload.len() + id.len() + 4)
+            .fold(128 + destination.mapping.len(), usize::saturating_add);
+        let mut out = String::with_capacity(listed);
+        out.push_str("{\"v\":2,\"deliver\":{\"action\":\"");
         out.push_str(destination.action.key());
         out.push_str("\",\"mapping\":");
         write_str(&destination.mapping, &mut out);
