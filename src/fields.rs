@@ -268,9 +268,16 @@ pub fn validate(
     if errors.is_empty() {
         return Ok(payload);
     }
-    // In field order (the mapped object's keys are unique, so each field has one problem).
-    errors.sort_by_key(|(i, _)| *i);
-    Err(errors.into_iter().map(|(_, e)| e).collect())
+    // In field order (the mapped object's keys are unique, so each field has one problem); a
+    // few fields, so a scan per field rather than a sort, which would add a sort's code to the
+    // wasm for this one list.
+    let mut ordered = Vec::with_capacity(errors.len());
+    for i in 0..fields.len() {
+        if let Some(at) = errors.iter().position(|(j, _)| *j == i) {
+            ordered.push(errors.swap_remove(at).1);
+        }
+    }
+    Err(ordered)
 }
 
 /// A date value's UTC ISO form, when it is a date; otherwise the value as it was.
