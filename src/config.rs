@@ -402,12 +402,24 @@ fn parse_mapping(index: usize, entry: &Value, problems: &mut Problems) -> Option
     })
 }
 
-/// A value as a problem quotes it: scalars as JSON, arrays and objects by their type (they
-/// may be large).
+/// A value as a problem quotes it: scalars as JSON (integers as written, other numbers as
+/// JavaScript prints them), arrays and objects by their type (they may be large). Written by
+/// the core's own writers: serde_json's (and its float formatting) stay out of the npm package.
 fn shown(v: &Value) -> String {
     match v {
         Value::Array(_) | Value::Object(_) => crate::js::real_type_of(Some(v)).to_string(),
-        scalar => scalar.to_string(),
+        Value::Null => "null".to_string(),
+        Value::Bool(b) => (if *b { "true" } else { "false" }).to_string(),
+        Value::String(s) => {
+            let mut out = String::new();
+            crate::json::write::write_str(s, &mut out);
+            out
+        }
+        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => itoa::Buffer::new().format(u).to_string(),
+            (None, Some(i)) => itoa::Buffer::new().format(i).to_string(),
+            _ => crate::js::number_to_string(crate::js::json_number_value(n)),
+        },
     }
 }
 
@@ -591,5 +603,43 @@ mod tests {
         let secret = Config::from_json(&json!({"settings": {"apikey": "s3cret", "endpoint": 5}}))
             .unwrap_err();
         assert!(!secret.to_string().contains("s3cret"));
+    }
+
+    #[test]
+    fn problems_written_by_the_own_writer_as_serde_writes_them() {
+        let errors = Config::from_json(
+            &json!({"settings": {"apikey": 1, "endpoint": "ftp:\"x\"\n"},
+            "mappings": [{"action": "trackEvent", "batch_size": 2.5, "enable_batching": "yes"}]}),
+        )
+        .unwrap_err()
+        .0;
+        assert!(errors.len() >= 3);
+        for error in &errors {
+            let mut own = String::new();
+            error.write_json(&mut own);
+            assert_eq!(own, serde_json::to_string(error).unwrap());
+        }
+    }
+
+    #[test]
+    fn problems_quote_scalars_as_json() {
+        let found = |v: Value| {
+            let errors = Config::from_json(&json!({"settings": {"apikey": "k", "endpoint": v}}))
+                .unwrap_err()
+                .0;
+            errors[0]
+                .message
+                .rsplit("found ")
+                .next()
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(found(json!("ftp://\"x\"")), r#""ftp://\"x\"""#);
+        assert_eq!(found(json!(true)), "true");
+        assert_eq!(found(json!(u64::MAX)), "18446744073709551615");
+        assert_eq!(found(json!(i64::MIN)), "-9223372036854775808");
+        assert_eq!(found(json!(2.5)), "2.5");
+        assert_eq!(found(json!(1e21)), "1e+21");
+        assert_eq!(found(json!([1])), "array");
     }
 }

@@ -171,12 +171,17 @@ impl fmt::Display for Reason {
             Reason::MissingField(name) => write!(f, "should have field \"{name}\" but it doesn't"),
             Reason::TooShort(min) => write!(f, "should be a string of length {min} or greater"),
             Reason::TooLong(max) => write!(f, "should be a string of length {max} or less"),
-            Reason::NotOneOf { allowed, found } => write!(
-                f,
-                "should be one of {} but it is {}",
-                allowed.join(", "),
-                serde_json::Value::String(found.clone())
-            ),
+            Reason::NotOneOf { allowed, found } => {
+                // Quoted as JSON by the core's writer (serde_json's stays out of the npm
+                // package).
+                let mut quoted = String::new();
+                crate::json::write::write_str(found, &mut quoted);
+                write!(
+                    f,
+                    "should be one of {} but it is {quoted}",
+                    allowed.join(", ")
+                )
+            }
             Reason::Requires(message) => f.write_str(message),
             Reason::ExpectedString { directive, found } => {
                 write!(f, "{directive}: expected string, got {found}")
@@ -588,6 +593,18 @@ pub struct ConfigError {
     pub path: String,
     /// What is wrong there.
     pub message: String,
+}
+
+impl ConfigError {
+    /// Appends the error as JSON, as its `Serialize` writes it (without serde's serialiser,
+    /// which the npm package does not carry).
+    pub fn write_json(&self, out: &mut String) {
+        out.push_str("{\"path\":");
+        crate::json::write::write_str(&self.path, out);
+        out.push_str(",\"message\":");
+        crate::json::write::write_str(&self.message, out);
+        out.push('}');
+    }
 }
 
 impl fmt::Display for ConfigError {
