@@ -268,6 +268,11 @@ impl MappingError {
         format!("/{}", self.path.join("/"))
     }
 
+    /// The path's segments, from the root.
+    pub(crate) fn path_segments(&self) -> &[String] {
+        &self.path
+    }
+
     /// The top-level key where it happened: the payload field it fails (`""` at the root).
     pub fn field(&self) -> &str {
         self.path.first().map_or("", String::as_str)
