@@ -302,7 +302,10 @@ fn parse_mapping(index: usize, entry: &Value, problems: &mut Problems) -> Option
         Some(Value::String(key)) => Action::from_key(key).or_else(|| {
             problems.add(
                 at("action"),
-                format!("unknown action {key:?}; expected \"identifyUser\" or \"trackEvent\""),
+                format!(
+                    "unknown action {}; expected \"identifyUser\" or \"trackEvent\"",
+                    quoted(key)
+                ),
             );
             None
         }),
@@ -335,7 +338,7 @@ fn parse_mapping(index: usize, entry: &Value, problems: &mut Problems) -> Option
     };
     let subscription = subscription_text.and_then(|text| {
         Subscription::parse(&text)
-            .map_err(|e| problems.add(at("subscription"), format!("{e} in {text:?}")))
+            .map_err(|e| problems.add(at("subscription"), format!("{e} in {}", quoted(&text))))
             .ok()
     });
     // A mapping given is used as written (Segment fills no defaults into it); a mapping left
@@ -402,6 +405,15 @@ fn parse_mapping(index: usize, entry: &Value, problems: &mut Problems) -> Option
     })
 }
 
+/// A string as a problem quotes it: as JSON (`JSON.stringify`), by the core's own writer
+/// (Rust's `{:?}` would link `str`'s `Debug` and its tables of printable characters into the
+/// npm package).
+fn quoted(s: &str) -> String {
+    let mut out = String::new();
+    crate::json::write::write_str(s, &mut out);
+    out
+}
+
 /// A value as a problem quotes it: scalars as JSON (integers as written, other numbers as
 /// JavaScript prints them), arrays and objects by their type (they may be large). Written by
 /// the core's own writers: serde_json's (and its float formatting) stay out of the npm package.
@@ -410,11 +422,7 @@ fn shown(v: &Value) -> String {
         Value::Array(_) | Value::Object(_) => crate::js::real_type_of(Some(v)).to_string(),
         Value::Null => "null".to_string(),
         Value::Bool(b) => (if *b { "true" } else { "false" }).to_string(),
-        Value::String(s) => {
-            let mut out = String::new();
-            crate::json::write::write_str(s, &mut out);
-            out
-        }
+        Value::String(s) => quoted(s),
         Value::Number(n) => match (n.as_u64(), n.as_i64()) {
             (Some(u), _) => itoa::Buffer::new().format(u).to_string(),
             (None, Some(i)) => itoa::Buffer::new().format(i).to_string(),
@@ -641,5 +649,16 @@ mod tests {
         assert_eq!(found(json!(2.5)), "2.5");
         assert_eq!(found(json!(1e21)), "1e+21");
         assert_eq!(found(json!([1])), "array");
+        let problems = |mapping: Value| {
+            Config::from_json(&json!({"settings": {"apikey": "k"}, "mappings": [mapping]}))
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(problems(json!({"action": "send\"\u{1}"}))
+            .contains(r#"unknown action "send\"\u0001"; expected"#));
+        assert!(
+            problems(json!({"action": "trackEvent", "subscription": "type = \"a\n"}))
+                .contains(r#" in "type = \"a\n""#)
+        );
     }
 }
