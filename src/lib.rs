@@ -14,6 +14,7 @@ pub mod json;
 pub mod liquid;
 pub mod mapping;
 mod number;
+mod sort;
 pub mod subscription;
 pub mod text;
 pub mod value;

@@ -117,9 +117,8 @@ fn js_positions<'k>(keys: impl Iterator<Item = &'k str>) -> std::vec::IntoIter<u
             None => others.push(position),
         }
     }
-    // Stable, though the indexes are unique: the stable sort is in the wasm anyway (for
-    // `strip`'s character sets), and the unstable one would add 8 KB.
-    indexes.sort();
+    // The core's one sort (`crate::sort`): the standard library's would add 5 KB or more.
+    crate::sort::sort_pairs(&mut indexes);
     let mut order: Vec<usize> = indexes.into_iter().map(|(_, position)| position).collect();
     order.extend(others);
     order.into_iter()

@@ -32,7 +32,7 @@ pub fn check_mapping(mapping: &Value) -> Result<(), Vec<MappingError>> {
 
 /// The errors without repeats, each where it first occurs. A mapping can have very many
 /// problems, so copies are found by hash: the errors' positions sorted by the hashes of their
-/// paths (with the `(usize, usize)` sort the wasm has anyway), then compared only within a run
+/// paths (with the core's one sort, `crate::sort`), then compared only within a run
 /// of one hash, the few errors at one place. A std `HashSet` of the errors did this with a
 /// second hashbrown, SipHash and a hash of every reason in the npm wasm.
 fn first_of_each(errors: Vec<MappingError>) -> Vec<MappingError> {
@@ -44,7 +44,7 @@ fn first_of_each(errors: Vec<MappingError>) -> Vec<MappingError> {
         .enumerate()
         .map(|(i, e)| (hasher.hash_one(e.path_segments()) as usize, i))
         .collect();
-    by_hash.sort();
+    crate::sort::sort_pairs(&mut by_hash);
     let mut repeat = vec![false; errors.len()];
     for run in by_hash.chunk_by(|a, b| a.0 == b.0) {
         // Ascending positions: each is compared with the earlier first occurrences of its
