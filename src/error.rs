@@ -176,11 +176,14 @@ impl fmt::Display for Reason {
                 // package).
                 let mut quoted = String::new();
                 crate::json::write::write_str(found, &mut quoted);
-                write!(
-                    f,
-                    "should be one of {} but it is {quoted}",
-                    allowed.join(", ")
-                )
+                f.write_str("should be one of ")?;
+                for (i, name) in allowed.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    f.write_str(name)?;
+                }
+                write!(f, " but it is {quoted}")
             }
             Reason::Requires(message) => f.write_str(message),
             Reason::ExpectedString { directive, found } => {
@@ -265,12 +268,15 @@ impl MappingError {
 
     /// The location as Segment writes it: `/f3/@case/value` (`/` for the root).
     pub fn path(&self) -> String {
-        format!("/{}", self.path.join("/"))
-    }
-
-    /// The path's segments, from the root.
-    pub(crate) fn path_segments(&self) -> &[String] {
-        &self.path
+        // Written out: `join` links a generic copier of its own into the npm package.
+        let mut out = String::from("/");
+        for (i, segment) in self.path.iter().enumerate() {
+            if i > 0 {
+                out.push('/');
+            }
+            out.push_str(segment);
+        }
+        out
     }
 
     /// The top-level key where it happened: the payload field it fails (`""` at the root).
@@ -625,8 +631,14 @@ pub struct ConfigErrors(pub Vec<ConfigError>);
 
 impl fmt::Display for ConfigErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let lines: Vec<String> = self.0.iter().map(ToString::to_string).collect();
-        write!(f, "invalid configuration: {}", lines.join("; "))
+        f.write_str("invalid configuration: ")?;
+        for (i, error) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{error}")?;
+        }
+        Ok(())
     }
 }
 

@@ -174,15 +174,17 @@ impl Resolved {
             Resolved::Number(n) => number::number_to_string(*n),
             Resolved::String(s) => s.clone(),
             Resolved::Array(items) => {
-                let mut parts = Vec::with_capacity(items.len());
-                for item in items {
-                    parts.push(if item.is_nullish() {
-                        String::new()
-                    } else {
-                        item.to_js_string()?
-                    });
+                // `Array.prototype.join`: nullish items as empty text.
+                let mut out = String::new();
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    if !item.is_nullish() {
+                        out.push_str(&item.to_js_string()?);
+                    }
                 }
-                parts.join(",")
+                out
             }
             Resolved::Object(map) if map.contains_key(TO_STRING) => {
                 return Err(MappingError::new(Reason::NoPrimitive))

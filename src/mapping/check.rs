@@ -42,7 +42,7 @@ fn first_of_each(errors: Vec<MappingError>) -> Vec<MappingError> {
     let mut by_hash: Vec<(usize, usize)> = errors
         .iter()
         .enumerate()
-        .map(|(i, e)| (hasher.hash_one(e.path_segments()) as usize, i))
+        .map(|(i, e)| (hasher.hash_one(e.segments()) as usize, i))
         .collect();
     crate::sort::sort_pairs(&mut by_hash);
     let mut repeat = vec![false; errors.len()];
