@@ -128,12 +128,16 @@ impl Action {
 
     /// The default field mapping: each field read from its event path.
     pub fn default_mapping(self) -> Map<String, Value> {
+        // Built by hand: `json!` would unwrap a serialisation, linking the `Debug` of
+        // serde_json's errors (and `str`'s, with its tables) into the npm package.
+        let path = |p: &str| {
+            let mut directive = Map::new();
+            directive.insert("@path".to_string(), Value::String(p.to_string()));
+            Value::Object(directive)
+        };
         self.fields()
             .iter()
-            .filter_map(|f| {
-                f.default_path
-                    .map(|p| (f.key.to_string(), serde_json::json!({ "@path": p })))
-            })
+            .filter_map(|f| f.default_path.map(|p| (f.key.to_string(), path(p))))
             .collect()
     }
 

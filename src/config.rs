@@ -303,7 +303,10 @@ fn parse_mapping(index: usize, entry: &Value, problems: &mut Problems) -> Option
         Some(Value::String(key)) => Action::from_key(key).or_else(|| {
             problems.add(
                 at("action"),
-                format!("unknown action {key:?}; expected \"identifyUser\" or \"trackEvent\""),
+                format!(
+                    "unknown action {}; expected \"identifyUser\" or \"trackEvent\"",
+                    quoted(key)
+                ),
             );
             None
         }),
@@ -336,7 +339,7 @@ fn parse_mapping(index: usize, entry: &Value, problems: &mut Problems) -> Option
     };
     let subscription = subscription_text.and_then(|text| {
         Subscription::parse(&text)
-            .map_err(|e| problems.add(at("subscription"), format!("{e} in {text:?}")))
+            .map_err(|e| problems.add(at("subscription"), format!("{e} in {}", quoted(&text))))
             .ok()
     });
     // A mapping given is used as written (Segment fills no defaults into it); a mapping left
@@ -403,12 +406,29 @@ fn parse_mapping(index: usize, entry: &Value, problems: &mut Problems) -> Option
     })
 }
 
-/// A value as a problem quotes it: scalars as JSON, arrays and objects by their type (they
-/// may be large).
+/// A string as a problem quotes it: as JSON (`JSON.stringify`), by the core's own writer
+/// (Rust's `{:?}` would link `str`'s `Debug` and its tables of printable characters into the
+/// npm package).
+fn quoted(s: &str) -> String {
+    let mut out = String::new();
+    crate::json::write::write_str(s, &mut out);
+    out
+}
+
+/// A value as a problem quotes it: scalars as JSON (integers as written, other numbers as
+/// JavaScript prints them), arrays and objects by their type (they may be large). Written by
+/// the core's own writers: serde_json's (and its float formatting) stay out of the npm package.
 fn shown(v: &Value) -> String {
     match v {
         Value::Array(_) | Value::Object(_) => crate::property::real_type_of(Some(v)).to_string(),
-        scalar => scalar.to_string(),
+        Value::Null => "null".to_string(),
+        Value::Bool(b) => (if *b { "true" } else { "false" }).to_string(),
+        Value::String(s) => quoted(s),
+        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => itoa::Buffer::new().format(u).to_string(),
+            (None, Some(i)) => itoa::Buffer::new().format(i).to_string(),
+            _ => crate::js::number_to_string(crate::js::json_number_value(n)),
+        },
     }
 }
 
@@ -433,6 +453,18 @@ pub struct ConfigError {
     pub message: String,
 }
 
+impl ConfigError {
+    /// Appends the error as JSON, as its `Serialize` writes it (without serde's serialiser,
+    /// which the npm package does not carry).
+    pub fn write_json(&self, out: &mut String) {
+        out.push_str("{\"path\":");
+        crate::json::write::write_str(&self.path, out);
+        out.push_str(",\"message\":");
+        crate::json::write::write_str(&self.message, out);
+        out.push('}');
+    }
+}
+
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.path, self.message)
@@ -446,8 +478,14 @@ pub struct ConfigErrors(pub Vec<ConfigError>);
 
 impl fmt::Display for ConfigErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let lines: Vec<String> = self.0.iter().map(ToString::to_string).collect();
-        write!(f, "invalid configuration: {}", lines.join("; "))
+        f.write_str("invalid configuration: ")?;
+        for (i, error) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{error}")?;
+        }
+        Ok(())
     }
 }
 
@@ -622,5 +660,54 @@ mod tests {
         let secret = Config::from_json(&json!({"settings": {"apikey": "s3cret", "endpoint": 5}}))
             .unwrap_err();
         assert!(!secret.to_string().contains("s3cret"));
+    }
+
+    #[test]
+    fn problems_written_by_the_own_writer_as_serde_writes_them() {
+        let errors = Config::from_json(
+            &json!({"settings": {"apikey": 1, "endpoint": "ftp:\"x\"\n"},
+            "mappings": [{"action": "trackEvent", "batch_size": 2.5, "enable_batching": "yes"}]}),
+        )
+        .unwrap_err()
+        .0;
+        assert!(errors.len() >= 3);
+        for error in &errors {
+            let mut own = String::new();
+            error.write_json(&mut own);
+            assert_eq!(own, serde_json::to_string(error).unwrap());
+        }
+    }
+
+    #[test]
+    fn problems_quote_scalars_as_json() {
+        let found = |v: Value| {
+            let errors = Config::from_json(&json!({"settings": {"apikey": "k", "endpoint": v}}))
+                .unwrap_err()
+                .0;
+            errors[0]
+                .message
+                .rsplit("found ")
+                .next()
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(found(json!("ftp://\"x\"")), r#""ftp://\"x\"""#);
+        assert_eq!(found(json!(true)), "true");
+        assert_eq!(found(json!(u64::MAX)), "18446744073709551615");
+        assert_eq!(found(json!(i64::MIN)), "-9223372036854775808");
+        assert_eq!(found(json!(2.5)), "2.5");
+        assert_eq!(found(json!(1e21)), "1e+21");
+        assert_eq!(found(json!([1])), "array");
+        let problems = |mapping: Value| {
+            Config::from_json(&json!({"settings": {"apikey": "k"}, "mappings": [mapping]}))
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(problems(json!({"action": "send\"\u{1}"}))
+            .contains(r#"unknown action "send\"\u0001"; expected"#));
+        assert!(
+            problems(json!({"action": "trackEvent", "subscription": "type = \"a\n"}))
+                .contains(r#" in "type = \"a\n""#)
+        );
     }
 }

@@ -125,6 +125,18 @@ pub struct FieldError {
 }
 
 impl FieldError {
+    /// Appends the error as JSON, as its `Serialize` writes it (without serde's serialiser,
+    /// which the npm package does not carry).
+    pub fn write_json(&self, out: &mut String) {
+        out.push_str("{\"field\":");
+        json_write::write_str(&self.field, out);
+        out.push_str(",\"code\":\"");
+        out.push_str(self.code.as_str());
+        out.push_str("\",\"message\":");
+        json_write::write_str(&self.message, out);
+        out.push('}');
+    }
+
     /// An error on `spec`'s field; `what` follows the label, e.g. `is required`.
     pub fn new(spec: &FieldSpec, code: FieldErrorCode, what: &str) -> FieldError {
         FieldError {

@@ -104,11 +104,23 @@ fn to_js_text(text: &str) -> Result<JsValue, JsValue> {
     js_sys::JSON::parse(text)
 }
 
-/// A Rust value as a plain JS value.
-fn to_js(value: &impl serde::Serialize) -> Result<JsValue, JsValue> {
-    let text = serde_json::to_string(value)
-        .map_err(|e| error(&format!("cannot serialise the result: {e}"), &[]))?;
-    to_js_text(&text)
+/// A list as a JSON array, each item written by `write`.
+fn write_list<T>(items: &[T], out: &mut String, write: impl Fn(&T, &mut String)) {
+    out.push('[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write(item, out);
+    }
+    out.push(']');
+}
+
+/// Configuration problems as a JSON array.
+fn config_errors_json(errors: &[crate::config::ConfigError]) -> String {
+    let mut out = String::new();
+    write_list(errors, &mut out, crate::config::ConfigError::write_json);
+    out
 }
 
 fn error(message: &str, props: &[(&str, JsValue)]) -> JsValue {
@@ -121,7 +133,7 @@ fn error(message: &str, props: &[(&str, JsValue)]) -> JsValue {
 }
 
 fn config_error(errors: &ConfigErrors) -> JsValue {
-    let list = to_js(&errors.0).unwrap_or(JsValue::NULL);
+    let list = to_js_text(&config_errors_json(&errors.0)).unwrap_or(JsValue::NULL);
     error(&errors.to_string(), &[("errors", list)])
 }
 
@@ -247,26 +259,27 @@ fn event_validation(planner: &Planner, event: &JsValue) -> Result<JsValue, JsVal
         .filter(|r| r.mapping.is_some() || r.status == Status::Invalid)
         .collect();
     let valid = results.iter().all(|r| r.status != Status::Invalid);
-    to_js(&EventValidation {
-        valid,
-        results: &results,
-    })
+    to_js_text(&validation_json(valid, "results", |out| {
+        write_list(&results, out, crate::plan::EventResult::write_json)
+    }))
 }
 
-// The answers of `validateEvent` and `validateConfig`, serialised straight to text (a `json!`
-// tree would link serde_json's raw-value reader, and with it float formatting, into the
-// package).
+// The answers of `validateEvent`, `validateConfig` and `parseSubscription` are written
+// straight to text by the core's own writers, as the CLI's `Serialize` impls would write them:
+// serde_json's serialiser (and its float formatting) stays out of the package.
 
-#[derive(serde::Serialize)]
-struct EventValidation<'a> {
-    valid: bool,
-    results: &'a [crate::plan::EventResult],
-}
-
-#[derive(serde::Serialize)]
-struct ConfigValidation<'a> {
-    valid: bool,
-    errors: &'a [crate::config::ConfigError],
+/// `{"valid":…,"<list>":…}`, the list written by `write_list`.
+fn validation_json(valid: bool, list: &str, write_list: impl FnOnce(&mut String)) -> String {
+    let mut out = String::from(if valid {
+        "{\"valid\":true,\""
+    } else {
+        "{\"valid\":false,\""
+    });
+    out.push_str(list);
+    out.push_str("\":");
+    write_list(&mut out);
+    out.push('}');
+    out
 }
 
 /// Checks a whole configuration: `{valid, errors}`, every problem listed.
@@ -279,10 +292,9 @@ pub fn validate_config(
         .err()
         .map(|e| e.0)
         .unwrap_or_default();
-    to_js(&ConfigValidation {
-        valid: errors.is_empty(),
-        errors: &errors,
-    })
+    to_js_text(&validation_json(errors.is_empty(), "errors", |out| {
+        write_list(&errors, out, crate::config::ConfigError::write_json)
+    }))
 }
 
 /// Runs a mapping on a payload; `undefined` when nothing resolves. The payload is read in
@@ -327,7 +339,9 @@ fn subscription(fql: &JsValue) -> Result<Subscription, JsValue> {
 pub fn parse_subscription(
     #[wasm_bindgen(unchecked_param_type = "string")] fql: JsValue,
 ) -> Result<JsValue, JsValue> {
-    to_js(subscription(&fql)?.condition())
+    let mut out = String::new();
+    subscription(&fql)?.condition().write_json(&mut out);
+    to_js_text(&out)
 }
 
 /// Whether an event matches a subscription.

@@ -12,6 +12,7 @@ mod js_api;
 pub mod json;
 pub mod liquid;
 pub mod mapping;
+mod sort;
 pub mod subscription;
 pub mod text;
 pub mod value;

@@ -79,7 +79,7 @@ impl Status {
 
 impl EventResult {
     /// Appends the result as JSON, as serde writes it.
-    fn write_json(&self, out: &mut String) {
+    pub fn write_json(&self, out: &mut String) {
         out.push_str("{\"index\":");
         out.push_str(itoa::Buffer::new().format(self.index));
         out.push_str(",\"mapping\":");
@@ -100,9 +100,14 @@ impl EventResult {
         out.push_str(self.status.as_str());
         out.push('"');
         if !self.errors.is_empty() {
-            out.push_str(",\"errors\":");
-            // Field errors hold strings and a unit enum: serialising them cannot fail.
-            out.push_str(&serde_json::to_string(&self.errors).unwrap_or_else(|_| "[]".into()));
+            out.push_str(",\"errors\":[");
+            for (i, error) in self.errors.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                error.write_json(out);
+            }
+            out.push(']');
         }
         out.push('}');
     }

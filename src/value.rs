@@ -103,9 +103,8 @@ fn js_positions<'k>(keys: impl Iterator<Item = &'k str>) -> std::vec::IntoIter<u
             None => others.push(position),
         }
     }
-    // Stable, though the indexes are unique: the stable sort is in the wasm anyway (for
-    // `strip`'s character sets), and the unstable one would add 8 KB.
-    indexes.sort();
+    // The core's one sort (`crate::sort`): the standard library's would add 5 KB or more.
+    crate::sort::sort_pairs(&mut indexes);
     let mut order: Vec<usize> = indexes.into_iter().map(|(_, position)| position).collect();
     order.extend(others);
     order.into_iter()
@@ -170,15 +169,17 @@ impl Resolved {
             Resolved::Number(n) => number::number_to_string(*n),
             Resolved::String(s) => s.clone(),
             Resolved::Array(items) => {
-                let mut parts = Vec::with_capacity(items.len());
-                for item in items {
-                    parts.push(if item.is_nullish() {
-                        String::new()
-                    } else {
-                        item.to_js_string()?
-                    });
+                // `Array.prototype.join`: nullish items as empty text.
+                let mut out = String::new();
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    if !item.is_nullish() {
+                        out.push_str(&item.to_js_string()?);
+                    }
                 }
-                parts.join(",")
+                out
             }
             Resolved::Object(map) if map.contains_key(TO_STRING) => return Err(NoPrimitive),
             Resolved::Raw(raw) if read::kind(raw) == Kind::Array => {

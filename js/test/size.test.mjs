@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 const GOAL = 150_000;
 // Where the package stands now, with a little room: it must not grow back while the goal is
 // open. Lower it with every change that saves; at GOAL, drop the `todo` below.
-const CEILING = 188_000;
+const CEILING = 179_000;
 
 const sizes = ['node', 'web'].map((target) => {
   const wasm = fileURLToPath(new URL(`../pkg/${target}/nudge_edge_bg.wasm`, import.meta.url));

@@ -31,11 +31,40 @@ pub fn check_mapping(mapping: &Value) -> Result<(), Vec<MappingError>> {
         return Ok(());
     }
     // Options objects are checked as raw objects and then field by field, which can find the
-    // same problem twice; report each once (in a set: a mapping can have very many problems).
-    let mut seen = std::collections::HashSet::with_capacity(checker.errors.len());
-    let mut unique = checker.errors;
-    unique.retain(|e| seen.insert(e.clone()));
-    Err(unique)
+    // same problem twice; report each once, in the order found.
+    Err(first_of_each(checker.errors))
+}
+
+/// The errors without repeats, each where it first occurs. A mapping can have very many
+/// problems, so copies are found by hash: the errors' positions sorted by the hashes of their
+/// paths (with the core's one sort, `crate::sort`), then compared only within a run
+/// of one hash, the few errors at one place. A std `HashSet` of the errors did this with a
+/// second hashbrown, SipHash and a hash of every reason in the npm wasm.
+fn first_of_each(errors: Vec<MappingError>) -> Vec<MappingError> {
+    use std::hash::BuildHasher;
+    let hasher = foldhash::fast::RandomState::default();
+    // `as usize`: the low bits (all of them on 64-bit targets) serve as well as any.
+    let mut by_hash: Vec<(usize, usize)> = errors
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (hasher.hash_one(e.segments()) as usize, i))
+        .collect();
+    crate::sort::sort_pairs(&mut by_hash);
+    let mut repeat = vec![false; errors.len()];
+    for run in by_hash.chunk_by(|a, b| a.0 == b.0) {
+        // Ascending positions: each is compared with the earlier first occurrences of its
+        // hash, so a run costs its length times the distinct errors in it.
+        for (k, &(_, i)) in run.iter().enumerate() {
+            repeat[i] = run[..k]
+                .iter()
+                .any(|&(_, j)| !repeat[j] && errors[j] == errors[i]);
+        }
+    }
+    errors
+        .into_iter()
+        .zip(repeat)
+        .filter_map(|(e, repeat)| (!repeat).then_some(e))
+        .collect()
 }
 
 /// The path of the first object or array nested more than `limit` levels deep in `root` (the
@@ -415,5 +444,36 @@ mod tests {
             Err(100_000)
         );
         assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+
+    #[test]
+    fn repeats_are_dropped_and_the_rest_keep_their_order() {
+        let e = |path: &[&str], min: usize| MappingError::at(path, Reason::TooShort(min));
+        let found = vec![
+            e(&["a"], 1),
+            e(&["b", "c"], 1),
+            e(&["a"], 2),
+            e(&["a"], 1),
+            e(&["b", "c"], 1),
+            e(&["bc"], 1),
+            e(&[], 3),
+            e(&["a"], 2),
+            e(&[], 3),
+        ];
+        assert_eq!(
+            first_of_each(found),
+            vec![
+                e(&["a"], 1),
+                e(&["b", "c"], 1),
+                e(&["a"], 2),
+                e(&["bc"], 1),
+                e(&[], 3)
+            ]
+        );
+        let many: Vec<MappingError> = (0..5000).map(|i| e(&["x"], i % 7)).collect();
+        assert_eq!(
+            first_of_each(many),
+            (0..7).map(|i| e(&["x"], i)).collect::<Vec<_>>()
+        );
     }
 }

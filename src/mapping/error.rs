@@ -172,12 +172,20 @@ impl fmt::Display for Reason {
             Reason::MissingField(name) => write!(f, "should have field \"{name}\" but it doesn't"),
             Reason::TooShort(min) => write!(f, "should be a string of length {min} or greater"),
             Reason::TooLong(max) => write!(f, "should be a string of length {max} or less"),
-            Reason::NotOneOf { allowed, found } => write!(
-                f,
-                "should be one of {} but it is {}",
-                allowed.join(", "),
-                serde_json::Value::String(found.clone())
-            ),
+            Reason::NotOneOf { allowed, found } => {
+                // Quoted as JSON by the core's writer (serde_json's stays out of the npm
+                // package).
+                let mut quoted = String::new();
+                crate::json::write::write_str(found, &mut quoted);
+                f.write_str("should be one of ")?;
+                for (i, name) in allowed.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    f.write_str(name)?;
+                }
+                write!(f, " but it is {quoted}")
+            }
             Reason::Requires(message) => f.write_str(message),
             Reason::ExpectedString { directive, found } => {
                 write!(f, "{directive}: expected string, got {found}")
@@ -261,7 +269,15 @@ impl MappingError {
 
     /// The location as Segment writes it: `/f3/@case/value` (`/` for the root).
     pub fn path(&self) -> String {
-        format!("/{}", self.path.join("/"))
+        // Written out: `join` links a generic copier of its own into the npm package.
+        let mut out = String::from("/");
+        for (i, segment) in self.path.iter().enumerate() {
+            if i > 0 {
+                out.push('/');
+            }
+            out.push_str(segment);
+        }
+        out
     }
 
     /// The top-level key where it happened: the payload field it fails (`""` at the root).

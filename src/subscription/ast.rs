@@ -4,6 +4,7 @@
 //! "event-context", name?, operator, value?}`.
 
 use crate::js;
+use crate::json::write::write_str;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use std::borrow::Cow;
 
@@ -166,6 +167,91 @@ pub enum Condition {
     },
 }
 
+impl Target {
+    /// Segment's `type` of a condition on this target, and its `name` where it has one.
+    fn kind_and_name(&self) -> (&'static str, Option<&str>) {
+        match self {
+            Target::EventType => ("event-type", None),
+            Target::Event => ("event", None),
+            Target::Name => ("name", None),
+            Target::UserId => ("userId", None),
+            Target::Property(n) => ("event-property", Some(n)),
+            Target::Trait(n) => ("event-trait", Some(n)),
+            Target::Context(n) => ("event-context", Some(n)),
+        }
+    }
+}
+
+impl GroupOperator {
+    /// The name Segment's AST uses.
+    fn as_str(self) -> &'static str {
+        match self {
+            GroupOperator::And => "and",
+            GroupOperator::Or => "or",
+        }
+    }
+}
+
+impl Literal {
+    /// Appends the literal as JSON: the number JavaScript reads back is the one serde's
+    /// `Serialize` below writes (whole numbers as integers, the rest in shortest round-trip
+    /// digits, the non-finite as `null`).
+    fn write_json(&self, out: &mut String) {
+        match self {
+            Literal::Str(v) => write_str(v, out),
+            Literal::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Literal::Number(n) if n.fract() == 0.0 && n.abs() < 9e15 => {
+                out.push_str(itoa::Buffer::new().format(*n as i64));
+            }
+            Literal::Number(n) if n.is_finite() => out.push_str(&js::number_to_string(*n)),
+            Literal::Number(_) => out.push_str("null"),
+        }
+    }
+}
+
+impl Condition {
+    /// Appends the condition as JSON, in the shape its `Serialize` writes, without serde's
+    /// serialiser (which the npm package does not carry).
+    pub fn write_json(&self, out: &mut String) {
+        match self {
+            Condition::EmptyGroup => out.push_str("null"),
+            Condition::Group { operator, children } => {
+                out.push_str("{\"type\":\"group\",\"operator\":\"");
+                out.push_str(operator.as_str());
+                out.push_str("\",\"children\":[");
+                for (i, child) in children.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    child.write_json(out);
+                }
+                out.push_str("]}");
+            }
+            Condition::Compare {
+                target,
+                operator,
+                value,
+            } => {
+                let (kind, name) = target.kind_and_name();
+                out.push_str("{\"type\":\"");
+                out.push_str(kind);
+                out.push('"');
+                if let Some(name) = name {
+                    out.push_str(",\"name\":");
+                    write_str(name, out);
+                }
+                out.push_str(",\"operator\":");
+                write_str(operator.as_str(), out);
+                if let Some(value) = value {
+                    out.push_str(",\"value\":");
+                    value.write_json(out);
+                }
+                out.push('}');
+            }
+        }
+    }
+}
+
 impl Serialize for Literal {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -184,14 +270,7 @@ impl Serialize for Condition {
             Condition::Group { operator, children } => {
                 let mut map = s.serialize_map(Some(3))?;
                 map.serialize_entry("type", "group")?;
-                map.serialize_entry(
-                    "operator",
-                    if *operator == GroupOperator::And {
-                        "and"
-                    } else {
-                        "or"
-                    },
-                )?;
+                map.serialize_entry("operator", operator.as_str())?;
                 map.serialize_entry("children", children)?;
                 map.end()
             }
@@ -201,15 +280,7 @@ impl Serialize for Condition {
                 value,
             } => {
                 let mut map = s.serialize_map(None)?;
-                let (kind, name) = match target {
-                    Target::EventType => ("event-type", None),
-                    Target::Event => ("event", None),
-                    Target::Name => ("name", None),
-                    Target::UserId => ("userId", None),
-                    Target::Property(n) => ("event-property", Some(n)),
-                    Target::Trait(n) => ("event-trait", Some(n)),
-                    Target::Context(n) => ("event-context", Some(n)),
-                };
+                let (kind, name) = target.kind_and_name();
                 map.serialize_entry("type", kind)?;
                 if let Some(name) = name {
                     map.serialize_entry("name", name)?;

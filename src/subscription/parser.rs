@@ -807,4 +807,30 @@ mod tests {
             assert!(parse(&text).is_err());
         }
     }
+
+    #[test]
+    fn own_writer_gives_what_serde_gives() {
+        for fql in [
+            r#"type = "track""#,
+            r#"type = "track" and (event = "A b" or properties.n > 1.5)"#,
+            "event = \"tab\there\" or event = \"\u{1}\"",
+            r#"properties.total = 12 or traits.vip = true or userId != null or context.a.b != "x""#,
+            "properties.a >= -0 and properties.b < 1000000000000000000000 and properties.d = 0.1",
+            "properties.a = 9007199254740993 and properties.b != -12.75 and properties.c = 0.000001",
+            &format!("properties.c <= {} and properties.d > -{0}", "9".repeat(400)),
+            r#"contains(properties.x, "y") and match(name, "a*") and !match(event, "*b")"#,
+            r#"contains(type, "x") or type = "page""#,
+            "properties.0 = 1",
+            "traits.x = false and !contains(context.page.url, \"\u{1F600}\")",
+        ] {
+            let condition = parse(fql).unwrap();
+            let mut own = String::new();
+            condition.write_json(&mut own);
+            // The same to JSON.parse (which reads `1.0` and `1` as one number).
+            let serde = serde_json::to_string(&condition).unwrap();
+            let own = crate::value::resolved(&own);
+            assert!(own.is_some());
+            assert_eq!(own, crate::value::resolved(&serde), "{fql}");
+        }
+    }
 }

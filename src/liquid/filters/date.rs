@@ -214,7 +214,7 @@ fn offset_text(offset: f64, colon: bool) -> String {
     let abs = offset.abs();
     let sign = if offset > 0.0 { '-' } else { '+' };
     let h = crate::js::number_to_string((abs / 60.0).floor());
-    let m = crate::js::number_to_string(abs % 60.0);
+    let m = crate::js::number_to_string(crate::js::number::remainder(abs, 60.0));
     format!(
         "{sign}{}{}{}",
         pad_start(&h, 2.0, '0'),

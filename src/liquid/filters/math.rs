@@ -89,7 +89,8 @@ pub(crate) fn times<'d>(_: &mut Context<'_, 'd>, v: Value<'d>, args: &[Value<'d>
 /// The remainder with the divisor's sign: `((a % b) + b) % b`.
 pub(crate) fn modulo<'d>(_: &mut Context<'_, 'd>, v: Value<'d>, args: &[Value<'d>]) -> Out<'d> {
     let (a, b) = pair(&v, args)?;
-    Ok(Value::Number(((a % b) + b) % b))
+    let rem = crate::js::number::remainder;
+    Ok(Value::Number(rem(rem(a, b) + b, b)))
 }
 
 /// `n` with its decimal point moved by `exponent` places, through its decimal text (as

@@ -68,8 +68,8 @@ pub(crate) fn upcase<'d>(cx: &mut Context<'_, 'd>, v: Value<'d>, _: &[Value<'d>]
 
 /// The code points of a `strip`-family character set.
 fn char_set(chars: &[u16]) -> Vec<&[u16]> {
-    // Deduplicated by sorting (code point, position) pairs: the one sort the wasm has (see
-    // `value::js_positions`); sorting the slices themselves would add 5 KB.
+    // Deduplicated by sorting (code point, position) pairs: the one sort the wasm has
+    // (`crate::sort`); sorting the slices themselves would add 5 KB.
     let points = text::code_points(chars);
     let mut keyed: Vec<(usize, usize)> = points
         .iter()
@@ -82,7 +82,7 @@ fn char_set(chars: &[u16]) -> Vec<&[u16]> {
             _ => (cp.first().map_or(0, |&u| usize::from(u)), i),
         })
         .collect();
-    keyed.sort();
+    crate::sort::sort_pairs(&mut keyed);
     keyed.dedup_by_key(|k| k.0);
     keyed.into_iter().map(|(_, i)| points[i]).collect()
 }
