@@ -8,7 +8,10 @@
 // exception references, which this Node.js's V8 does not run and workerd's does.
 // Typical analytics.js track events of about 900 bytes (benches/worker-events.mjs).
 //   node benches/worker-isolate.mjs [ROUNDS]      (build first: bash scripts/build-worker.sh)
-import { readFileSync, existsSync } from 'node:fs';
+// ONLY=text runs the cases whose name holds `text`; PROFILE=file.cpuprofile records V8's CPU
+// profile of the run there and prints the functions with the most time of their own (for wasm
+// function names, profile a build without the final wasm-opt: worker-build keeps them).
+import { readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { batch, event, fullBatchSize } from './worker-events.mjs';
 
@@ -50,7 +53,13 @@ try {
   });
   await tab.goto('http://bench.local/');
   await tab.waitForFunction(() => globalThis.ready === true);
-  const result = await tab.evaluate(async ({ rounds, bodies }) => {
+  const profiler = process.env.PROFILE ? await tab.context().newCDPSession(tab) : null;
+  if (profiler) {
+    await profiler.send('Profiler.enable');
+    await profiler.send('Profiler.setSamplingInterval', { interval: 100 });
+    await profiler.send('Profiler.start');
+  }
+  const result = await tab.evaluate(async ({ rounds, bodies, only }) => {
     const WRITE_KEY = 'isolate-bench-key';
     const env = {
       DELIVERY: 'direct',
@@ -94,6 +103,7 @@ try {
     console.log = () => {}; // the Worker's log line per request
     const rows = [];
     for (const [name, worker, method, path, body] of cases) {
+      if (only && !name.includes(only)) continue;
       for (let i = 0; i < 20; i++) await once(worker, method, path, body); // warm up (JIT, planner)
       const times = [];
       for (let i = 0; i < rounds; i++) times.push(await once(worker, method, path, body));
@@ -102,7 +112,24 @@ try {
     }
     console.log = log;
     return { rows, userAgent: navigator.userAgent };
-  }, { rounds, bodies });
+  }, { rounds, bodies, only: process.env.ONLY ?? '' });
+  if (profiler) {
+    const { profile } = await profiler.send('Profiler.stop');
+    writeFileSync(process.env.PROFILE, JSON.stringify(profile));
+    // Self time per function, from the samples.
+    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    const self = new Map();
+    profile.samples.forEach((id, i) => {
+      const frame = byId.get(id).callFrame;
+      const name = frame.functionName || `(${frame.url.split('/').pop() || 'program'})`;
+      self.set(name, (self.get(name) ?? 0) + (profile.timeDeltas[i] ?? 0));
+    });
+    const total = [...self.values()].reduce((a, b) => a + b, 0);
+    console.log(`CPU profile in ${process.env.PROFILE}; most time of their own:`);
+    for (const [name, t] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
+      console.log(`${((100 * t) / total).toFixed(1).padStart(5)}%  ${name.slice(0, 120)}`);
+    }
+  }
   console.log(`The Worker's fetch handler in ${result.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? 'Chromium'}'s V8, ${rounds} requests per case`);
   console.log('| request | median | p90 |');
   console.log('|---|---:|---:|');

@@ -35,13 +35,10 @@ pub fn normalize(value: &Value) -> Option<String> {
 
 /// Milliseconds since the epoch for a date string, or `None` when Segment would not take it.
 pub fn parse_text(s: &str) -> Option<i64> {
-    // The forms every Segment library sends and the Worker writes (with or without
-    // milliseconds), read without the general parser, which gives the same for them.
-    if let Some([year, month, day, hour, minute, second, ms]) = utc_fields(s) {
-        return make_date(
-            make_day(year, month - 1, day)?,
-            make_time(hour, minute, second, ms)?,
-        );
+    // The forms Segment's libraries send and the Worker writes, read without the general
+    // parser, which gives the same for them.
+    if let Some(ms) = iso_ms(s) {
+        return Some(ms);
     }
     // A string that is exactly a JS number's text is a Unix time. Segment accepts it when it is
     // a valid time in seconds; 13 digits are read as milliseconds (what such values are).
@@ -260,17 +257,56 @@ pub fn is_iso_string(s: &str) -> bool {
     iso_fields(s).is_some()
 }
 
-/// [`iso_fields`] of `toISOString`'s form, or of that form without its milliseconds
-/// (`2025-05-14T07:30:00Z`, as some senders write `sentAt`).
-fn utc_fields(s: &str) -> Option<[i64; 7]> {
+/// The time of an ISO date-time as Segment's libraries write them: `toISOString`'s form, with
+/// any number of fraction digits or none (`.123456` from Python's SDK; milliseconds are its
+/// first three, as V8 reads them), and `Z` or a `±HH:MM` offset. `None` for anything else,
+/// which the general parser reads as V8 does.
+fn iso_ms(s: &str) -> Option<i64> {
     let b = s.as_bytes();
-    if b.len() == 20 && b[19] == b'Z' {
-        let mut full = [0u8; 24];
-        full[..19].copy_from_slice(&b[..19]);
-        full[19..].copy_from_slice(b".000Z");
-        return iso_fields(std::str::from_utf8(&full).ok()?);
+    // `YYYY-MM-DDTHH:MM:SS`, then the fraction.
+    let mut full = *b"0000-00-00T00:00:00.000Z";
+    full[..19].copy_from_slice(b.get(..19)?);
+    let mut at = 19;
+    if b.get(at) == Some(&b'.') {
+        let digits = b[at + 1..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if digits == 0 {
+            return None;
+        }
+        for (i, &d) in b[at + 1..at + 1 + digits.min(3)].iter().enumerate() {
+            full[20 + i] = d;
+        }
+        at += 1 + digits;
     }
-    iso_fields(s)
+    let offset_minutes = match &b[at..] {
+        [b'Z'] => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let two = |a: u8, b: u8| {
+                (a.is_ascii_digit() && b.is_ascii_digit())
+                    .then(|| i64::from(a - b'0') * 10 + i64::from(b - b'0'))
+            };
+            let (hours, minutes) = (two(*h1, *h2)?, two(*m1, *m2)?);
+            if hours > 23 || minutes > 59 {
+                return None;
+            }
+            let minutes = hours * 60 + minutes;
+            if *sign == b'-' {
+                -minutes
+            } else {
+                minutes
+            }
+        }
+        _ => return None,
+    };
+    let [year, month, day, hour, minute, second, ms] =
+        iso_fields(std::str::from_utf8(&full).ok()?)?;
+    let local = make_date(
+        make_day(year, month - 1, day)?,
+        make_time(hour, minute, second, ms)?,
+    )?;
+    time_clip(local.checked_sub(offset_minutes * 60_000)? as f64)
 }
 
 /// The year, month (1–12), day, hour, minute, second and millisecond of a date in
@@ -336,7 +372,20 @@ mod tests {
             let iso = to_iso_string(ms).unwrap();
             assert_eq!(parse_text(&iso), Some(ms), "{iso}");
             assert_eq!(date_parse(&iso), Some(ms), "{iso}");
-            // Without its milliseconds, to the second.
+            // Without its milliseconds, to the second; with more digits, or an offset.
+            for form in [
+                format!("{}456Z", &iso[..23]),
+                format!("{}.1Z", &iso[..19]),
+                format!("{}+05:30", &iso[..23]),
+                format!("{}123-08:00", &iso[..23]),
+                format!("{}+00:00", &iso[..19]),
+                format!("{}-23:59", &iso[..19]),
+                format!("{}+24:00", &iso[..23]),
+                format!("{}.Z", &iso[..19]),
+                format!("{}+0530", &iso[..23]),
+            ] {
+                assert_eq!(parse_text(&form), date_parse(&form), "{form}");
+            }
             let seconds = format!("{}Z", &iso[..19]);
             assert_eq!(parse_text(&seconds), date_parse(&seconds), "{seconds}");
             assert_eq!(
