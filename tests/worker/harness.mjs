@@ -88,7 +88,19 @@ export async function freePort() {
  * persistTo` when given); resolves once /health answers, with { url, port, child, startupMs,
  * output }.
  */
-export async function startWorker(vars, { persistTo } = {}) {
+export async function startWorker(vars, options = {}) {
+  // workerd binds ports of its own that no caller chooses; when two Workers start at once they
+  // can race for one ("Address already in use"). That start is tried again on other ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startWorkerOnce(vars, options);
+    } catch (e) {
+      if (attempt === 3 || !/Address already in use/.test(String(e.message))) throw e;
+    }
+  }
+}
+
+async function startWorkerOnce(vars, { persistTo } = {}) {
   const [port, inspector] = [await freePort(), await freePort()];
   const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector), '--show-interactive-dev-session=false'];
   if (persistTo) args.push('--persist-to', persistTo);
@@ -97,7 +109,9 @@ export async function startWorker(vars, { persistTo } = {}) {
   // A process group of its own, so that stopping it stops its workerd too.
   const child = spawn(path.join(root, 'node_modules/.bin/wrangler'), args, {
     cwd: root,
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' },
+    // No fetch of `Request.cf` from workers.cloudflare.com: the tests need no network, and a
+    // late answer (or none) makes wrangler restart the runtime under requests in flight.
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
