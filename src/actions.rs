@@ -196,25 +196,23 @@ impl Action {
         self == Action::TrackEvent
     }
 
-    /// The request body for prepared payloads, each given as its JSON text (identify: the
-    /// one payload; track: an array).
-    pub fn body(self, payloads: &[String]) -> String {
-        match (self.body_is_array(), payloads) {
-            (false, [one]) => one.clone(),
-            _ => {
-                let len = payloads.iter().map(|p| p.len() + 1).sum::<usize>() + 2;
-                let mut body = String::with_capacity(len);
-                body.push('[');
-                for (i, payload) in payloads.iter().enumerate() {
-                    if i > 0 {
-                        body.push(',');
-                    }
-                    body.push_str(payload);
-                }
-                body.push(']');
-                body
-            }
+    /// The request body for `count` prepared payloads, each given as its JSON text (identify:
+    /// the one payload; track: an array of them).
+    pub fn body<'a>(self, count: usize, texts: impl Iterator<Item = &'a str> + Clone) -> String {
+        if !self.body_is_array() && count == 1 {
+            return texts.clone().next().unwrap_or("{}").to_string();
         }
+        let len = texts.clone().map(|t| t.len() + 1).sum::<usize>() + 2;
+        let mut out = String::with_capacity(len);
+        out.push('[');
+        for (i, text) in texts.enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(text);
+        }
+        out.push(']');
+        out
     }
 }
 

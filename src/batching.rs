@@ -245,29 +245,11 @@ impl Endpoints {
             method: d.action.route().0,
             url: url.clone(),
             headers: headers.clone(),
-            body: body(d.action, members.len(), texts),
+            body: d.action.body(members.len(), texts),
             events: members.iter().map(|&m| payloads.items[m].event).collect(),
             mapping_position: d.mapping_position,
         }
     }
-}
-
-/// A request body of `count` payload texts: an array for track, the one payload for identify.
-fn body<'a>(action: Action, count: usize, texts: impl Iterator<Item = &'a str> + Clone) -> String {
-    if !action.body_is_array() && count == 1 {
-        return texts.clone().next().unwrap_or("{}").to_string();
-    }
-    let len = texts.clone().map(|t| t.len() + 1).sum::<usize>() + 2;
-    let mut out = String::with_capacity(len);
-    out.push('[');
-    for (i, text) in texts.enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(text);
-    }
-    out.push(']');
-    out
 }
 
 #[cfg(test)]
