@@ -79,13 +79,6 @@ pub fn json_size(value: &Value) -> usize {
 
 /// [`json_size`] for a mapped value; JSON text still unread costs its length.
 pub(super) fn resolved_size(value: &Resolved) -> usize {
-    // Most values a mapping builds are scalars or unread text: no walk for them.
-    match value {
-        Resolved::String(s) => return VALUE_BYTES.saturating_add(s.len()),
-        Resolved::Raw(raw) => return VALUE_BYTES.saturating_add(raw.text().len()),
-        Resolved::Array(_) | Resolved::Object(_) => {}
-        _ => return VALUE_BYTES,
-    }
     tree_size(value, |v, below| match v {
         Resolved::String(s) => s.len(),
         Resolved::Raw(raw) => raw.text().len(),
@@ -108,11 +101,14 @@ pub(super) fn resolved_size(value: &Resolved) -> usize {
 /// below it on the stack.
 fn tree_size<'a, T>(root: &'a T, own: impl Fn(&'a T, &mut Vec<&'a T>) -> usize) -> usize {
     let mut size = 0usize;
-    let mut stack = vec![root];
-    while let Some(v) = stack.pop() {
+    // Values below wait here; a scalar, what a mapping builds most, allocates nothing.
+    let mut below = Vec::new();
+    let mut next = Some(root);
+    while let Some(v) = next {
         size = size
             .saturating_add(VALUE_BYTES)
-            .saturating_add(own(v, &mut stack));
+            .saturating_add(own(v, &mut below));
+        next = below.pop();
     }
     size
 }
