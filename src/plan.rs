@@ -284,10 +284,8 @@ impl Planner {
             .map(Event::text_len)
             .chain(mappings.iter().map(|m| m.mapping.size()))
             .fold(0usize, usize::saturating_add);
-        let call = Call {
-            budget: Budget::for_input(input),
-            now_ms: (self.clock)(),
-        };
+        let budget = Budget::for_input(input);
+        let now_ms = (self.clock)();
         let mut results = Vec::with_capacity(events.len());
         let mut items = Vec::with_capacity(events.len());
         for (index, event) in events.iter().enumerate() {
@@ -312,17 +310,18 @@ impl Planner {
                 // Sized for the event up front: growing each payload's text from nothing
                 // reallocates it several times, which costs most in the wasm builds.
                 let mut json = String::with_capacity(event.text_len().min(4096));
-                let (status, errors) = match write_payload(mapping, event, &call, &mut json) {
-                    Ok(()) => {
-                        items.push(Payload {
-                            destination: position,
-                            event: index,
-                            json,
-                        });
-                        (Status::Sent, Vec::new())
-                    }
-                    Err(errors) => (Status::Invalid, errors),
-                };
+                let (status, errors) =
+                    match write_payload(mapping, event, &budget, now_ms, &mut json) {
+                        Ok(()) => {
+                            items.push(Payload {
+                                destination: position,
+                                event: index,
+                                json,
+                            });
+                            (Status::Sent, Vec::new())
+                        }
+                        Err(errors) => (Status::Invalid, errors),
+                    };
                 results.push(EventResult {
                     index,
                     mapping: Some(mapping.name.clone()),
@@ -377,24 +376,18 @@ fn unassigned(index: usize, status: Status, errors: Vec<FieldError>) -> EventRes
     }
 }
 
-/// What one call of [`Planner::payloads`] maps its events with: one budget for them all, and
-/// one time.
-struct Call {
-    budget: Budget,
-    now_ms: f64,
-}
-
-/// Maps, prunes, validates and prepares one event's payload for one mapping, and appends it
-/// as JSON to `out` (left as it was when the payload is invalid).
+/// Maps (within `budget`, at `now_ms`), prunes, validates and prepares one event's payload for
+/// one mapping, and appends it as JSON to `out` (left as it was when the payload is invalid).
 fn write_payload(
     mapping: &MappingConfig,
     event: &Event<'_>,
-    call: &Call,
+    budget: &Budget,
+    now_ms: f64,
     out: &mut String,
 ) -> Result<(), Vec<FieldError>> {
     let mapped = mapping
         .mapping
-        .run(Root::Event(event), &call.budget, call.now_ms)
+        .run(Root::Event(event), budget, now_ms)
         .map_err(|e| {
             vec![FieldError {
                 field: e.field().to_string(),
