@@ -271,9 +271,11 @@ fn graph() -> BTreeMap<String, BTreeSet<String>> {
             )
         })
         .collect();
+    let places: BTreeMap<&String, Place> =
+        codes.iter().map(|(f, c)| (f, Place::new(f, c))).collect();
     let mut faces: BTreeMap<String, BTreeMap<String, Vec<String>>> = BTreeMap::new();
     for (file, code) in &codes {
-        let place = Place::new(file, code);
+        let place = &places[file];
         for (statement, _) in uses(code) {
             let body = statement.strip_prefix("use ").unwrap_or("");
             for path in place.paths(body) {
@@ -290,7 +292,7 @@ fn graph() -> BTreeMap<String, BTreeSet<String>> {
     }
     let mut graph = BTreeMap::new();
     for (file, code) in &codes {
-        let place = Place::new(file, code);
+        let place = &places[file];
         let mut own_code = code.clone();
         for (statement, public) in uses(code) {
             if public {
